@@ -1,0 +1,30 @@
+package dev.sallyport.api;
+
+/**
+ * Decides whether a request may proceed. Rules are ordered; the first one that does not
+ * abstain decides, and a request no rule decides on is allowed.
+ *
+ * <p>Threading: called on a network event loop for every request; must be fast, must not block
+ * and must not throw (core treats an exception as DENY).
+ */
+@FunctionalInterface
+public interface AccessRule {
+
+    /** Decides on one request. */
+    Decision evaluate(AccessRequest request);
+
+    /** A short stable name, shown in logs, the access log and {@code explain}. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** A rule that allows everything. */
+    static AccessRule allowAll() {
+        return NamedRule.ALLOW_ALL;
+    }
+
+    /** Gives {@code rule} a name. */
+    static AccessRule named(String name, AccessRule rule) {
+        return new NamedRule(name, rule);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.sallyport.api;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Checks credentials. Backends form a chain: the first one that answers with success or failure
+ * decides; {@link AuthResult#notMine()} passes the credentials on; if every backend passes, the
+ * login fails.
+ *
+ * <p>Threading: called on a network event loop. Never block it: return a completed stage for
+ * in-memory work, and run database or network calls on an executor of your own. Core resumes on
+ * the event loop. An exception or an exceptionally completed stage fails the login closed.
+ */
+@FunctionalInterface
+public interface AuthBackend {
+
+    /** Checks {@code credentials} presented by the client described in {@code context}. */
+    CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context);
+
+    /** A short name for logs; by default the simple class name. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,17 @@
+package dev.sallyport.api;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * Where a login attempt comes from.
+ *
+ * @param client   the client's address
+ * @param protocol the protocol that carried the credentials
+ */
+public record AuthContext(InetSocketAddress client, Protocol protocol) {
+    public AuthContext {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(protocol, "protocol");
+    }
+}

@@ -1,0 +1,43 @@
+package dev.sallyport.api;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Supplies outbound connections. The default dials a new connection for every session; an HTTP
+ * frontend reuses keep-alive origin connections; an upstream proxy chain could plug in here.
+ *
+ * <p>Threading: called on {@code eventLoop}; must not block. The channel returned must be
+ * registered on {@code eventLoop} so both sides of a tunnel share one thread.
+ */
+public interface ConnectionPool {
+
+    /**
+     * Returns a connected channel to {@code address} (already resolved and checked by the access
+     * rules), registered on {@code eventLoop}. Use {@code dialer} to open a new one.
+     */
+    Future<Channel> acquire(InetSocketAddress address, EventLoop eventLoop, Dialer dialer);
+
+    /**
+     * Gives a channel back. {@code reusable} is true only when the channel is at a clean message
+     * boundary; a pool that keeps no connections closes it. By default, closes it.
+     */
+    default void release(Channel channel, boolean reusable) {
+        channel.close();
+    }
+
+    /** The pool that dials a fresh connection every time and closes it on release. */
+    static ConnectionPool direct() {
+        return DirectPool.INSTANCE;
+    }
+
+    /** Opens new outbound connections with core's transport, options and connect timeout. */
+    @FunctionalInterface
+    interface Dialer {
+        /** Connects to {@code address} from {@code eventLoop}; the channel has an empty pipeline. */
+        Future<Channel> dial(InetSocketAddress address, EventLoop eventLoop);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.sallyport.api;
+
+import java.util.Objects;
+
+/**
+ * What a client presented to prove who it is. Secrets are never part of {@code toString()}.
+ */
+public sealed interface Credentials {
+
+    /** The credentials of a client that presented none. */
+    static Credentials none() {
+        return None.INSTANCE;
+    }
+
+    /** Username and password (SOCKS5 RFC 1929, HTTP {@code Basic}). */
+    static Credentials password(String username, String password) {
+        return new UsernamePassword(username, password);
+    }
+
+    /** A bearer token (HTTP {@code Proxy-Authorization: Bearer}). */
+    static Credentials token(String token) {
+        return new BearerToken(token);
+    }
+
+    /** The user name the client claimed, or {@code null} when the credentials carry none. */
+    String username();
+
+    /** No credentials. */
+    enum None implements Credentials {
+        INSTANCE;
+
+        @Override
+        public String username() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials.none";
+        }
+    }
+
+    /**
+     * A user name and a password.
+     *
+     * @param username the user name, not null
+     * @param password the password, not null; redacted from {@code toString()}
+     */
+    record UsernamePassword(String username, String password) implements Credentials {
+        public UsernamePassword {
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(password, "password");
+        }
+
+        @Override
+        public String toString() {
+            return "UsernamePassword[username=" + username + ", password=***]";
+        }
+    }
+
+    /**
+     * An opaque bearer token.
+     *
+     * @param token the token, not null; redacted from {@code toString()}
+     */
+    record BearerToken(String token) implements Credentials {
+        public BearerToken {
+            Objects.requireNonNull(token, "token");
+        }
+
+        @Override
+        public String username() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "BearerToken[***]";
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.sallyport.api;
+
+import java.time.Duration;
+
+/**
+ * Receives lifecycle events of connections and sessions. Every method has a no-op default.
+ *
+ * <p>Contract: called on network event loops; fast, no locks held for long, never blocks,
+ * never throws. A sink that writes somewhere slow buffers and batches. Core guards each call
+ * and logs a failing sink once.
+ */
+public interface MetricsSink {
+
+    /** A sink that ignores everything. */
+    MetricsSink NONE = new MetricsSink() {
+        @Override
+        public String toString() {
+            return "MetricsSink.NONE";
+        }
+    };
+
+    /** A client connection was accepted and its protocol is known. */
+    default void connectionOpened(Protocol protocol) {
+    }
+
+    /** A client connection closed. */
+    default void connectionClosed(Protocol protocol) {
+    }
+
+    /** A client finished its handshake (greeting, authentication, request) after {@code duration}. */
+    default void handshakeCompleted(Protocol protocol, Duration duration) {
+    }
+
+    /** A login failed; {@code reason} is short and bounded (never a user name or secret). */
+    default void authFailed(Protocol protocol, String reason) {
+    }
+
+    /** A request was refused by a rule or a limit; {@code reason} is short and bounded. */
+    default void rejected(Protocol protocol, String reason) {
+    }
+
+    /** The proxy connected to a target after {@code duration} (DNS included). */
+    default void connected(Protocol protocol, Duration duration) {
+    }
+
+    /** A session ended. Called exactly once per session. */
+    default void sessionClosed(SessionSummary summary) {
+    }
+}

@@ -1,0 +1,26 @@
+package dev.sallyport.api;
+
+import java.util.Map;
+
+/**
+ * A named factory found with {@link java.util.ServiceLoader}, the way JDBC finds drivers. Being
+ * on the class path activates nothing: a provider is used only when configuration names it.
+ *
+ * @param <T> what the provider builds
+ */
+public interface NamedProvider<T> {
+
+    /** The name configuration uses to pick this provider, e.g. {@code jdbc}; lowercase. */
+    String name();
+
+    /** Breaks ties between providers of the same name: higher wins, then the class name. */
+    default int priority() {
+        return 0;
+    }
+
+    /**
+     * Builds an instance from settings. Throws {@link IllegalArgumentException} naming the
+     * setting to fix when one is missing or wrong.
+     */
+    T create(Map<String, String> settings);
+}

@@ -1,0 +1,38 @@
+package dev.sallyport.api;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An authenticated identity: who the client is, the limits that apply to it and free-form
+ * attributes that access rules may read (for example {@code ports=80,443}).
+ *
+ * @param name       the user name; never a secret
+ * @param limits     the user's limits
+ * @param attributes attributes for access rules, copied and unmodifiable
+ */
+public record Principal(String name, Limits limits, Map<String, String> attributes) {
+
+    private static final Principal ANONYMOUS = new Principal("anonymous", Limits.NONE, Map.of());
+
+    public Principal {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(limits, "limits");
+        attributes = Map.copyOf(Objects.requireNonNull(attributes, "attributes"));
+    }
+
+    /** A principal with the given name, no limits and no attributes. */
+    public static Principal of(String name) {
+        return new Principal(name, Limits.NONE, Map.of());
+    }
+
+    /** The principal of sessions on a listener that requires no authentication. */
+    public static Principal anonymous() {
+        return ANONYMOUS;
+    }
+
+    /** Whether this is the {@link #anonymous()} principal. */
+    public boolean isAnonymous() {
+        return this == ANONYMOUS;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.sallyport.api;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Manages users: the in-memory default and the JDBC store implement it, and
+ * {@code ProxyManager.users()} and the command line use it.
+ *
+ * <p>Every method returns without blocking; failures complete the stage exceptionally
+ * ({@link IllegalArgumentException} for an unknown or duplicate name, naming it).
+ */
+public interface UserStore {
+
+    /**
+     * Creates a user with a generated password and token.
+     *
+     * @param name   the new user's name (1 to 255 bytes of UTF-8, no control characters)
+     * @param limits the user's limits
+     */
+    default CompletionStage<NewCredentials> create(String name, Limits limits) {
+        return create(name, null, limits);
+    }
+
+    /**
+     * Creates a user.
+     *
+     * @param name     the new user's name (1 to 255 bytes of UTF-8, no control characters)
+     * @param password the password, or {@code null} to generate one
+     * @param limits   the user's limits
+     */
+    CompletionStage<NewCredentials> create(String name, String password, Limits limits);
+
+    /** All users, ordered by name. */
+    CompletionStage<List<User>> list();
+
+    /** The user with this name, if any. */
+    CompletionStage<Optional<User>> find(String name);
+
+    /** Replaces a user's limits; open sessions follow the new limits. */
+    CompletionStage<User> update(String name, Limits limits);
+
+    /** Enables or disables a user; disabling refuses new sessions and closes the open ones. */
+    CompletionStage<User> enable(String name, boolean enabled);
+
+    /** Issues a new password and token; the old ones stop working. */
+    CompletionStage<NewCredentials> rotate(String name);
+
+    /** Deletes a user; returns whether it existed. */
+    CompletionStage<Boolean> delete(String name);
+
+    /**
+     * Registers a listener told the name of every user that changes (limits, state, secrets,
+     * deletion), so caches and open sessions can follow. Listeners must be fast and not throw.
+     */
+    default void addListener(Listener listener) {
+    }
+
+    /** Told about every change of a user. */
+    @FunctionalInterface
+    interface Listener {
+        /** The user called {@code name} changed or was deleted. */
+        void userChanged(String name);
+    }
+}

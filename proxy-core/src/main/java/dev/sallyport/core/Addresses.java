@@ -1,0 +1,105 @@
+package dev.sallyport.core;
+
+import io.netty.util.NetUtil;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Address helpers: parsing without DNS, and classification for the default rules. */
+final class Addresses {
+
+    private Addresses() {
+    }
+
+    /** Parses a bind address: an IP literal or {@code localhost}; never looks a name up. */
+    static InetAddress parseBindAddress(String text) {
+        if ("localhost".equalsIgnoreCase(text)) {
+            return InetAddress.getLoopbackAddress();
+        }
+        String literal = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        InetAddress address = NetUtil.createInetAddressFromIpAddressString(literal);
+        if (address == null) {
+            throw new IllegalArgumentException("bind: '" + text
+                    + "' (expected: an IP address such as 127.0.0.1, ::1 or 0.0.0.0, or localhost)");
+        }
+        return address;
+    }
+
+    /** The address an IP literal denotes, or {@code null} when {@code host} is a name. */
+    static InetAddress literal(String host) {
+        String literal = host.length() > 1 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']'
+                ? host.substring(1, host.length() - 1) : host;
+        return NetUtil.createInetAddressFromIpAddressString(literal);
+    }
+
+    /** 169.254.0.0/16 and fe80::/10, IPv4-mapped forms included. */
+    static boolean isLinkLocal(InetAddress address) {
+        return unmapped(address).isLinkLocalAddress();
+    }
+
+    /** An IPv4-mapped IPv6 address as its IPv4 address; anything else unchanged. */
+    static InetAddress unmapped(InetAddress address) {
+        if (address instanceof Inet6Address) {
+            byte[] b = address.getAddress();
+            for (int i = 0; i < 10; i++) {
+                if (b[i] != 0) {
+                    return address;
+                }
+            }
+            if (b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
+                return NetUtil.createInetAddressFromIpAddressString(
+                        (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff));
+            }
+        }
+        return address;
+    }
+
+    /** Every address of this host, loopback included; used to recognise the proxy's own sockets. */
+    static Set<InetAddress> localAddresses() {
+        Set<InetAddress> result = new HashSet<>();
+        result.add(InetAddress.getLoopbackAddress());
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress address : Collections.list(nif.getInetAddresses())) {
+                    result.add(withoutScope(address));
+                }
+            }
+        } catch (SocketException e) {
+            // Loopback alone still catches the common loop; the rule stays conservative.
+        }
+        return Set.copyOf(result);
+    }
+
+    static InetAddress withoutScope(InetAddress address) {
+        if (address instanceof Inet6Address a6 && a6.getScopeId() != 0) {
+            try {
+                return InetAddress.getByAddress(a6.getAddress());
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return address;
+    }
+
+    /** {@code host:port} with brackets for IPv6, for messages and the standalone output. */
+    static String format(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        String host = ip == null ? address.getHostString() : ip.getHostAddress();
+        if (ip instanceof Inet6Address) {
+            int percent = host.indexOf('%');
+            host = "[" + (percent >= 0 ? host.substring(0, percent) : host) + "]";
+        }
+        return host + ":" + address.getPort();
+    }
+
+    static boolean isIpv4(InetAddress address) {
+        return address instanceof Inet4Address;
+    }
+}

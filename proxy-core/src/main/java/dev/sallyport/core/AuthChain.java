@@ -1,0 +1,175 @@
+package dev.sallyport.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.AuthContext;
+import dev.sallyport.api.AuthResult;
+import dev.sallyport.api.Credentials;
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Principal;
+import dev.sallyport.core.spi.SessionException;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The auth cache in front of the {@link AuthBackend} chain. Cache keys hold an HMAC of the secret
+ * under a per-process random key, never the secret itself, so a heap dump shows no password.
+ */
+final class AuthChain {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthChain.class);
+
+    private final boolean required;
+    private final AuthBackend[] backends;
+    private final Cache<Key, Principal> cache;
+    private final byte[] hmacKey = new byte[32];
+    private final FastThreadLocal<Mac> macs = new FastThreadLocal<>() {
+        @Override
+        protected Mac initialValue() throws GeneralSecurityException {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(hmacKey, "HmacSHA256"));
+            return mac;
+        }
+    };
+
+    AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl) {
+        this.required = required;
+        this.backends = backends.toArray(AuthBackend[]::new);
+        this.cache = cacheTtl.isZero() ? null
+                : Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+        new SecureRandom().nextBytes(hmacKey);
+    }
+
+    boolean required() {
+        return required;
+    }
+
+    /** Drops every cached login of {@code user}. */
+    void invalidate(String user) {
+        if (cache != null) {
+            cache.asMap().entrySet().removeIf(e -> user.equals(e.getKey().user()) || user.equals(e.getValue().name()));
+        }
+    }
+
+    /** Authenticates on {@code loop}; fails with a {@link SessionException}. */
+    Future<Principal> authenticate(Credentials credentials, AuthContext context, EventLoop loop) {
+        Promise<Principal> promise = loop.newPromise();
+        if (credentials instanceof Credentials.None) {
+            return promise.setFailure(failure("no_credentials", context, null));
+        }
+        Key key = cache == null ? null : key(credentials);
+        if (key != null) {
+            Principal cached = cache.getIfPresent(key);
+            if (cached != null) {
+                return promise.setSuccess(cached);
+            }
+        }
+        next(0, credentials, context, key, loop, promise);
+        return promise;
+    }
+
+    private void next(int index, Credentials credentials, AuthContext context, Key key, EventLoop loop,
+                      Promise<Principal> promise) {
+        if (index == backends.length) {
+            promise.tryFailure(failure("unknown_user", context, null));
+            return;
+        }
+        AuthBackend backend = backends[index];
+        CompletionStage<AuthResult> stage;
+        try {
+            stage = backend.authenticate(credentials, context);
+        } catch (RuntimeException e) {
+            promise.tryFailure(backendError(backend, context, e));
+            return;
+        }
+        if (stage == null) {
+            promise.tryFailure(backendError(backend, context, new NullPointerException("authenticate returned null")));
+            return;
+        }
+        stage.whenComplete((result, error) -> {
+            if (loop.inEventLoop()) {
+                handle(index, result, error, backend, credentials, context, key, loop, promise);
+            } else {
+                loop.execute(() -> handle(index, result, error, backend, credentials, context, key, loop, promise));
+            }
+        });
+    }
+
+    private void handle(int index, AuthResult result, Throwable error, AuthBackend backend, Credentials credentials,
+                        AuthContext context, Key key, EventLoop loop, Promise<Principal> promise) {
+        if (error != null || result == null) {
+            promise.tryFailure(backendError(backend, context,
+                    error != null ? error : new NullPointerException("authenticate completed with null")));
+        } else if (result instanceof AuthResult.Success success) {
+            if (key != null) {
+                cache.put(key, success.principal());
+            }
+            promise.trySuccess(success.principal());
+        } else if (result instanceof AuthResult.Failure failure) {
+            promise.tryFailure(failure(failure.reason(), context, null));
+        } else {
+            next(index + 1, credentials, context, key, loop, promise);
+        }
+    }
+
+    private static SessionException failure(String reason, AuthContext context, Throwable cause) {
+        return new SessionException(Outcome.AUTH_FAILED, reason,
+                context.protocol().id() + " login from " + Addresses.format(context.client()) + " failed: " + reason, cause);
+    }
+
+    private static SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
+        log.warn("Auth backend {} failed for a {} login from {}; failing closed", backend.name(),
+                context.protocol().id(), Addresses.format(context.client()), cause);
+        return new SessionException(Outcome.ERROR, "auth_backend_error",
+                context.protocol().id() + " login from " + Addresses.format(context.client())
+                        + ": auth backend " + backend.name() + " failed", cause);
+    }
+
+    private Key key(Credentials credentials) {
+        Mac mac = macs.get();
+        if (credentials instanceof Credentials.UsernamePassword up) {
+            mac.update((byte) 'p');
+            mac.update(up.username().getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            return new Key(up.username(), mac.doFinal(up.password().getBytes(StandardCharsets.UTF_8)));
+        }
+        if (credentials instanceof Credentials.BearerToken token) {
+            mac.update((byte) 't');
+            return new Key(null, mac.doFinal(token.token().getBytes(StandardCharsets.UTF_8)));
+        }
+        return null;
+    }
+
+    /** A cache key: the claimed user (for invalidation) and an HMAC of everything presented. */
+    private record Key(String user, byte[] digest) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(digest, k.digest);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(digest);
+        }
+
+        @Override
+        public String toString() {
+            return "Key[" + user + "]";
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package dev.sallyport.core;
+
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.UserStore;
+import dev.sallyport.core.spi.Frontend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The running state behind a {@link ProxyManager}: event loops, listeners and shared services. */
+final class Engine {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyManager.class);
+
+    /** Explicit water marks: a slow reader stops the other side's reads at 256 KiB pending. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
+    private final Settings settings;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("sallyport-connections", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger open = new AtomicInteger();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final Object closeLock = new Object();
+    private volatile boolean closing;
+    private boolean closed;
+
+    private Resolver resolver;
+    private UserStore users;
+    private AuthChain auth;
+    private RuleChain rules;
+    private final CompositeMetrics metrics;
+    private final OutboundDialer dialer;
+
+    private Engine(Settings settings) {
+        this.settings = settings;
+        this.transport = Transport.choose(settings.nativeTransport());
+        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
+        this.metrics = new CompositeMetrics(settings.metrics());
+        this.dialer = new OutboundDialer(transport, settings.connectTimeout());
+    }
+
+    static Engine start(Settings settings) {
+        Engine engine = new Engine(settings);
+        try {
+            engine.startServices();
+            engine.bindListeners();
+        } catch (RuntimeException | Error e) {
+            engine.close(Duration.ZERO);
+            throw e;
+        }
+        return engine;
+    }
+
+    private void startServices() {
+        if (transport == Transport.EPOLL) {
+            log.info("Using the native epoll transport with {} I/O thread(s)", settings.ioThreads());
+        } else {
+            log.info("Using the NIO transport with {} I/O thread(s) ({})", settings.ioThreads(),
+                    Transport.unavailabilityReason(settings.nativeTransport()));
+        }
+        if (settings.resolver() == Resolver.system()) {
+            SystemResolver system = new SystemResolver(transport);
+            owned.add(system);
+            resolver = system;
+        } else {
+            resolver = settings.resolver();
+        }
+
+        users = settings.userStore();
+        List<AuthBackend> backends = settings.authBackends();
+        if (users == null || (settings.authenticationRequired() && backends.isEmpty())) {
+            InMemoryUserStore memory = new InMemoryUserStore();
+            owned.add(memory);
+            if (users == null) {
+                users = memory;
+            }
+            if (backends.isEmpty()) {
+                backends = List.of(memory);
+            }
+            for (Map.Entry<String, String> user : settings.initialUsers()) {
+                join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
+            }
+        }
+        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl());
+        users.addListener(auth::invalidate);
+    }
+
+    private void bindListeners() {
+        // The self-loop rule learns each real port as soon as its listener is bound.
+        List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
+        rules = new RuleChain(settings.accessRules(), DefaultRules.all(boundSoFar));
+        List<Map.Entry<String, Frontend>> frontends = new ArrayList<>(settings.frontends().entrySet());
+        for (Map.Entry<String, Frontend> entry : frontends) {
+            String name = entry.getKey();
+            InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new ListenerInitializer(this, entry.getValue()));
+            ChannelFuture bound = bootstrap.bind(requested).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(requested) + " ("
+                        + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
+            }
+            Channel server = bound.channel();
+            serverChannels.add(server);
+            InetSocketAddress actual = (InetSocketAddress) server.localAddress();
+            boundSoFar.add(actual);
+            addresses.put(name, actual);
+        }
+        for (Map.Entry<String, InetSocketAddress> entry : addresses.entrySet()) {
+            log.info("Listening {} {}", entry.getKey(), Addresses.format(entry.getValue()));
+        }
+    }
+
+    /** Registers a newly accepted client connection; false when shutting down. */
+    boolean register(Channel channel) {
+        if (closing) {
+            return false;
+        }
+        open.incrementAndGet();
+        connections.add(channel);
+        channel.closeFuture().addListener(f -> {
+            if (open.decrementAndGet() == 0 && closing) {
+                drained.complete(null);
+            }
+        });
+        return true;
+    }
+
+    void close(Duration drainTimeout) {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closing = true;
+        }
+        for (Channel server : serverChannels) {
+            server.close().awaitUninterruptibly();
+        }
+        if (open.get() == 0) {
+            drained.complete(null);
+        }
+        if (!drainTimeout.isZero() && open.get() > 0) {
+            log.info("Draining {} open connection(s) for up to {}", open.get(), drainTimeout);
+        }
+        try {
+            drained.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.info("Closing {} connection(s) still open after the drain timeout", open.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connections.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                log.warn("Failed to close {}", owned.get(i), e);
+            }
+        }
+        if (!addresses.isEmpty()) {
+            log.info("Stopped listening on {}", addresses.values().stream().map(Addresses::format).toList());
+        }
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    Map<String, InetSocketAddress> addresses() {
+        return Collections.unmodifiableMap(addresses);
+    }
+
+    UserStore users() {
+        return users;
+    }
+
+    int openConnections() {
+        return open.get();
+    }
+
+    Resolver resolver() {
+        return resolver;
+    }
+
+    AuthChain auth() {
+        return auth;
+    }
+
+    RuleChain rules() {
+        return rules;
+    }
+
+    CompositeMetrics metrics() {
+        return metrics;
+    }
+
+    OutboundDialer dialer() {
+        return dialer;
+    }
+
+    private static <T> T join(CompletableFuture<T> future, String what) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(what + ": " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted", e);
+        }
+    }
+
+    private static ThreadFactory threadFactory() {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new io.netty.util.concurrent.FastThreadLocalThread(runnable,
+                    "sallyport-io-" + counter.incrementAndGet());
+            thread.setDaemon(false);
+            return thread;
+        };
+    }
+
+    /** Adds the frontend's handlers and core's guard to each accepted connection. */
+    private static final class ListenerInitializer extends ChannelInitializer<Channel> {
+        private final Engine engine;
+        private final Frontend frontend;
+
+        ListenerInitializer(Engine engine, Frontend frontend) {
+            this.engine = engine;
+            this.frontend = frontend;
+        }
+
+        @Override
+        protected void initChannel(Channel channel) {
+            if (!engine.register(channel)) {
+                channel.close();
+                return;
+            }
+            DefaultSession session = new DefaultSession(engine, frontend.protocol(), channel);
+            frontend.initChannel(channel, session);
+            channel.pipeline().addLast(DefaultSession.GUARD, session.guard());
+            session.start();
+        }
+    }
+}

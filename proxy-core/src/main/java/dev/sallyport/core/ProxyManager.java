@@ -1,0 +1,380 @@
+package dev.sallyport.core;
+
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.AuthBackendProvider;
+import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.UserStore;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A running set of proxy listeners: SOCKS5, HTTP, or any protocol module on the class path.
+ *
+ * <pre>{@code
+ * try (ProxyManager proxy = ProxyManager.builder().socks5(1080).start()) {
+ *     InetSocketAddress address = proxy.address("socks5");
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Every listener shares one event-loop group (native epoll where available, NIO otherwise).
+ * A connection is accepted, its protocol module decodes the handshake, core authenticates the
+ * client and checks the access rules, dials the target from the same event loop, and relays
+ * bytes both ways with back-pressure until both sides are done; then one
+ * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink}.
+ *
+ * <p>Thread-safe. {@link #close()} drains open tunnels up to the drain timeout and is idempotent.
+ */
+public final class ProxyManager implements AutoCloseable {
+
+    private final Engine engine;
+
+    private ProxyManager(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** A builder with safe defaults: loopback only, no listeners yet. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The addresses the listeners actually bound, by listener name ({@code socks5}, {@code http}),
+     * in the order they were configured. A port configured as 0 shows the port the system chose.
+     */
+    public Map<String, InetSocketAddress> addresses() {
+        return engine.addresses();
+    }
+
+    /**
+     * The address the named listener bound.
+     *
+     * @throws IllegalArgumentException when no such listener is configured
+     */
+    public InetSocketAddress address(String listener) {
+        InetSocketAddress address = engine.addresses().get(listener);
+        if (address == null) {
+            throw new IllegalArgumentException("listener: " + listener + " (expected one of: "
+                    + engine.addresses().keySet() + ")");
+        }
+        return address;
+    }
+
+    /** The user store: the one configured, or the in-memory default. */
+    public UserStore users() {
+        return engine.users();
+    }
+
+    /** Client connections currently open (handshaking or relaying). */
+    public int openConnections() {
+        return engine.openConnections();
+    }
+
+    /**
+     * Stops accepting, waits up to the drain timeout for open connections to finish, closes
+     * what is left, and releases every resource the manager created. Idempotent; returns when
+     * the listening ports are free.
+     */
+    @Override
+    public void close() {
+        engine.close(engine.settings().drainTimeout());
+    }
+
+    /** Like {@link #close()} with an explicit drain deadline; {@link Duration#ZERO} closes at once. */
+    public void close(Duration drainTimeout) {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
+        }
+        engine.close(drainTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyManager" + engine.addresses();
+    }
+
+    /**
+     * Configures and starts a {@link ProxyManager}. Every method validates its argument at once:
+     * {@link NullPointerException} for null, {@link IllegalArgumentException} for a bad value,
+     * {@link IllegalStateException} for a conflict. {@link #start()} runs the cross-field checks.
+     * Not thread-safe; a builder may start several managers.
+     */
+    public static final class Builder {
+
+        private static final Pattern LISTENER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+
+        InetAddress bind = InetAddress.getLoopbackAddress();
+        final Map<String, Integer> listeners = new LinkedHashMap<>();
+        final List<AuthBackend> authBackends = new ArrayList<>();
+        final List<ProviderRef> authProviders = new ArrayList<>();
+        final List<Map.Entry<String, String>> initialUsers = new ArrayList<>();
+        boolean requireAuthentication;
+        UserStore userStore;
+        final List<AccessRule> accessRules = new ArrayList<>();
+        final List<MetricsSink> metrics = new ArrayList<>();
+        final List<ProviderRef> metricsProviders = new ArrayList<>();
+        ConnectionPool connectionPool = ConnectionPool.direct();
+        Resolver resolver = Resolver.system();
+        Duration handshakeTimeout = Duration.ofSeconds(10);
+        Duration connectTimeout = Duration.ofSeconds(10);
+        Duration idleTimeout = Duration.ofHours(1);
+        Duration drainTimeout = Duration.ofSeconds(30);
+        Duration authCacheTtl = Duration.ofMinutes(5);
+        boolean allowOpenProxy;
+        boolean nativeTransport = true;
+        int ioThreads = Runtime.getRuntime().availableProcessors();
+        ClassLoader classLoader = ProxyManager.class.getClassLoader();
+
+        private Builder() {
+        }
+
+        /**
+         * The local address every listener binds. Default: the loopback address. An IP literal,
+         * {@code localhost}, or {@code 0.0.0.0}/{@code ::} for all interfaces; names are not
+         * looked up. A non-loopback address needs authentication or {@link #allowOpenProxy}.
+         */
+        public Builder bind(String address) {
+            Objects.requireNonNull(address, "address");
+            this.bind = Addresses.parseBindAddress(address);
+            return this;
+        }
+
+        /** Like {@link #bind(String)} with an address object. */
+        public Builder bind(InetAddress address) {
+            this.bind = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** A SOCKS5 listener on {@code port} (0 for any free port). Needs {@code proxy-socks5}. */
+        public Builder socks5(int port) {
+            return listener("socks5", port);
+        }
+
+        /** An HTTP proxy listener on {@code port} (0 for any free port). Needs {@code proxy-http}. */
+        public Builder http(int port) {
+            return listener("http", port);
+        }
+
+        /**
+         * A listener served by the protocol module called {@code name} on {@code port}
+         * (0 for any free port). One listener per name.
+         */
+        public Builder listener(String name, int port) {
+            Objects.requireNonNull(name, "name");
+            if (!LISTENER_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("listener: '" + name + "' (expected: lowercase letters, digits, '-')");
+            }
+            requirePort(name, port);
+            if (listeners.containsKey(name)) {
+                throw new IllegalStateException(name + ": already configured on port " + listeners.get(name)
+                        + " (expected: one listener per protocol)");
+            }
+            listeners.put(name, port);
+            return this;
+        }
+
+        /**
+         * Adds an authentication backend to the chain (first answer wins) and turns
+         * authentication on. Without any, the in-memory user store is used when authentication
+         * is on.
+         */
+        public Builder auth(AuthBackend backend) {
+            authBackends.add(Objects.requireNonNull(backend, "backend"));
+            return this;
+        }
+
+        /**
+         * Adds the authentication backend built by the {@link AuthBackendProvider} called
+         * {@code provider} (found with {@link java.util.ServiceLoader} at {@link #start()}, which
+         * fails when it is missing) and turns authentication on.
+         */
+        public Builder auth(String provider, Map<String, String> settings) {
+            authProviders.add(new ProviderRef("auth", provider, settings));
+            return this;
+        }
+
+        /**
+         * Adds a user to the in-memory store and turns authentication on. For real deployments
+         * use {@link #users()} at run time or a persistent backend.
+         */
+        public Builder user(String name, String password) {
+            InMemoryUserStore.validateName(name);
+            Objects.requireNonNull(password, "password");
+            if (password.isEmpty()) {
+                throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
+            }
+            initialUsers.add(Map.entry(name, password));
+            return this;
+        }
+
+        /** Requires authentication even when no user or backend is configured yet. Default: off. */
+        public Builder requireAuthentication(boolean required) {
+            this.requireAuthentication = required;
+            return this;
+        }
+
+        /**
+         * The store behind {@link ProxyManager#users()}. Default: the backend if it is also a
+         * {@link UserStore}, otherwise the in-memory store.
+         */
+        public Builder userStore(UserStore store) {
+            this.userStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Appends an access rule. Rules run in the order added, before the built-in defaults
+         * (deny link-local targets and the proxy's own listeners); the first non-abstaining rule
+         * decides; no decision means allow.
+         */
+        public Builder accessRule(AccessRule rule) {
+            accessRules.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** Adds a metrics sink; several may be active at once. Default: none. */
+        public Builder metrics(MetricsSink sink) {
+            metrics.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        /** Adds the sink built by the {@link MetricsSinkProvider} called {@code provider}. */
+        public Builder metrics(String provider, Map<String, String> settings) {
+            metricsProviders.add(new ProviderRef("metrics", provider, settings));
+            return this;
+        }
+
+        /** How outbound connections are obtained. Default: {@link ConnectionPool#direct()}. */
+        public Builder connectionPool(ConnectionPool pool) {
+            this.connectionPool = Objects.requireNonNull(pool, "pool");
+            return this;
+        }
+
+        /** How target names are resolved. Default: {@link Resolver#system()}. */
+        public Builder resolver(Resolver resolver) {
+            this.resolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
+
+        /** Time a client has from connecting to completing its request. Default 10 s; must be positive. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = requirePositive("handshakeTimeout", timeout);
+            return this;
+        }
+
+        /** Time to resolve and connect to a target. Default 10 s; must be positive. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = requirePositive("connectTimeout", timeout);
+            if (timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: <= " + Integer.MAX_VALUE + " ms)");
+            }
+            return this;
+        }
+
+        /** A tunnel with no bytes either way for this long is closed. Default 1 h; zero for none. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = requireNotNegative("idleTimeout", timeout);
+            return this;
+        }
+
+        /** How long {@link ProxyManager#close()} waits for open connections. Default 30 s; zero closes at once. */
+        public Builder drainTimeout(Duration timeout) {
+            this.drainTimeout = requireNotNegative("drainTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a successful login is remembered, so repeat logins skip the slow password hash.
+         * Default 5 min; zero disables the cache. Any change to a user invalidates it.
+         */
+        public Builder authCacheTtl(Duration ttl) {
+            this.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
+            return this;
+        }
+
+        /**
+         * Allows listening on a non-loopback address without authentication: an open proxy that
+         * anyone who can reach it may use. Default: refused at {@link #start()}.
+         */
+        public Builder allowOpenProxy(boolean allow) {
+            this.allowOpenProxy = allow;
+            return this;
+        }
+
+        /** Number of I/O threads. Default: the number of available processors. */
+        public Builder ioThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
+            }
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** Whether to use native epoll when available. Default: true. */
+        public Builder nativeTransport(boolean enabled) {
+            this.nativeTransport = enabled;
+            return this;
+        }
+
+        /** The class loader that finds protocol modules and providers. Default: core's own. */
+        public Builder classLoader(ClassLoader loader) {
+            this.classLoader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /**
+         * Checks the configuration as a whole, binds every listener and returns once they accept
+         * connections.
+         *
+         * @throws IllegalStateException when the configuration is inconsistent (no listener, an
+         *                               open proxy on a public address, a missing protocol module
+         *                               or provider) or a port cannot be bound
+         */
+        public ProxyManager start() {
+            Settings settings = Settings.from(this);
+            return new ProxyManager(Engine.start(settings));
+        }
+
+        private static void requirePort(String name, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(name + ": port " + port + " (expected: 0-65535, 0 for any free port)");
+            }
+        }
+
+        private static Duration requirePositive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+            return value;
+        }
+
+        private static Duration requireNotNegative(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0, 0 for none)");
+            }
+            return value;
+        }
+    }
+
+    /** A provider chosen by name, resolved at start. */
+    record ProviderRef(String kind, String name, Map<String, String> settings) {
+        ProviderRef {
+            Objects.requireNonNull(name, kind + " provider");
+            settings = Map.copyOf(Objects.requireNonNull(settings, "settings"));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.sallyport.core;
+
+import dev.sallyport.api.AccessRequest;
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.Decision;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The ordered rules: the host's first, then core's defaults; the first decision wins. */
+final class RuleChain {
+
+    private static final Logger log = LoggerFactory.getLogger(RuleChain.class);
+
+    /** A decision and the name of the rule that made it ({@code default} when none decided). */
+    record Verdict(Decision decision, String rule) {
+        boolean allowed() {
+            return decision.verdict() != Decision.Verdict.DENY;
+        }
+    }
+
+    private static final Verdict DEFAULT_ALLOW = new Verdict(Decision.allow("no rule denied"), "default");
+
+    private final AccessRule[] rules;
+
+    RuleChain(List<AccessRule> configured, List<AccessRule> defaults) {
+        List<AccessRule> all = new ArrayList<>(configured);
+        all.addAll(defaults);
+        this.rules = all.toArray(AccessRule[]::new);
+    }
+
+    Verdict evaluate(AccessRequest request) {
+        for (AccessRule rule : rules) {
+            Decision decision;
+            try {
+                decision = rule.evaluate(request);
+            } catch (RuntimeException e) {
+                log.warn("Access rule {} threw; denying the request", rule.name(), e);
+                return new Verdict(Decision.deny("rule failed"), rule.name());
+            }
+            if (decision != null && decision.verdict() != Decision.Verdict.ABSTAIN) {
+                return new Verdict(decision, rule.name());
+            }
+        }
+        return DEFAULT_ALLOW;
+    }
+}

@@ -1,0 +1,326 @@
+package dev.sallyport.socks5;
+
+import dev.sallyport.api.Command;
+import dev.sallyport.api.Credentials;
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Protocol;
+import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.core.spi.Session;
+import dev.sallyport.core.spi.SessionEvent;
+import dev.sallyport.core.spi.SessionException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The server side of a SOCKS5 handshake: method selection (RFC 1928 section 3), username/password
+ * sub-negotiation (RFC 1929), then the request (RFC 1928 section 4). Decodes in place from the
+ * bytes received, whole or in fragments, and never throws on hostile input: every malformed
+ * message gets the reply its phase allows, then a close. Removes itself once the tunnel runs;
+ * bytes the client sent early flow on into the relay.
+ */
+final class Socks5Handshake extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "socks5-handshake";
+
+    private static final Logger log = LoggerFactory.getLogger(Socks5Handshake.class);
+    /** RFC 1035: at most 253 characters in a dotted name. */
+    private static final int MAX_NAME = 253;
+
+    private enum State { GREETING, AUTH, AUTHENTICATING, REQUEST, CONNECTING, DONE, FAILED }
+
+    private final Session session;
+    private State state = State.GREETING;
+    private ByteBuf buffered;
+
+    Socks5Handshake(Session session) {
+        this.session = session;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in) || state == State.FAILED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        buffered = buffered == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, in);
+        process(ctx);
+    }
+
+    private void process(ChannelHandlerContext ctx) {
+        boolean progressed = true;
+        while (progressed && buffered != null && buffered.isReadable()) {
+            progressed = switch (state) {
+                case GREETING -> greeting(ctx, buffered);
+                case AUTH -> auth(ctx, buffered);
+                case REQUEST -> request(ctx, buffered);
+                default -> false;
+            };
+        }
+        if (buffered != null && !buffered.isReadable() && state != State.DONE) {
+            buffered.release();
+            buffered = null;
+        }
+    }
+
+    /** VER NMETHODS METHODS: RFC 1928 section 3. */
+    private boolean greeting(ChannelHandlerContext ctx, ByteBuf in) {
+        if (in.readableBytes() < 2) {
+            return false;
+        }
+        int start = in.readerIndex();
+        if (in.getUnsignedByte(start) != Socks5.VERSION) {
+            return fail(ctx, Outcome.PROTOCOL_ERROR, Socks5.methodSelection(ctx.alloc(), Socks5.METHOD_NONE_ACCEPTABLE));
+        }
+        int count = in.getUnsignedByte(start + 1);
+        if (in.readableBytes() < 2 + count) {
+            return false;
+        }
+        boolean noAuth = false;
+        boolean password = false;
+        for (int i = 0; i < count; i++) {
+            int method = in.getUnsignedByte(start + 2 + i);
+            noAuth |= method == Socks5.METHOD_NO_AUTH;
+            password |= method == Socks5.METHOD_PASSWORD;
+        }
+        in.skipBytes(2 + count);
+        if (session.authenticationRequired() ? !password : !noAuth) {
+            // RFC 1928 section 3: X'FF', then the client MUST close; we close too.
+            return fail(ctx, Outcome.AUTH_FAILED, Socks5.methodSelection(ctx.alloc(), Socks5.METHOD_NONE_ACCEPTABLE));
+        }
+        if (session.authenticationRequired()) {
+            state = State.AUTH;
+            ctx.writeAndFlush(Socks5.methodSelection(ctx.alloc(), Socks5.METHOD_PASSWORD));
+        } else {
+            state = State.REQUEST;
+            ctx.writeAndFlush(Socks5.methodSelection(ctx.alloc(), Socks5.METHOD_NO_AUTH));
+        }
+        return true;
+    }
+
+    /** VER ULEN UNAME PLEN PASSWD: RFC 1929 section 2. */
+    private boolean auth(ChannelHandlerContext ctx, ByteBuf in) {
+        if (in.readableBytes() < 2) {
+            return false;
+        }
+        int start = in.readerIndex();
+        int userLength = in.getUnsignedByte(start + 1);
+        if (in.getUnsignedByte(start) != Socks5.AUTH_VERSION || userLength == 0) {
+            return fail(ctx, Outcome.PROTOCOL_ERROR, Socks5.authStatus(ctx.alloc(), Socks5.AUTH_FAILURE));
+        }
+        if (in.readableBytes() < 3 + userLength) {
+            return false;
+        }
+        int passwordLength = in.getUnsignedByte(start + 2 + userLength);
+        if (in.readableBytes() < 3 + userLength + passwordLength) {
+            return false;
+        }
+        String user = in.toString(start + 2, userLength, StandardCharsets.UTF_8);
+        String password = in.toString(start + 3 + userLength, passwordLength, StandardCharsets.UTF_8);
+        in.skipBytes(3 + userLength + passwordLength);
+
+        state = State.AUTHENTICATING;
+        Channel channel = ctx.channel();
+        channel.config().setAutoRead(false);
+        session.authenticate(Credentials.password(user, password)).addListener(f -> {
+            if (state != State.AUTHENTICATING || !channel.isActive()) {
+                return;
+            }
+            if (f.isSuccess()) {
+                state = State.REQUEST;
+                ctx.writeAndFlush(Socks5.authStatus(ctx.alloc(), Socks5.AUTH_SUCCESS));
+                channel.config().setAutoRead(true);
+                process(ctx);
+            } else {
+                // RFC 1929: a failure status, then the server MUST close the connection.
+                fail(ctx, outcomeOf(f.cause()), Socks5.authStatus(ctx.alloc(), Socks5.AUTH_FAILURE));
+            }
+        });
+        return false;
+    }
+
+    /** VER CMD RSV ATYP DST.ADDR DST.PORT: RFC 1928 section 4. */
+    private boolean request(ChannelHandlerContext ctx, ByteBuf in) {
+        if (in.readableBytes() < 4) {
+            return false;
+        }
+        int start = in.readerIndex();
+        if (in.getUnsignedByte(start) != Socks5.VERSION) {
+            return fail(ctx, Outcome.PROTOCOL_ERROR, Socks5.reply(ctx.alloc(), Socks5.REP_GENERAL_FAILURE, null));
+        }
+        int command = in.getUnsignedByte(start + 1);
+        if (command != Socks5.CMD_CONNECT) {
+            // BIND and UDP ASSOCIATE are valid commands this frontend does not serve (yet).
+            return fail(ctx, Outcome.UNSUPPORTED_COMMAND,
+                    Socks5.reply(ctx.alloc(), Socks5.REP_COMMAND_NOT_SUPPORTED, null));
+        }
+        int addressType = in.getUnsignedByte(start + 3);
+        String host;
+        int length;
+        switch (addressType) {
+            case Socks5.ATYP_IPV4 -> {
+                length = 4 + 4 + 2;
+                if (in.readableBytes() < length) {
+                    return false;
+                }
+                host = in.getUnsignedByte(start + 4) + "." + in.getUnsignedByte(start + 5) + "."
+                        + in.getUnsignedByte(start + 6) + "." + in.getUnsignedByte(start + 7);
+            }
+            case Socks5.ATYP_IPV6 -> {
+                length = 4 + 16 + 2;
+                if (in.readableBytes() < length) {
+                    return false;
+                }
+                byte[] raw = new byte[16];
+                in.getBytes(start + 4, raw);
+                host = NetUtil.bytesToIpAddress(raw);
+            }
+            case Socks5.ATYP_DOMAIN -> {
+                if (in.readableBytes() < 5) {
+                    return false;
+                }
+                int nameLength = in.getUnsignedByte(start + 4);
+                if (nameLength == 0) {
+                    return fail(ctx, Outcome.PROTOCOL_ERROR, Socks5.reply(ctx.alloc(), Socks5.REP_GENERAL_FAILURE, null));
+                }
+                length = 5 + nameLength + 2;
+                if (in.readableBytes() < length) {
+                    return false;
+                }
+                host = in.toString(start + 5, nameLength, StandardCharsets.US_ASCII);
+                if (!validName(host)) {
+                    // Not a name any resolver could answer for: the host is unreachable.
+                    return fail(ctx, Outcome.DNS_FAILED, Socks5.reply(ctx.alloc(), Socks5.REP_HOST_UNREACHABLE, null));
+                }
+            }
+            default -> {
+                return fail(ctx, Outcome.UNSUPPORTED_ADDRESS,
+                        Socks5.reply(ctx.alloc(), Socks5.REP_ADDRESS_TYPE_NOT_SUPPORTED, null));
+            }
+        }
+        int port = in.getUnsignedShort(start + length - 2);
+        in.skipBytes(length);
+
+        state = State.CONNECTING;
+        Channel channel = ctx.channel();
+        channel.config().setAutoRead(false);
+        ProxyRequest request = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, session.client(), session.listener(),
+                Credentials.none(), host, port);
+        session.connect(request).addListener(f -> {
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (f.isSuccess()) {
+                Channel outbound = (Channel) f.getNow();
+                state = State.DONE;
+                ctx.writeAndFlush(Socks5.reply(ctx.alloc(), Socks5.REP_SUCCEEDED,
+                        (InetSocketAddress) outbound.localAddress()));
+                session.relay(outbound);
+                ctx.pipeline().remove(this);
+            } else {
+                Outcome outcome = outcomeOf(f.cause());
+                fail(ctx, outcome, Socks5.reply(ctx.alloc(), Socks5.reply(outcome), null));
+            }
+        });
+        return false;
+    }
+
+    /** Sends a failure reply, closes once it is written, and stops decoding. Returns false. */
+    private boolean fail(ChannelHandlerContext ctx, Outcome outcome, ByteBuf reply) {
+        state = State.FAILED;
+        session.fail(outcome);
+        if (buffered != null) {
+            buffered.release();
+            buffered = null;
+        }
+        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        return false;
+    }
+
+    /** The reply a phase allows when the client stops short or stays silent. */
+    private void failPhase(ChannelHandlerContext ctx, Outcome outcome) {
+        switch (state) {
+            case GREETING -> fail(ctx, outcome, Socks5.methodSelection(ctx.alloc(), Socks5.METHOD_NONE_ACCEPTABLE));
+            case AUTH, AUTHENTICATING -> fail(ctx, outcome, Socks5.authStatus(ctx.alloc(), Socks5.AUTH_FAILURE));
+            case REQUEST -> fail(ctx, outcome, Socks5.reply(ctx.alloc(), Socks5.REP_GENERAL_FAILURE, null));
+            default -> ctx.close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == SessionEvent.HANDSHAKE_TIMEOUT) {
+            log.debug("socks5: handshake timeout in {} from {}", state, session.client());
+            failPhase(ctx, Outcome.HANDSHAKE_TIMEOUT);
+        } else if (event instanceof ChannelInputShutdownEvent
+                && (state == State.GREETING || state == State.AUTH || state == State.REQUEST)) {
+            if (buffered != null && buffered.isReadable()) {
+                // The client ended its output in the middle of a message: a truncated field.
+                failPhase(ctx, Outcome.PROTOCOL_ERROR);
+            } else {
+                session.fail(Outcome.CLIENT_CLOSED);
+                state = State.FAILED;
+                ctx.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        ByteBuf rest = buffered;
+        buffered = null;
+        if (rest != null) {
+            if (rest.isReadable() && state == State.DONE) {
+                ctx.fireChannelRead(rest);
+                ctx.fireChannelReadComplete();
+            } else {
+                rest.release();
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (buffered != null) {
+            buffered.release();
+            buffered = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private static Outcome outcomeOf(Throwable cause) {
+        return cause instanceof SessionException e ? e.outcome() : Outcome.ERROR;
+    }
+
+    /** A host name (letters, digits, '-', '_', '.') or an IP literal, at most 253 characters. */
+    static boolean validName(String host) {
+        if (host.length() > MAX_NAME) {
+            return false;
+        }
+        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            return true;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_';
+            if (!ok) {
+                return false;
+            }
+        }
+        return host.charAt(0) != '.' && !host.contains("..");
+    }
+}
