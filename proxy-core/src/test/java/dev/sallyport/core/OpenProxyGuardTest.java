@@ -1,0 +1,124 @@
+package dev.sallyport.core;
+
+import dev.sallyport.api.Protocol;
+import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.spi.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Start-time checks and lifecycle that need a (trivial) protocol module on the class path. */
+@Timeout(30)
+class OpenProxyGuardTest {
+
+    /** A frontend that accepts connections and does nothing, registered through ServiceLoader. */
+    public static final class NullFrontend implements Frontend {
+        @Override
+        public String name() {
+            return "socks5";
+        }
+
+        @Override
+        public Protocol protocol() {
+            return Protocol.SOCKS5;
+        }
+
+        @Override
+        public boolean claims(ByteBuf firstBytes) {
+            return true;
+        }
+
+        @Override
+        public void initChannel(Channel channel, Session session) {
+            // Nothing: core's guard drops the bytes and the handshake timeout closes.
+        }
+    }
+
+    private static ClassLoader withNullFrontend() throws IOException {
+        Path dir = Files.createTempDirectory("frontend");
+        Path services = dir.resolve("META-INF/services");
+        Files.createDirectories(services);
+        Files.writeString(services.resolve(Frontend.class.getName()), NullFrontend.class.getName() + "\n");
+        dir.toFile().deleteOnExit();
+        return new URLClassLoader(new URL[] {dir.toUri().toURL()}, OpenProxyGuardTest.class.getClassLoader());
+    }
+
+    @Test
+    void publicBindWithoutAuth_refusesToStart_sayingHowToAllowIt() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        assertThatThrownBy(() -> ProxyManager.builder().classLoader(loader).bind("0.0.0.0").socks5(0).start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bind: 0.0.0.0 is not a loopback address and no authentication is configured")
+                .hasMessageContaining("allowOpenProxy(true)");
+    }
+
+    @Test
+    void publicBindWithAuth_starts() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        try (ProxyManager proxy = ProxyManager.builder().classLoader(loader).bind("0.0.0.0").socks5(0)
+                .user("alice", "pw").start()) {
+            assertThat(proxy.address("socks5").getPort()).isPositive();
+        }
+    }
+
+    @Test
+    void publicBindOpenProxyAllowed_starts() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        try (ProxyManager proxy = ProxyManager.builder().classLoader(loader).bind("0.0.0.0").socks5(0)
+                .allowOpenProxy(true).start()) {
+            assertThat(proxy.address("socks5").getAddress().isAnyLocalAddress()).isTrue();
+        }
+    }
+
+    @Test
+    void portZero_reportsTheRealPort_andCloseFreesIt() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        InetSocketAddress address;
+        try (ProxyManager proxy = ProxyManager.builder().classLoader(loader).socks5(0).start()) {
+            address = proxy.address("socks5");
+            assertThat(address.getAddress().isLoopbackAddress()).isTrue();
+            assertThat(address.getPort()).isPositive();
+            assertThat(proxy.addresses()).containsOnlyKeys("socks5");
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 2000);
+            }
+            assertThatThrownBy(() -> proxy.address("http")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("listener: http (expected one of: [socks5])");
+        }
+        try (ServerSocket rebound = new ServerSocket(address.getPort(), 1, address.getAddress())) {
+            assertThat(rebound.isBound()).isTrue();
+        }
+    }
+
+    @Test
+    void start_authProviderMissing_failsClosed() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        assertThatThrownBy(() -> ProxyManager.builder().classLoader(loader).socks5(0).auth("jdbc", java.util.Map.of()).start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("auth: no provider named 'jdbc'");
+    }
+
+    @Test
+    void portInUse_failsStartWithTheAddress() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> ProxyManager.builder().classLoader(loader).socks5(port).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("socks5: cannot listen on 127.0.0.1:" + port);
+        }
+    }
+}
