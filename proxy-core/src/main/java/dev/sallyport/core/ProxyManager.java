@@ -133,6 +133,7 @@ public final class ProxyManager implements AutoCloseable {
         Duration drainTimeout = Duration.ofSeconds(30);
         Duration authCacheTtl = Duration.ofMinutes(5);
         boolean allowOpenProxy;
+        boolean accessLog;
         boolean nativeTransport = true;
         int ioThreads = Runtime.getRuntime().availableProcessors();
         ClassLoader classLoader = ProxyManager.class.getClassLoader();
@@ -247,6 +248,16 @@ public final class ProxyManager implements AutoCloseable {
         /** Adds a metrics sink; several may be active at once. Default: none. */
         public Builder metrics(MetricsSink sink) {
             metrics.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        /**
+         * Writes one line per session to the SLF4J logger {@code sallyport.access} at INFO, as
+         * {@code key=value} pairs (time, user, client, protocol, command, target, outcome, rule,
+         * bytes up and down, duration). Never a credential. Default: off.
+         */
+        public Builder accessLog(boolean enabled) {
+            this.accessLog = enabled;
             return this;
         }
 

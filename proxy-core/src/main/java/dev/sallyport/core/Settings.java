@@ -42,6 +42,9 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, Fronte
             backends.add(Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader));
         }
         List<MetricsSink> sinks = new ArrayList<>(b.metrics);
+        if (b.accessLog) {
+            sinks.add(new AccessLog());
+        }
         for (ProxyManager.ProviderRef ref : b.metricsProviders) {
             sinks.add(Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader));
         }
