@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
@@ -33,7 +34,7 @@ final class AccessLog implements MetricsSink {
 
     static String format(SessionSummary s) {
         StringBuilder line = new StringBuilder(192);
-        line.append("time=").append(DateTimeFormatter.ISO_INSTANT.format(s.started()));
+        line.append("time=").append(DateTimeFormatter.ISO_INSTANT.format(s.started().truncatedTo(ChronoUnit.MILLIS)));
         line.append(" user=");
         value(line, s.user());
         line.append(" client=").append(Addresses.format(s.client()));

@@ -91,12 +91,11 @@ final class Addresses {
     /** {@code host:port} with brackets for IPv6, for messages and the standalone output. */
     static String format(InetSocketAddress address) {
         InetAddress ip = address.getAddress();
-        String host = ip == null ? address.getHostString() : ip.getHostAddress();
-        if (ip instanceof Inet6Address) {
-            int percent = host.indexOf('%');
-            host = "[" + (percent >= 0 ? host.substring(0, percent) : host) + "]";
+        if (ip == null) {
+            return address.getHostString() + ":" + address.getPort();
         }
-        return host + ":" + address.getPort();
+        String host = NetUtil.toAddressString(ip);
+        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     static boolean isIpv4(InetAddress address) {

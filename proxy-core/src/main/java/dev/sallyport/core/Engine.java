@@ -140,6 +140,10 @@ final class Engine {
             Channel server = bound.channel();
             serverChannels.add(server);
             InetSocketAddress actual = (InetSocketAddress) server.localAddress();
+            if (actual.getAddress().isAnyLocalAddress() && settings.bind().isAnyLocalAddress()) {
+                // A dual-stack socket reports "::" for a bind to 0.0.0.0: report what was asked for.
+                actual = new InetSocketAddress(settings.bind(), actual.getPort());
+            }
             boundSoFar.add(actual);
             addresses.put(name, actual);
         }

@@ -28,7 +28,7 @@ class AccessLogTest {
         SessionSummary s = new SessionSummary(8, "eve \"x=1\"\nfake=line", new InetSocketAddress("::1", 5000),
                 Protocol.HTTP, null, null, 0, 0, 0, Instant.EPOCH, Duration.ZERO, Outcome.AUTH_FAILED, "bad_password");
         assertThat(AccessLog.format(s)).isEqualTo("time=1970-01-01T00:00:00Z user=\"eve \\\"x=1\\\"\\nfake=line\" "
-                + "client=[0:0:0:0:0:0:0:1]:5000 protocol=http command=- target=- outcome=auth_failed rule=bad_password "
+                + "client=[::1]:5000 protocol=http command=- target=- outcome=auth_failed rule=bad_password "
                 + "up=0 down=0 duration_ms=0");
     }
 }

@@ -12,7 +12,9 @@ import java.io.PrintWriter;
  */
 @Command(name = "sallyport", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "SOCKS5 and HTTP forward proxy.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, StatusCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:runtime failure", "2:usage error"})
 public final class Main implements Runnable {
 
     static final int EXIT_USAGE = 2;
@@ -27,7 +29,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            args = ConfigFile.expand(args);
+        } catch (ConfigFile.UsageException e) {
+            err.println("sallyport: " + e.getMessage());
+            return EXIT_USAGE;
+        }
         CommandLine commandLine = new CommandLine(new Main())
+                .setOverwrittenOptionsAllowed(true)
                 .setOut(out)
                 .setErr(err)
                 .setParameterExceptionHandler((e, ignored) -> {

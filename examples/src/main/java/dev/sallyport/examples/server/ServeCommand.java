@@ -1,16 +1,29 @@
 package dev.sallyport.examples.server;
 
+import ch.qos.logback.classic.Level;
+import dev.sallyport.core.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.NetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -18,14 +31,24 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code sallyport serve}: starts the listeners, prints one {@code listening PROTOCOL ADDR:PORT}
  * line per listener and then {@code ready} on stdout, and runs until SIGTERM or SIGINT, which
- * drain open tunnels and exit 0. Logs go to stderr.
+ * drain open tunnels and exit 0. Logs (and the access log) go to stderr.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Start the proxy. Without listener flags: SOCKS5 on 127.0.0.1:1080.")
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Start the proxy. Without listener flags: SOCKS5 on 127.0.0.1:1080.",
+            "Every flag can also be set in a --config properties file; flags win over the file."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped by SIGTERM/SIGINT after draining", "1:runtime failure (e.g. a port in use)",
+            "2:usage error (the message names the flag)"})
 final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A properties file with the same settings as the flags (bind=..., socks5=..., user.NAME=PASSWORD).")
+    Path config;
 
     @Option(names = "--bind", paramLabel = "ADDR",
             description = "Address to listen on (default: 127.0.0.1). A non-loopback address needs --user.")
@@ -41,23 +64,60 @@ final class ServeCommand implements Callable<Integer> {
             description = "A user (repeatable). Without any, no authentication: loopback only.")
     List<String> users = new ArrayList<>();
 
-    @Option(names = "--allow-open-proxy",
+    @Option(names = "--allow-open-proxy", negatable = true,
             description = "Allow a non-loopback --bind without --user: anyone who reaches it may use the proxy.")
     boolean allowOpenProxy;
 
+    @Option(names = "--metrics", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://BIND:PORT/metrics and /health (0 for any free port).")
+    Integer metrics;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
+    String logLevel;
+
+    @Option(names = "--access-log", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Log one line per session on the logger sallyport.access (default: on; --no-access-log turns it off).")
+    boolean accessLog = true;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean draining;
 
     @Override
     public Integer call() throws Exception {
-        ProxyManager proxy = start();
+        applyLogLevel();
+        PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProxyManager proxy = start(registry);
+        MetricsServer metricsServer = null;
+        try {
+            if (registry != null) {
+                for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
+                    Gauge.builder("proxy.listener", () -> draining ? 0 : 1).description("1 while the listener accepts")
+                            .tag("protocol", listener.getKey()).tag("address", format(listener.getValue()))
+                            .register(registry);
+                }
+                metricsServer = MetricsServer.start(new InetSocketAddress(proxy.address(proxy.addresses().keySet()
+                        .iterator().next()).getAddress(), metrics), registry, () -> !draining);
+            }
+        } catch (RuntimeException e) {
+            proxy.close(java.time.Duration.ZERO);
+            throw e;
+        }
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
             out.println("listening " + listener.getKey() + " " + format(listener.getValue()));
         }
+        if (metricsServer != null) {
+            out.println("listening metrics " + format(metricsServer.address()));
+        }
         out.println("ready");
         out.flush();
+        MetricsServer server = metricsServer;
         Runnable stop = () -> {
+            draining = true;
             proxy.close();
+            if (server != null) {
+                server.close();
+            }
             stopped.countDown();
         };
         for (String name : new String[] {"TERM", "INT"}) {
@@ -67,8 +127,37 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private void applyLogLevel() {
+        if (logLevel == null) {
+            return;
+        }
+        String level = logLevel.toLowerCase(Locale.ROOT);
+        if (!List.of("error", "warn", "info", "debug", "trace").contains(level)) {
+            throw usage("--log-level: '" + logLevel + "' (expected: error, warn, info, debug or trace)");
+        }
+        if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.toLevel(level));
+        }
+    }
+
+    /** The settings in effect, one line, secrets masked; equal for equal configurations. */
+    String effectiveConfiguration() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("bind", bind);
+        settings.put("socks5", socks5 == null && http == null ? Integer.valueOf(1080) : socks5);
+        settings.put("http", http);
+        settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
+        settings.put("allow-open-proxy", allowOpenProxy);
+        settings.put("metrics", metrics);
+        settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
+        settings.put("access-log", accessLog);
+        StringBuilder line = new StringBuilder();
+        settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
+        return line.toString();
+    }
+
     /** Validates the flags and starts the proxy; usage errors name the flag. */
-    ProxyManager start() {
+    ProxyManager start(PrometheusMeterRegistry registry) {
         ProxyManager.Builder builder = ProxyManager.builder();
         try {
             builder.bind(bind);
@@ -90,6 +179,9 @@ final class ServeCommand implements Callable<Integer> {
         if (http != null) {
             builder.http(port("--http", http));
         }
+        if (metrics != null) {
+            port("--metrics", metrics);
+        }
         for (String user : users) {
             int colon = user.indexOf(':');
             if (colon <= 0 || colon == user.length() - 1) {
@@ -101,18 +193,23 @@ final class ServeCommand implements Callable<Integer> {
                 throw usage("--user: " + e.getMessage());
             }
         }
+        builder.accessLog(accessLog);
+        log.info("Effective configuration: {}", effectiveConfiguration());
+        if (registry != null) {
+            builder.metrics(new MicrometerMetricsSink(registry));
+        }
         return builder.start();
     }
 
-    private static boolean isLoopback(String address) {
+    static boolean isLoopback(String address) {
         String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
         if ("localhost".equalsIgnoreCase(literal)) {
             return true;
         }
-        byte[] raw = io.netty.util.NetUtil.createByteArrayFromIpAddressString(literal);
+        byte[] raw = NetUtil.createByteArrayFromIpAddressString(literal);
         try {
-            return raw != null && java.net.InetAddress.getByAddress(raw).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
+            return raw != null && InetAddress.getByAddress(raw).isLoopbackAddress();
+        } catch (UnknownHostException e) {
             return false;
         }
     }
@@ -128,12 +225,8 @@ final class ServeCommand implements Callable<Integer> {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
-    private static String format(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        if (address.getAddress() instanceof Inet6Address) {
-            int percent = host.indexOf('%');
-            host = "[" + (percent >= 0 ? host.substring(0, percent) : host) + "]";
-        }
-        return host + ":" + address.getPort();
+    static String format(InetSocketAddress address) {
+        String host = NetUtil.toAddressString(address.getAddress());
+        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }
