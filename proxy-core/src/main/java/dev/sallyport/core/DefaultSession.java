@@ -77,7 +77,7 @@ final class DefaultSession implements Session {
         handshakeTimer = channel.eventLoop().schedule(this::handshakeTimedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void handshakeTimedOut() {
+    void handshakeTimedOut() {
         if (channel.isActive() && request == null) {
             log.debug("{}: handshake timeout from {}", protocol.id(), Addresses.format(client));
             fail(Outcome.HANDSHAKE_TIMEOUT);

@@ -119,8 +119,7 @@ final class Engine {
         // The self-loop rule learns each real port as soon as its listener is bound.
         List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
         rules = new RuleChain(settings.accessRules(), DefaultRules.all(boundSoFar));
-        List<Map.Entry<String, Frontend>> frontends = new ArrayList<>(settings.frontends().entrySet());
-        for (Map.Entry<String, Frontend> entry : frontends) {
+        for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -132,6 +131,10 @@ final class Engine {
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .childHandler(new ListenerInitializer(this, entry.getValue()));
+            if (entry.getValue().size() > 1) {
+                log.debug("{}: routing on the first bytes between {}", name,
+                        entry.getValue().stream().map(Frontend::name).toList());
+            }
             ChannelFuture bound = bootstrap.bind(requested).awaitUninterruptibly();
             if (!bound.isSuccess()) {
                 throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(requested) + " ("
@@ -268,14 +271,26 @@ final class Engine {
         };
     }
 
-    /** Adds the frontend's handlers and core's guard to each accepted connection. */
+    /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */
+    DefaultSession startSession(Channel channel, Frontend frontend) {
+        DefaultSession session = new DefaultSession(this, frontend.protocol(), channel);
+        frontend.initChannel(channel, session);
+        channel.pipeline().addLast(DefaultSession.GUARD, session.guard());
+        session.start();
+        return session;
+    }
+
+    /**
+     * Adds the frontend's handlers and core's guard to each accepted connection, or, on a listener
+     * with several frontends, a detector that routes on the first bytes.
+     */
     private static final class ListenerInitializer extends ChannelInitializer<Channel> {
         private final Engine engine;
-        private final Frontend frontend;
+        private final List<Frontend> frontends;
 
-        ListenerInitializer(Engine engine, Frontend frontend) {
+        ListenerInitializer(Engine engine, List<Frontend> frontends) {
             this.engine = engine;
-            this.frontend = frontend;
+            this.frontends = frontends;
         }
 
         @Override
@@ -284,10 +299,11 @@ final class Engine {
                 channel.close();
                 return;
             }
-            DefaultSession session = new DefaultSession(engine, frontend.protocol(), channel);
-            frontend.initChannel(channel, session);
-            channel.pipeline().addLast(DefaultSession.GUARD, session.guard());
-            session.start();
+            if (frontends.size() == 1) {
+                engine.startSession(channel, frontends.get(0));
+            } else {
+                channel.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(engine, frontends));
+            }
         }
     }
 }

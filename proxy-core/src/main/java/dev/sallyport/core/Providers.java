@@ -29,9 +29,32 @@ final class Providers {
     private Providers() {
     }
 
-    /** The frontend serving listener {@code name}. */
-    static Frontend frontend(String name, ClassLoader loader) {
+    /**
+     * The frontends serving listener {@code name}: every frontend for {@code mixed}; SOCKS5 and,
+     * when present, SOCKS4 for {@code socks5}; otherwise the frontend of that name. Core routes
+     * each connection of a listener with several frontends on its first bytes.
+     */
+    static List<Frontend> frontends(String name, ClassLoader loader) {
         List<Frontend> found = load(Frontend.class, loader);
+        if (name.equals("mixed")) {
+            if (found.isEmpty()) {
+                throw new IllegalStateException("mixed: no protocol module on the class path (expected: add "
+                        + "dev.sallyport:proxy-socks5 and/or dev.sallyport:proxy-http)");
+            }
+            // SOCKS5 first: it answers whatever nobody claims; then the others by name.
+            List<Frontend> ordered = new ArrayList<>(found);
+            ordered.sort(Comparator.comparing((Frontend f) -> !f.name().equals("socks5")).thenComparing(Frontend::name));
+            return List.copyOf(ordered);
+        }
+        List<Frontend> result = new ArrayList<>();
+        result.add(frontend(name, found));
+        if (name.equals("socks5")) {
+            found.stream().filter(f -> f.name().equals("socks4")).findFirst().ifPresent(result::add);
+        }
+        return List.copyOf(result);
+    }
+
+    private static Frontend frontend(String name, List<Frontend> found) {
         for (Frontend frontend : found) {
             if (frontend.name().equals(name)) {
                 return frontend;

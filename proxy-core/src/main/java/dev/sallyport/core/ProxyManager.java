@@ -158,7 +158,10 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** A SOCKS5 listener on {@code port} (0 for any free port). Needs {@code proxy-socks5}. */
+        /**
+         * A SOCKS5 listener on {@code port} (0 for any free port); it answers SOCKS4 and SOCKS4a
+         * clients too. Needs {@code proxy-socks5}.
+         */
         public Builder socks5(int port) {
             return listener("socks5", port);
         }
@@ -166,6 +169,15 @@ public final class ProxyManager implements AutoCloseable {
         /** An HTTP proxy listener on {@code port} (0 for any free port). Needs {@code proxy-http}. */
         public Builder http(int port) {
             return listener("http", port);
+        }
+
+        /**
+         * One port for every protocol on the class path (0 for any free port): core reads the
+         * client's first byte and hands the connection to the frontend that claims it (0x05
+         * SOCKS5, 0x04 SOCKS4, an HTTP method name HTTP). Reported as listener {@code mixed}.
+         */
+        public Builder mixed(int port) {
+            return listener("mixed", port);
         }
 
         /**

@@ -21,7 +21,7 @@ import java.util.Map;
  * The configuration of one manager, sealed at start. {@link #from} is the one place that checks
  * cross-field rules.
  */
-record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, Frontend> frontends,
+record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<Frontend>> frontends,
                 boolean authenticationRequired, List<AuthBackend> authBackends, UserStore userStore,
                 List<Map.Entry<String, String>> initialUsers, List<AccessRule> accessRules,
                 List<MetricsSink> metrics, ConnectionPool connectionPool, Resolver resolver,
@@ -32,9 +32,9 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, Fronte
         if (b.listeners.isEmpty()) {
             throw new IllegalStateException("listeners: none configured (expected: at least one, e.g. builder().socks5(1080))");
         }
-        Map<String, Frontend> frontends = new LinkedHashMap<>();
+        Map<String, List<Frontend>> frontends = new LinkedHashMap<>();
         for (String name : b.listeners.keySet()) {
-            frontends.put(name, Providers.frontend(name, b.classLoader));
+            frontends.put(name, Providers.frontends(name, b.classLoader));
         }
 
         List<AuthBackend> backends = new ArrayList<>(b.authBackends);

@@ -275,7 +275,7 @@ class Socks5RepliesTest {
     void greeting_wrongVersion_noAcceptableMethodThenClose() throws IOException {
         InetSocketAddress address = start();
         try (RawClient client = new RawClient(address)) {
-            client.send(4, 1, 0);
+            client.send(6, 1, 0);
             RawClient.expect(client.read(2), 5, 0xff);
             assertThat(client.closedByPeer()).isTrue();
         }

@@ -34,7 +34,7 @@ import java.util.concurrent.CountDownLatch;
  * drain open tunnels and exit 0. Logs (and the access log) go to stderr.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start the proxy. Without listener flags: SOCKS5 on 127.0.0.1:1080.",
+        description = {"Start the proxy. Without listener flags: SOCKS5 (which also answers SOCKS4/4a) on 127.0.0.1:1080.",
             "Every flag can also be set in a --config properties file; flags win over the file."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by SIGTERM/SIGINT after draining", "1:runtime failure (e.g. a port in use)",
@@ -59,6 +59,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--http", paramLabel = "PORT", description = "HTTP proxy port (0 for any free port).")
     Integer http;
+
+    @Option(names = "--mixed", paramLabel = "PORT",
+            description = "One port for every protocol: SOCKS5, SOCKS4 and HTTP told apart by the first byte.")
+    Integer mixed;
 
     @Option(names = "--user", paramLabel = "NAME:PASSWORD",
             description = "A user (repeatable). Without any, no authentication: loopback only.")
@@ -144,8 +148,9 @@ final class ServeCommand implements Callable<Integer> {
     String effectiveConfiguration() {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("bind", bind);
-        settings.put("socks5", socks5 == null && http == null ? Integer.valueOf(1080) : socks5);
+        settings.put("socks5", socks5 == null && http == null && mixed == null ? Integer.valueOf(1080) : socks5);
         settings.put("http", http);
+        settings.put("mixed", mixed);
         settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
         settings.put("allow-open-proxy", allowOpenProxy);
         settings.put("metrics", metrics);
@@ -170,7 +175,7 @@ final class ServeCommand implements Callable<Integer> {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
                     + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
         }
-        if (socks5 == null && http == null) {
+        if (socks5 == null && http == null && mixed == null) {
             socks5 = 1080;
         }
         if (socks5 != null) {
@@ -178,6 +183,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (http != null) {
             builder.http(port("--http", http));
+        }
+        if (mixed != null) {
+            builder.mixed(port("--mixed", mixed));
         }
         if (metrics != null) {
             port("--metrics", metrics);

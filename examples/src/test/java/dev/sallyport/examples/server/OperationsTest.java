@@ -81,7 +81,7 @@ class OperationsTest {
         String fromFlags = effective("serve", "--bind", "127.0.0.1", "--socks5", "1081", "--http", "8081",
                 "--metrics", "9091", "--log-level", "DEBUG", "--no-access-log", "--user", "alice:s3cret", "--user", "bob:pa:ss");
         assertThat(fromFile).isEqualTo(fromFlags)
-                .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 users=[alice:***, bob:***] allow-open-proxy=false "
+                .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 mixed=- users=[alice:***, bob:***] allow-open-proxy=false "
                         + "metrics=9091 log-level=debug access-log=false");
         // Flags override the file.
         assertThat(effective("serve", "--config", file.toString(), "--socks5", "2000", "--user", "carol:x"))

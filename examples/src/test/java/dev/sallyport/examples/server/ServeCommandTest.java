@@ -40,6 +40,28 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_mixedPort_servesSocks5AndSocks4OnOnePort() throws Exception {
+        try (EchoServer echo = EchoServer.echo();
+             ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--mixed", "0")) {
+            List<ServerProcess.Listening> listening = server.awaitReady();
+            assertThat(listening).extracting(ServerProcess.Listening::protocol).containsExactly("socks5", "mixed");
+            assertThat(listening.get(1).line()).matches("listening mixed 127\\.0\\.0\\.1:[1-9][0-9]*");
+            try (Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, listening.get(1).address()))) {
+                socket.connect(echo.address(), 5000);
+                socket.getOutputStream().write(7);
+                assertThat(socket.getInputStream().read()).isEqualTo(7);
+            }
+            try (Socket socks4 = new Socket()) {
+                socks4.connect(listening.get(1).address(), 5000);
+                int port = echo.port();
+                socks4.getOutputStream().write(new byte[] {4, 1, (byte) (port >> 8), (byte) port, 127, 0, 0, 1, 0});
+                byte[] reply = socks4.getInputStream().readNBytes(8);
+                assertThat(reply[1] & 0xff).isEqualTo(0x5A);
+            }
+        }
+    }
+
+    @Test
     void serve_portInUse_exitsOneWithOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              ServerProcess server = ServerProcess.start("serve", "--socks5", String.valueOf(taken.getLocalPort()))) {
