@@ -61,6 +61,34 @@ final class Addresses {
         return address;
     }
 
+    /**
+     * The IPv4 address carried inside an IPv6 address: IPv4-mapped ({@code ::ffff:a.b.c.d}),
+     * NAT64 well-known ({@code 64:ff9b::a.b.c.d}) or 6to4 ({@code 2002:AABB:CCDD::}); else null.
+     */
+    static byte[] embeddedIpv4(byte[] raw) {
+        if (raw.length != 16) {
+            return null;
+        }
+        boolean zeroTen = true;
+        for (int i = 0; i < 10; i++) {
+            zeroTen &= raw[i] == 0;
+        }
+        if (zeroTen && raw[10] == (byte) 0xff && raw[11] == (byte) 0xff) {
+            return java.util.Arrays.copyOfRange(raw, 12, 16);
+        }
+        boolean nat64 = raw[0] == 0 && raw[1] == 0x64 && raw[2] == (byte) 0xff && raw[3] == (byte) 0x9b;
+        for (int i = 4; i < 12 && nat64; i++) {
+            nat64 = raw[i] == 0;
+        }
+        if (nat64) {
+            return java.util.Arrays.copyOfRange(raw, 12, 16);
+        }
+        if (raw[0] == 0x20 && raw[1] == 0x02) {
+            return java.util.Arrays.copyOfRange(raw, 2, 6);
+        }
+        return null;
+    }
+
     /** Every address of this host, loopback included; used to recognise the proxy's own sockets. */
     static Set<InetAddress> localAddresses() {
         Set<InetAddress> result = new HashSet<>();

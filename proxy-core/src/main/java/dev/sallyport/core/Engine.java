@@ -1,7 +1,10 @@
 package dev.sallyport.core;
 
+import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.Limits;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
 import io.netty.bootstrap.ServerBootstrap;
@@ -57,7 +60,8 @@ final class Engine {
     private Resolver resolver;
     private UserStore users;
     private AuthChain auth;
-    private RuleChain rules;
+    private volatile RuleChain rules;
+    private volatile List<InetSocketAddress> boundListeners = List.of();
     private final CompositeMetrics metrics;
     private final OutboundDialer dialer;
 
@@ -118,6 +122,7 @@ final class Engine {
     private void bindListeners() {
         // The self-loop rule learns each real port as soon as its listener is bound.
         List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
+        boundListeners = boundSoFar;
         rules = new RuleChain(settings.accessRules(), DefaultRules.all(boundSoFar));
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
@@ -236,6 +241,46 @@ final class Engine {
 
     RuleChain rules() {
         return rules;
+    }
+
+    CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
+        CompletableFuture<ProxyManager.Explanation> result = new CompletableFuture<>();
+        java.net.InetAddress literal = Addresses.literal(request.targetHost());
+        io.netty.channel.EventLoop loop = group.next();
+        java.util.function.Consumer<List<java.net.InetAddress>> decide = addresses -> {
+            RuleChain.Verdict verdict = rules.evaluateAll(request, principal, addresses);
+            java.net.InetAddress about = addresses.get(0);
+            if (!verdict.allowed()) {
+                for (java.net.InetAddress address : addresses) {
+                    if (!rules.evaluate(new dev.sallyport.api.AccessRequest(request, principal, address)).allowed()) {
+                        about = address;
+                        break;
+                    }
+                }
+            }
+            result.complete(new ProxyManager.Explanation(verdict.decision().verdict(), verdict.rule(),
+                    verdict.decision().reason(), about));
+        };
+        if (literal != null) {
+            decide.accept(List.of(literal));
+        } else {
+            resolver.resolve(request.targetHost(), loop).addListener(f -> {
+                if (f.isSuccess() && f.getNow() instanceof List<?> list && !list.isEmpty()) {
+                    @SuppressWarnings("unchecked")
+                    List<java.net.InetAddress> addresses = (List<java.net.InetAddress>) list;
+                    decide.accept(addresses);
+                } else {
+                    result.completeExceptionally(f.cause() != null ? f.cause()
+                            : new java.net.UnknownHostException(request.targetHost()));
+                }
+            });
+        }
+        return result;
+    }
+
+    /** Replaces the host's rules atomically; core's defaults stay after them. */
+    void replaceRules(List<AccessRule> accessRules) {
+        rules = new RuleChain(accessRules, DefaultRules.all(boundListeners));
     }
 
     CompositeMetrics metrics() {

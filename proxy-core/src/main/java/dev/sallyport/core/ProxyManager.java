@@ -4,6 +4,9 @@ import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.Decision;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.UserStore;
@@ -16,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
@@ -74,6 +78,42 @@ public final class ProxyManager implements AutoCloseable {
     /** The user store: the one configured, or the in-memory default. */
     public UserStore users() {
         return engine.users();
+    }
+
+    /**
+     * Replaces the access rules the builder configured, atomically: every request admitted after
+     * this call sees the new list, none sees a mix. Core's defaults (deny link-local targets and
+     * the proxy's own listeners) still follow. Open tunnels are not re-evaluated.
+     */
+    public void accessRules(List<AccessRule> rules) {
+        Objects.requireNonNull(rules, "rules");
+        for (AccessRule rule : rules) {
+            Objects.requireNonNull(rule, "rules: null element");
+        }
+        engine.replaceRules(List.copyOf(rules));
+    }
+
+    /**
+     * Decides {@code request} for {@code principal} without connecting: resolves the target like
+     * a real request (IP literals as they are) and evaluates the rules against every address.
+     * Completes with the verdict and the rule that made it; a name that does not resolve
+     * completes exceptionally with {@link java.net.UnknownHostException}.
+     */
+    public CompletableFuture<Explanation> explain(ProxyRequest request, Principal principal) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(principal, "principal");
+        return engine.explain(request, principal);
+    }
+
+    /**
+     * What {@link #explain} found.
+     *
+     * @param verdict  ALLOW or DENY
+     * @param rule     the name of the deciding rule, {@code default} when none decided
+     * @param reason   the rule's reason
+     * @param address  the resolved address the decision is about (the first denied one, if any)
+     */
+    public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
     }
 
     /** Client connections currently open (handshaking or relaying). */

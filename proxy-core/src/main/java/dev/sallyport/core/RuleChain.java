@@ -3,9 +3,12 @@ package dev.sallyport.core;
 import dev.sallyport.api.AccessRequest;
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Decision;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,6 +32,24 @@ final class RuleChain {
         List<AccessRule> all = new ArrayList<>(configured);
         all.addAll(defaults);
         this.rules = all.toArray(AccessRule[]::new);
+    }
+
+    /**
+     * Evaluates every resolved address: the first one denied decides (a name that resolves to a
+     * public and a private address is refused); otherwise the verdict for the first address.
+     */
+    Verdict evaluateAll(ProxyRequest request, Principal principal, List<InetAddress> addresses) {
+        Verdict first = null;
+        for (InetAddress address : addresses) {
+            Verdict verdict = evaluate(new AccessRequest(request, principal, address));
+            if (!verdict.allowed()) {
+                return verdict;
+            }
+            if (first == null) {
+                first = verdict;
+            }
+        }
+        return first;
     }
 
     Verdict evaluate(AccessRequest request) {

@@ -34,13 +34,14 @@ public final class EchoServer implements AutoCloseable {
     private final byte[] reply;
     private final AtomicInteger accepted = new AtomicInteger();
     private final Queue<Socket> sockets = new ConcurrentLinkedQueue<>();
+    private final Queue<InetSocketAddress> acceptedOn = new ConcurrentLinkedQueue<>();
     private final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
 
-    private EchoServer(Mode mode, byte[] reply) {
+    private EchoServer(Mode mode, byte[] reply, InetAddress bind) {
         this.mode = mode;
         this.reply = reply;
         try {
-            server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+            server = new ServerSocket(0, 200, bind);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -49,12 +50,20 @@ public final class EchoServer implements AutoCloseable {
 
     /** An echo server. */
     public static EchoServer echo() {
-        return new EchoServer(Mode.ECHO, null);
+        return new EchoServer(Mode.ECHO, null, InetAddress.getLoopbackAddress());
+    }
+
+    /** An echo server on another loopback address, e.g. 127.0.0.2. */
+    public static EchoServer echo(InetAddress loopback) {
+        if (!loopback.isLoopbackAddress()) {
+            throw new IllegalArgumentException("tests stay on loopback: " + loopback);
+        }
+        return new EchoServer(Mode.ECHO, null, loopback);
     }
 
     /** A server that answers {@code reply} after the client half-closes. */
     public static EchoServer replyAfterEof(byte[] reply) {
-        return new EchoServer(Mode.REPLY_AFTER_EOF, reply.clone());
+        return new EchoServer(Mode.REPLY_AFTER_EOF, reply.clone(), InetAddress.getLoopbackAddress());
     }
 
     public InetSocketAddress address() {
@@ -70,6 +79,11 @@ public final class EchoServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** The local address of every accepted connection: the address the proxy dialled. */
+    public Queue<InetSocketAddress> acceptedOn() {
+        return acceptedOn;
+    }
+
     /** Remote addresses seen, i.e. the proxy's outbound sockets. */
     public Queue<Socket> sockets() {
         return sockets;
@@ -79,6 +93,7 @@ public final class EchoServer implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                acceptedOn.add((InetSocketAddress) socket.getLocalSocketAddress());
                 accepted.incrementAndGet();
                 sockets.add(socket);
                 threads.execute(() -> serve(socket));
