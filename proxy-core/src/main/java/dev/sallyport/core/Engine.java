@@ -67,6 +67,8 @@ final class Engine {
 
     private Engine(Settings settings) {
         this.settings = settings;
+        // Provider-built instances close last, after every session reported its summary.
+        this.owned.addAll(settings.providerInstances());
         this.transport = Transport.choose(settings.nativeTransport());
         this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
         this.metrics = new CompositeMetrics(settings.metrics());

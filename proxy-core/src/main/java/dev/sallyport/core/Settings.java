@@ -26,7 +26,8 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 List<Map.Entry<String, String>> initialUsers, List<AccessRule> accessRules,
                 List<MetricsSink> metrics, ConnectionPool connectionPool, Resolver resolver,
                 Duration handshakeTimeout, Duration connectTimeout, Duration idleTimeout,
-                Duration drainTimeout, Duration authCacheTtl, boolean nativeTransport, int ioThreads) {
+                Duration drainTimeout, Duration authCacheTtl, boolean nativeTransport, int ioThreads,
+                List<AutoCloseable> providerInstances) {
 
     static Settings from(ProxyManager.Builder b) {
         if (b.listeners.isEmpty()) {
@@ -37,24 +38,41 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
             frontends.put(name, Providers.frontends(name, b.classLoader));
         }
 
+        // Instances built from providers are ours to close; instances the host passed are not.
+        List<AutoCloseable> created = new ArrayList<>();
         List<AuthBackend> backends = new ArrayList<>(b.authBackends);
-        for (ProxyManager.ProviderRef ref : b.authProviders) {
-            backends.add(Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader));
-        }
         List<MetricsSink> sinks = new ArrayList<>(b.metrics);
-        if (b.accessLog) {
-            sinks.add(new AccessLog());
-        }
-        for (ProxyManager.ProviderRef ref : b.metricsProviders) {
-            sinks.add(Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader));
+        try {
+            for (ProxyManager.ProviderRef ref : b.authProviders) {
+                AuthBackend backend = Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader);
+                backends.add(backend);
+                if (backend instanceof AutoCloseable closeable) {
+                    created.add(closeable);
+                }
+            }
+            if (b.accessLog) {
+                sinks.add(new AccessLog());
+            }
+            for (ProxyManager.ProviderRef ref : b.metricsProviders) {
+                MetricsSink sink = Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader);
+                sinks.add(sink);
+                if (sink instanceof AutoCloseable closeable) {
+                    created.add(closeable);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            closeQuietly(created);
+            throw e;
         }
 
         boolean authRequired = b.requireAuthentication || !backends.isEmpty() || !b.initialUsers.isEmpty();
         if (!b.initialUsers.isEmpty() && !backends.isEmpty()) {
+            closeQuietly(created);
             throw new IllegalStateException("user: in-memory users cannot be combined with auth(...) backends "
                     + "(expected: create the users in the backend's store, or drop auth(...))");
         }
         if (!authRequired && !b.allowOpenProxy && !b.bind.isLoopbackAddress()) {
+            closeQuietly(created);
             throw new IllegalStateException("bind: " + b.bind.getHostAddress() + " is not a loopback address and no "
                     + "authentication is configured, so anyone who reaches it could use this proxy (expected: add "
                     + "user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
@@ -73,6 +91,16 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 Collections.unmodifiableMap(frontends), authRequired, List.copyOf(backends), store,
                 List.copyOf(b.initialUsers), List.copyOf(b.accessRules), List.copyOf(sinks), b.connectionPool,
                 b.resolver, b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.drainTimeout, b.authCacheTtl,
-                b.nativeTransport, b.ioThreads);
+                b.nativeTransport, b.ioThreads, List.copyOf(created));
+    }
+
+    static void closeQuietly(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception ignored) {
+                // Start is failing already; the original error is the one to report.
+            }
+        }
     }
 }

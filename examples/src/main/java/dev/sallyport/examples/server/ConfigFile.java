@@ -32,7 +32,8 @@ import java.util.TreeSet;
  */
 final class ConfigFile {
 
-    static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "metrics", "log-level", "access-log",
+    static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "metrics", "jdbc-url", "jdbc-user",
+            "jdbc-password", "log-level", "access-log",
             "allow-open-proxy");
 
     private ConfigFile() {

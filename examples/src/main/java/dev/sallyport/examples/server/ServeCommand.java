@@ -1,6 +1,7 @@
 package dev.sallyport.examples.server;
 
 import ch.qos.logback.classic.Level;
+import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.core.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
 import io.micrometer.core.instrument.Gauge;
@@ -72,6 +73,17 @@ final class ServeCommand implements Callable<Integer> {
             description = "Allow a non-loopback --bind without --user: anyone who reaches it may use the proxy.")
     boolean allowOpenProxy;
 
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "Keep users, the access log and usage in PostgreSQL (turns authentication on).")
+    String jdbcUrl;
+
+    @Option(names = "--jdbc-user", paramLabel = "USER", description = "Database user (default: the URL's).")
+    String jdbcUser;
+
+    @Option(names = "--jdbc-password", paramLabel = "PASSWORD", defaultValue = "${env:SALLYPORT_JDBC_PASSWORD}",
+            description = "Database password (default: $SALLYPORT_JDBC_PASSWORD).")
+    String jdbcPassword;
+
     @Option(names = "--metrics", paramLabel = "PORT",
             description = "Serve Prometheus metrics at http://BIND:PORT/metrics and /health (0 for any free port).")
     Integer metrics;
@@ -90,7 +102,16 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         applyLogLevel();
         PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProxyManager proxy = start(registry);
+        JdbcStore store = openStore();
+        ProxyManager proxy;
+        try {
+            proxy = start(registry, store);
+        } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
         MetricsServer metricsServer = null;
         try {
             if (registry != null) {
@@ -104,6 +125,9 @@ final class ServeCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             proxy.close(java.time.Duration.ZERO);
+            if (store != null) {
+                store.close();
+            }
             throw e;
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -119,6 +143,9 @@ final class ServeCommand implements Callable<Integer> {
         Runnable stop = () -> {
             draining = true;
             proxy.close();
+            if (store != null) {
+                store.close(); // after the proxy: the last sessions' records are flushed
+            }
             if (server != null) {
                 server.close();
             }
@@ -153,6 +180,8 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("mixed", mixed);
         settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
         settings.put("allow-open-proxy", allowOpenProxy);
+        settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
+        settings.put("jdbc-user", jdbcUser);
         settings.put("metrics", metrics);
         settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
         settings.put("access-log", accessLog);
@@ -161,15 +190,44 @@ final class ServeCommand implements Callable<Integer> {
         return line.toString();
     }
 
+    /** Opens (and migrates) the PostgreSQL store when --jdbc-url is given. */
+    private JdbcStore openStore() {
+        if (jdbcUrl == null) {
+            if (jdbcUser != null) {
+                throw usage("--jdbc-user: needs --jdbc-url");
+            }
+            return null;
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("url", jdbcUrl);
+        if (jdbcUser != null) {
+            settings.put("user", jdbcUser);
+        }
+        if (jdbcPassword != null && !jdbcPassword.isEmpty()) {
+            settings.put("password", jdbcPassword);
+        }
+        try {
+            return JdbcStore.fromSettings(settings);
+        } catch (IllegalArgumentException e) {
+            throw usage("--jdbc-" + e.getMessage().replaceFirst("^jdbc: setting '?([a-z]+)'?", "$1"));
+        }
+    }
+
     /** Validates the flags and starts the proxy; usage errors name the flag. */
-    ProxyManager start(PrometheusMeterRegistry registry) {
+    ProxyManager start(PrometheusMeterRegistry registry, JdbcStore store) {
         ProxyManager.Builder builder = ProxyManager.builder();
         try {
             builder.bind(bind);
         } catch (IllegalArgumentException e) {
             throw usage("--bind: '" + bind + "' is not an IP address (expected: e.g. 127.0.0.1, ::1, 0.0.0.0)");
         }
-        if (!users.isEmpty() || allowOpenProxy) {
+        if (store != null && !users.isEmpty()) {
+            throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
+        }
+        if (store != null) {
+            builder.auth(store).metrics(store.accounting());
+        }
+        if (!users.isEmpty() || allowOpenProxy || store != null) {
             builder.allowOpenProxy(allowOpenProxy);
         } else if (!isLoopback(bind)) {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "

@@ -82,7 +82,7 @@ class OperationsTest {
                 "--metrics", "9091", "--log-level", "DEBUG", "--no-access-log", "--user", "alice:s3cret", "--user", "bob:pa:ss");
         assertThat(fromFile).isEqualTo(fromFlags)
                 .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 mixed=- users=[alice:***, bob:***] allow-open-proxy=false "
-                        + "metrics=9091 log-level=debug access-log=false");
+                        + "jdbc-url=- jdbc-user=- metrics=9091 log-level=debug access-log=false");
         // Flags override the file.
         assertThat(effective("serve", "--config", file.toString(), "--socks5", "2000", "--user", "carol:x"))
                 .contains("socks5=2000").contains("users=[carol:***]");

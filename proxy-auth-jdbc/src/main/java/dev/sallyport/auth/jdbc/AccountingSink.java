@@ -1,0 +1,400 @@
+package dev.sallyport.auth.jdbc;
+
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.SessionSummary;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Update;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes one access-log row per session and the per-user hourly usage, asynchronously and in
+ * batches, from a bounded buffer.
+ *
+ * <h2>Path of a record</h2>
+ * {@link #sessionClosed} (on an event loop) only reserves a slot and enqueues: no lock, no I/O.
+ * One flusher thread wakes every flush interval, or as soon as a full batch is waiting, and
+ * writes up to {@code batchSize} records per statement, repeating while records remain.
+ *
+ * <h2>Bound</h2>
+ * At most {@code bufferSize} records are held, counting the batch being written or retried.
+ * A record that finds the buffer full is dropped and counted ({@link #dropped()}); drops are
+ * reported at WARN by the flusher, at most every 10 s, never on the event loop.
+ *
+ * <h2>Outages</h2>
+ * A batch that fails for a transient reason (connection refused or lost, shutdown, deadlock)
+ * stays in the buffer and is retried with exponential back-off, from the flush interval up to
+ * {@code maxBackoff}; the first failure of an outage logs one WARN, recovery one INFO. A batch
+ * that fails for a permanent reason (a data error) is retried one row at a time, and the rows
+ * that still fail are dropped and counted, so one bad record never blocks accounting.
+ *
+ * <h2>Idempotence</h2>
+ * A batch is one statement: the access-log rows are inserted with
+ * {@code ON CONFLICT (instance_id, session_id) DO NOTHING RETURNING ...}, and the usage upsert
+ * adds up only the rows that {@code RETURNING} reports, i.e. those actually inserted by this
+ * statement. The statement commits or fails as a whole. So when a batch is retried because its
+ * outcome was unknown (the commit went through but the connection dropped before the answer),
+ * its rows conflict, nothing is returned and nothing is added twice. The key is a random
+ * instance id, fixed for the life of this sink, and the session id, unique within the process.
+ * A crash loses what was buffered (at most {@code bufferSize} records) but never double-counts.
+ */
+final class AccountingSink implements MetricsSink {
+
+    private static final Logger log = LoggerFactory.getLogger(AccountingSink.class);
+    private static final long DROP_REPORT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final String COLUMNS = "instance_id, session_id, started_at, user_name, client_address, client_port, "
+            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms";
+    private static final String ROW = "(CAST(? AS uuid), ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, "
+            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private final Jdbi jdbi;
+    private final UUID instanceId = UUID.randomUUID();
+    private final int batchSize;
+    private final int bufferSize;
+    private final long flushIntervalNanos;
+    private final long maxBackoffNanos;
+    private final Duration closeTimeout;
+
+    private final Queue<SessionSummary> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger held = new AtomicInteger();
+    /** Records in {@link #queue}, not yet taken into a batch (the queue's size() is not O(1)). */
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong dropsToReport = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final ScheduledExecutorService flusher;
+    private volatile boolean closed;
+
+    // Flusher thread only.
+    private List<SessionSummary> pending = List.of();
+    private long backoffNanos;
+    private long nextAttemptNanos;
+    private boolean failing;
+    private long lastDropReportNanos = System.nanoTime() - DROP_REPORT_NANOS;
+
+    AccountingSink(Jdbi jdbi, int batchSize, int bufferSize, Duration flushInterval, Duration maxBackoff,
+                   Duration closeTimeout) {
+        this.jdbi = jdbi;
+        this.batchSize = batchSize;
+        this.bufferSize = bufferSize;
+        this.flushIntervalNanos = flushInterval.toNanos();
+        this.maxBackoffNanos = maxBackoff.toNanos();
+        this.closeTimeout = closeTimeout;
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, Db.daemonThreads("sallyport-jdbc-accounting-"));
+        executor.setRemoveOnCancelPolicy(true);
+        this.flusher = executor;
+        flusher.scheduleWithFixedDelay(this::tick, flushIntervalNanos, flushIntervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void sessionClosed(SessionSummary summary) {
+        if (summary == null) {
+            return;
+        }
+        if (closed) {
+            drop(1);
+            return;
+        }
+        if (held.incrementAndGet() > bufferSize) {
+            held.decrementAndGet();
+            drop(1);
+            return;
+        }
+        queue.add(summary);
+        if (queued.incrementAndGet() >= batchSize && flushScheduled.compareAndSet(false, true)) {
+            try {
+                flusher.execute(this::tick);
+            } catch (RejectedExecutionException e) {
+                // Closing: the final drain takes it.
+            }
+        }
+    }
+
+    long dropped() {
+        return dropped.get();
+    }
+
+    long written() {
+        return written.get();
+    }
+
+    /** Records held: waiting in the queue or in the batch being written. */
+    int buffered() {
+        return held.get();
+    }
+
+    UUID instanceId() {
+        return instanceId;
+    }
+
+    /**
+     * Writes everything buffered now, ignoring the back-off; completes with whether the buffer
+     * was emptied (false when the database refused).
+     */
+    CompletableFuture<Boolean> flush() {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            flusher.execute(() -> done.complete(drain(true)));
+        } catch (RejectedExecutionException e) {
+            done.complete(held.get() == 0);
+        }
+        return done;
+    }
+
+    private void drop(long n) {
+        dropped.addAndGet(n);
+        dropsToReport.addAndGet(n);
+    }
+
+    private void tick() {
+        flushScheduled.set(false);
+        try {
+            drain(false);
+        } catch (RuntimeException | Error e) {
+            // A scheduled task that throws is never run again: keep the flusher alive.
+            log.warn("Accounting flush failed unexpectedly", e);
+        }
+    }
+
+    /** Writes batches until the buffer is empty or a write fails; returns whether it is empty. */
+    private boolean drain(boolean ignoreBackoff) {
+        reportDrops(false);
+        if (!ignoreBackoff && failing && System.nanoTime() - nextAttemptNanos < 0) {
+            return false;
+        }
+        while (true) {
+            if (pending.isEmpty()) {
+                pending = take(batchSize);
+                if (pending.isEmpty()) {
+                    return true;
+                }
+            }
+            if (!writePending()) {
+                return false;
+            }
+        }
+    }
+
+    private List<SessionSummary> take(int max) {
+        List<SessionSummary> batch = new ArrayList<>(Math.min(max, 64));
+        SessionSummary next;
+        while (batch.size() < max && (next = queue.poll()) != null) {
+            batch.add(next);
+        }
+        queued.addAndGet(-batch.size());
+        return batch;
+    }
+
+    /** Writes {@link #pending}; false when it must be retried later. */
+    private boolean writePending() {
+        try {
+            write(pending);
+            succeeded(pending.size());
+            return true;
+        } catch (RuntimeException e) {
+            if (!Db.permanent(e)) {
+                failed(e);
+                return false;
+            }
+            log.warn("A batch of {} accounting records was refused{}; writing them one at a time",
+                    pending.size(), Db.describe(e));
+            log.debug("Refused batch", e);
+        }
+        // A permanent error: isolate the bad rows so the good ones are kept.
+        List<SessionSummary> rows = pending;
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                write(List.of(rows.get(i)));
+                succeeded(1);
+            } catch (RuntimeException e) {
+                if (!Db.permanent(e)) {
+                    pending = List.copyOf(rows.subList(i, rows.size()));
+                    failed(e);
+                    return false;
+                }
+                held.decrementAndGet();
+                drop(1);
+                log.warn("Dropped the accounting record of session {}: the database refuses it{}",
+                        rows.get(i).id(), Db.describe(e));
+                log.debug("Refused record", e);
+            }
+        }
+        pending = List.of();
+        return true;
+    }
+
+    private void succeeded(int n) {
+        held.addAndGet(-n);
+        written.addAndGet(n);
+        pending = List.of();
+        if (failing) {
+            failing = false;
+            log.info("Accounting database reachable again; writing {} buffered record(s)", held.get());
+        }
+        backoffNanos = 0;
+    }
+
+    private void failed(RuntimeException e) {
+        backoffNanos = Math.min(Math.max(backoffNanos * 2, flushIntervalNanos), maxBackoffNanos);
+        nextAttemptNanos = System.nanoTime() + backoffNanos;
+        if (!failing) {
+            failing = true;
+            log.warn("Cannot write accounting records{}; keeping up to {} buffered and retrying with back-off "
+                    + "up to {} ms", Db.describe(e), bufferSize, TimeUnit.NANOSECONDS.toMillis(maxBackoffNanos));
+            log.debug("Accounting write failure", e);
+        } else {
+            log.debug("Accounting write still failing{}; {} record(s) buffered, next try in {} ms",
+                    Db.describe(e), held.get(), TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+        }
+    }
+
+    private void reportDrops(boolean force) {
+        long now = System.nanoTime();
+        if (!force && now - lastDropReportNanos < DROP_REPORT_NANOS) {
+            return;
+        }
+        long n = dropsToReport.getAndSet(0);
+        if (n > 0) {
+            lastDropReportNanos = now;
+            log.warn("Dropped {} accounting record(s): the buffer of {} was full or the sink closed ({} dropped in total)",
+                    n, bufferSize, dropped.get());
+        }
+    }
+
+    /**
+     * One statement per batch: insert the access-log rows, then add to the usage rows exactly
+     * what was inserted (see the class comment on idempotence). Package-private for tests.
+     */
+    void write(List<SessionSummary> batch) {
+        StringBuilder sql = new StringBuilder(256 + batch.size() * (ROW.length() + 4))
+                .append("WITH inserted AS (INSERT INTO sallyport_access_log (").append(COLUMNS).append(") VALUES ");
+        for (int i = 0; i < batch.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(ROW);
+        }
+        sql.append("""
+                 ON CONFLICT (instance_id, session_id) DO NOTHING
+                 RETURNING user_name, started_at, bytes_up, bytes_down)
+                INSERT INTO sallyport_usage_hourly AS u (user_name, hour, bytes_up, bytes_down, sessions)
+                SELECT user_name, date_trunc('hour', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+                       sum(bytes_up), sum(bytes_down), count(*)
+                FROM inserted WHERE user_name IS NOT NULL
+                GROUP BY 1, 2 ORDER BY 1, 2
+                ON CONFLICT (user_name, hour) DO UPDATE SET bytes_up = u.bytes_up + EXCLUDED.bytes_up,
+                    bytes_down = u.bytes_down + EXCLUDED.bytes_down, sessions = u.sessions + EXCLUDED.sessions""");
+        String id = instanceId.toString();
+        jdbi.useHandle(h -> {
+            Update update = h.createUpdate(sql.toString());
+            int p = 0;
+            for (SessionSummary s : batch) {
+                update.bind(p++, id)
+                        .bind(p++, s.id())
+                        .bind(p++, micros(s.started()))
+                        .bind(p++, text(s.user()))
+                        .bind(p++, address(s.client()))
+                        .bind(p++, s.client().getPort())
+                        .bind(p++, s.protocol().id())
+                        .bind(p++, s.command() == null ? null : s.command().name())
+                        .bind(p++, text(s.targetHost()))
+                        .bind(p++, s.targetPort())
+                        .bind(p++, s.outcome().name())
+                        .bind(p++, text(s.rule()))
+                        .bind(p++, s.bytesUp())
+                        .bind(p++, s.bytesDown())
+                        .bind(p++, s.duration().toMillis());
+            }
+            update.execute();
+        });
+    }
+
+    private static long micros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /** PostgreSQL text cannot hold NUL, and target names come from clients: never let one poison a batch. */
+    private static String text(String value) {
+        return value == null || value.indexOf('\0') < 0 ? value : value.replace('\0', '\uFFFD');
+    }
+
+    private static String address(InetSocketAddress client) {
+        InetAddress ip = client.getAddress();
+        if (ip == null) {
+            return null;
+        }
+        String text = ip.getHostAddress();
+        int scope = text.indexOf('%');
+        return scope < 0 ? text : text.substring(0, scope);
+    }
+
+    /**
+     * Stops taking records (later ones are dropped and counted), then writes what is buffered,
+     * retrying with back-off for up to the close timeout; what is still buffered then is dropped,
+     * counted and logged. Idempotent.
+     */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            flusher.execute(() -> finalDrain(deadline, done));
+            done.get(closeTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException | RejectedExecutionException e) {
+            log.warn("Accounting sink did not finish its final flush in time ({} record(s) buffered)", held.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            flusher.shutdownNow();
+        }
+        long left = held.getAndSet(0);
+        if (left > 0) {
+            drop(left);
+        }
+        reportDrops(true);
+    }
+
+    private void finalDrain(long deadline, CompletableFuture<Void> done) {
+        try {
+            if (drain(true)) {
+                done.complete(null);
+                return;
+            }
+            long wait = Math.min(backoffNanos, deadline - System.nanoTime());
+            if (wait <= 0) {
+                log.warn("Accounting database still unreachable at close; dropping {} buffered record(s)", held.get());
+                done.complete(null);
+                return;
+            }
+            flusher.schedule(() -> finalDrain(deadline, done), wait, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcAccountingSink[" + instanceId + "]";
+    }
+}

@@ -1,0 +1,135 @@
+package dev.sallyport.auth.jdbc;
+
+import org.jdbi.v3.core.ConnectionException;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
+
+import javax.sql.DataSource;
+import java.sql.SQLException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Jdbi instance and the bounded executor every blocking call runs on. A full queue fails the
+ * call at once instead of queueing without bound.
+ */
+final class Db implements AutoCloseable {
+
+    final Jdbi jdbi;
+    private final ThreadPoolExecutor executor;
+
+    Db(DataSource dataSource, int threads, int queue) {
+        this.jdbi = Jdbi.create(dataSource);
+        // Jdbi's other renderings append the bound values (password and token hashes) to messages.
+        this.jdbi.getConfig(StatementExceptions.class)
+                .setMessageRendering(StatementExceptions.MessageRendering.NONE);
+        this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+                daemonThreads("sallyport-jdbc-"));
+        this.executor.allowCoreThreadTimeOut(true);
+    }
+
+    static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread thread = new Thread(r, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /**
+     * Runs {@code work} on the executor. {@link IllegalArgumentException} passes through (it names
+     * the input to fix); anything else from the database is wrapped once, as
+     * {@link IllegalStateException} naming the operation.
+     */
+    <T> CompletionStage<T> submit(String operation, Callable<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(work.call());
+                } catch (IllegalArgumentException e) {
+                    result.completeExceptionally(e);
+                } catch (Exception e) {
+                    result.completeExceptionally(wrap(operation, e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("jdbc: " + operation + " refused: "
+                    + (executor.isShutdown() ? "store closed" : "more than " + executor.getQueue().size()
+                    + " calls queued (expected: fewer concurrent database calls, or more threads)"), e));
+        }
+        return result;
+    }
+
+    static IllegalStateException wrap(String operation, Exception e) {
+        return new IllegalStateException("jdbc: " + operation + " failed" + describe(e), e);
+    }
+
+    /**
+     * A short, value-free description for log lines: whether the database is unreachable, and the
+     * SQLState. Server messages are left out on purpose: their details repeat row values.
+     */
+    static String describe(Throwable e) {
+        return (unreachable(e) ? ": database unreachable" : "") + " (" + sqlState(e) + ")";
+    }
+
+    /** Whether {@code e} means "no database right now" rather than "this statement is wrong". */
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                // 08 connection exception, 57P admin shutdown / cannot connect now, 53 resources.
+                return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53");
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether retrying the same statement cannot help: a data or integrity error, a syntax or
+     * access error. Everything else (connection loss, deadlock, a shutdown) is worth a retry.
+     */
+    static boolean permanent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                return state.startsWith("22") || state.startsWith("23") || state.startsWith("42")
+                        || state.startsWith("44");
+            }
+        }
+        return false;
+    }
+
+    private static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                return "SQLState " + sql.getSQLState();
+            }
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,472 @@
+package dev.sallyport.auth.jdbc;
+
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.AuthContext;
+import dev.sallyport.api.AuthResult;
+import dev.sallyport.api.Command;
+import dev.sallyport.api.Credentials;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.NewCredentials;
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Protocol;
+import dev.sallyport.api.User;
+import dev.sallyport.api.UserStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Users, an access log and per-user usage statistics in PostgreSQL, shared by every proxy
+ * instance that points at the same database.
+ *
+ * <pre>{@code
+ * JdbcStore store = JdbcStore.create(dataSource);         // creates or migrates the schema
+ * ProxyManager proxy = ProxyManager.builder()
+ *     .socks5(1080)
+ *     .auth(store)                                        // AuthBackend, and the UserStore behind users()
+ *     .metrics(store.accounting())                        // access log and hourly usage
+ *     .start();
+ * proxy.users().create("alice", Limits.NONE);             // generated password and token
+ * ...
+ * proxy.close();                                          // first the proxy: its last sessions are reported
+ * store.close();                                          // then the store: writes what is buffered
+ * }</pre>
+ *
+ * <p><b>Authentication.</b> Passwords are PBKDF2-HMAC-SHA256 hashes (210 000 iterations, random
+ * 16-byte salt, parameters in the stored string); tokens are stored as SHA-256. Comparisons are
+ * constant-time, and a login for an unknown name costs one PBKDF2 like a known one. A token also
+ * works as the password of its user (SOCKS5 has no other field for it). The principal carries the
+ * user's {@link Limits}. When the database is unreachable, a login completes exceptionally, which
+ * core turns into a closed failure (SOCKS5 reply 0x01, HTTP 503); logins in core's auth cache keep
+ * working for the cache's TTL. Nothing has to be restarted when the database returns: every call
+ * takes a fresh connection from the {@link DataSource}.
+ *
+ * <p><b>Threading.</b> Every method that touches the database returns a {@link CompletionStage}
+ * completed on an executor of this store (bounded: 4 threads and 1024 queued calls by default);
+ * none blocks the caller, except {@link Builder#build()} (schema migration) and {@link #close()}.
+ * Listeners added with {@link #addListener} hear about changes made through this store; other
+ * instances learn of them when their auth cache entries expire.
+ *
+ * <p><b>Accounting.</b> See {@link #accounting()}: batched, bounded, retried, idempotent.
+ *
+ * <p><b>Connections.</b> Pass a pooled {@link DataSource} (HikariCP or your container's) in
+ * production; with a plain one every call opens a connection. Use a statement timeout (for
+ * example {@code options=-c statement_timeout=10s} or a socket timeout) so that a hung database
+ * cannot hold the executor's threads forever.
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent.
+ */
+public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
+
+    private final int batchSize;
+    private final int bufferSize;
+    private final Duration flushInterval;
+    private final Duration maxBackoff;
+    private final Duration closeTimeout;
+    private final Db db;
+    private final JdbcUsers users;
+    private final Reports reports;
+    private final AutoCloseable owned;
+    private volatile AccountingSink accounting;
+    private volatile boolean closed;
+
+    private JdbcStore(Builder config, AutoCloseable owned) {
+        this.batchSize = config.batchSize;
+        this.bufferSize = config.bufferSize;
+        this.flushInterval = config.flushInterval;
+        this.maxBackoff = config.maxBackoff;
+        this.closeTimeout = config.closeTimeout;
+        this.owned = owned;
+        this.db = new Db(config.dataSource, config.threads, config.queue);
+        this.users = new JdbcUsers(db);
+        this.reports = new Reports(db);
+    }
+
+    /** A store with the default settings; creates or migrates the schema before it returns. */
+    public static JdbcStore create(DataSource dataSource) {
+        return builder(dataSource).build();
+    }
+
+    /**
+     * A store over a PostgreSQL data source of its own, built from the settings the {@code jdbc}
+     * providers take: {@code url} (required), {@code user}, {@code password}, {@code threads},
+     * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
+     * {@code migrate}. Migrates the schema unless {@code migrate} is {@code false}.
+     *
+     * @throws IllegalArgumentException naming a missing, unknown or malformed setting (never
+     *                                  repeating the password or the URL)
+     * @throws IllegalStateException    when the schema cannot be migrated (e.g. no database)
+     */
+    public static JdbcStore fromSettings(java.util.Map<String, String> settings) {
+        return ProviderSettings.store("jdbc", settings);
+    }
+
+    /** A builder for a store over {@code dataSource}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(Objects.requireNonNull(dataSource, "dataSource"));
+    }
+
+    // ---- AuthBackend ----
+
+    @Override
+    public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
+        return users.authenticate(credentials, context);
+    }
+
+    /** {@code jdbc}. */
+    @Override
+    public String name() {
+        return "jdbc";
+    }
+
+    // ---- UserStore ----
+
+    @Override
+    public CompletionStage<NewCredentials> create(String name, String password, Limits limits) {
+        return users.create(name, password, limits);
+    }
+
+    @Override
+    public CompletionStage<List<User>> list() {
+        return users.list();
+    }
+
+    @Override
+    public CompletionStage<Optional<User>> find(String name) {
+        return users.find(name);
+    }
+
+    @Override
+    public CompletionStage<User> update(String name, Limits limits) {
+        return users.update(name, limits);
+    }
+
+    @Override
+    public CompletionStage<User> enable(String name, boolean enabled) {
+        return users.enable(name, enabled);
+    }
+
+    @Override
+    public CompletionStage<NewCredentials> rotate(String name) {
+        return users.rotate(name);
+    }
+
+    @Override
+    public CompletionStage<Boolean> delete(String name) {
+        return users.delete(name);
+    }
+
+    @Override
+    public void addListener(Listener listener) {
+        users.addListener(listener);
+    }
+
+    // ---- Accounting ----
+
+    /**
+     * The sink that writes one {@code sallyport_access_log} row per session and adds to the
+     * user's {@code sallyport_usage_hourly} row (UTC hour of the session's start); the same
+     * instance on every call. Register it with {@code ProxyManager.Builder.metrics(...)}.
+     *
+     * <p>{@code sessionClosed} only enqueues. A flusher thread writes up to
+     * {@link Builder#batchSize(int) batchSize} records per statement (default 500), every
+     * {@link Builder#flushInterval(Duration) flushInterval} (default 1 s) or as soon as a full
+     * batch is waiting. At most {@link Builder#bufferSize(int) bufferSize} records (default
+     * 100 000) are held; beyond that records are dropped, counted in {@link #droppedRecords()}
+     * and reported at WARN. While the database is unreachable, the batch is retried with
+     * exponential back-off from the flush interval up to {@link Builder#maxBackoff(Duration)}
+     * (default 30 s). Each batch is one statement that inserts the log rows with
+     * {@code ON CONFLICT DO NOTHING} and adds to the usage only the rows it actually inserted,
+     * so a retried batch is never counted twice. Anonymous sessions are logged but have no usage
+     * row. {@link #close()} writes what is buffered.
+     */
+    public MetricsSink accounting() {
+        AccountingSink sink = accounting;
+        if (sink == null) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("jdbc: store closed");
+                }
+                sink = accounting;
+                if (sink == null) {
+                    sink = new AccountingSink(db.jdbi, batchSize, bufferSize, flushInterval, maxBackoff,
+                            closeTimeout);
+                    accounting = sink;
+                }
+            }
+        }
+        return sink;
+    }
+
+    /** Accounting records dropped so far: buffer full, refused by the database, or left at close. */
+    public long droppedRecords() {
+        AccountingSink sink = accounting;
+        return sink == null ? 0 : sink.dropped();
+    }
+
+    /** Accounting records buffered now, waiting to be written. */
+    public int bufferedRecords() {
+        AccountingSink sink = accounting;
+        return sink == null ? 0 : sink.buffered();
+    }
+
+    /** Accounting records written so far (a retried record counts once). */
+    public long writtenRecords() {
+        AccountingSink sink = accounting;
+        return sink == null ? 0 : sink.written();
+    }
+
+    /**
+     * Writes the buffered accounting records now, without waiting for the flush interval or a
+     * back-off; completes with whether the buffer was emptied (false while the database is
+     * unreachable).
+     */
+    public CompletionStage<Boolean> flush() {
+        AccountingSink sink = accounting;
+        return sink == null ? CompletableFuture.completedFuture(true) : sink.flush();
+    }
+
+    // ---- Operator queries ----
+
+    /**
+     * Usage per user from the hour containing {@code since} up to {@code until} (exclusive,
+     * hour granularity), ordered by name.
+     */
+    public CompletionStage<List<Usage>> usage(Instant since, Instant until) {
+        return period(since, until).thenCompose(ok -> reports.usage(since, until, "user_name COLLATE \"C\"", Integer.MAX_VALUE));
+    }
+
+    /** The {@code limit} users with the most bytes (both ways) in the period, most first. */
+    public CompletionStage<List<Usage>> topUsers(Instant since, Instant until, int limit) {
+        if (limit < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
+        }
+        return period(since, until).thenCompose(ok -> reports.usage(since, until,
+                "sum(bytes_up) + sum(bytes_down) DESC, user_name COLLATE \"C\"", limit));
+    }
+
+    /** Hourly usage of one user in the period, oldest first. */
+    public CompletionStage<List<HourlyUsage>> hourlyUsage(String user, Instant since, Instant until) {
+        if (user == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("user"));
+        }
+        return period(since, until).thenCompose(ok -> reports.hourly(user, since, until));
+    }
+
+    /** The last {@code limit} sessions of {@code user}, newest first. */
+    public CompletionStage<List<SessionRecord>> recentSessions(String user, int limit) {
+        if (user == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("user"));
+        }
+        if (limit < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
+        }
+        return reports.recentSessions(user, limit);
+    }
+
+    private static CompletionStage<Boolean> period(Instant since, Instant until) {
+        if (since == null || until == null) {
+            return CompletableFuture.failedFuture(new NullPointerException(since == null ? "since" : "until"));
+        }
+        if (!since.isBefore(until)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("since: " + since
+                    + " (expected: before until " + until + ")"));
+        }
+        return CompletableFuture.completedFuture(true);
+    }
+
+    /**
+     * Writes the buffered accounting records (retrying for up to the close timeout), then stops
+     * the store's threads. Close the proxy first so its last sessions are reported. Idempotent.
+     */
+    @Override
+    public void close() {
+        AccountingSink sink;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            sink = accounting;
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        db.close();
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                log.warn("Failed to close {}", owned, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcStore";
+    }
+
+    /** Usage of one user over a period. */
+    public record Usage(String user, long bytesUp, long bytesDown, long sessions) {
+        /** Bytes both ways. */
+        public long bytesTotal() {
+            return bytesUp + bytesDown;
+        }
+    }
+
+    /** Usage of one user in one UTC hour ({@code hour} is its start). */
+    public record HourlyUsage(String user, Instant hour, long bytesUp, long bytesDown, long sessions) {
+    }
+
+    /**
+     * One session from the access log.
+     *
+     * @param clientAddress the client's IP address as text, or null when it was unknown
+     * @param protocol      null when written by a newer version with a protocol this one does not know
+     * @param command       null when the client never made a request
+     */
+    public record SessionRecord(Instant started, String user, String clientAddress, int clientPort, Protocol protocol,
+                                Command command, String targetHost, int targetPort, Outcome outcome, String rule,
+                                long bytesUp, long bytesDown, Duration duration) {
+    }
+
+    /**
+     * Configures a {@link JdbcStore}. Every method validates its argument at once;
+     * {@link #build()} checks the rest and migrates the schema. Not thread-safe.
+     */
+    public static final class Builder {
+
+        /** Rows per statement are bound as 15 parameters each; PostgreSQL allows 65 535 per statement. */
+        static final int MAX_BATCH = 2000;
+
+        final DataSource dataSource;
+        AutoCloseable owned;
+        int threads = 4;
+        int queue = 1024;
+        int batchSize = 500;
+        int bufferSize = 100_000;
+        Duration flushInterval = Duration.ofSeconds(1);
+        Duration maxBackoff = Duration.ofSeconds(30);
+        Duration closeTimeout = Duration.ofSeconds(10);
+        boolean migrate = true;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        /** Threads for database calls and password hashing. Default 4. */
+        public Builder threads(int threads) {
+            this.threads = atLeast("threads", threads, 1, 256);
+            return this;
+        }
+
+        /** Calls that may wait for a thread; one more fails at once. Default 1024. */
+        public Builder queue(int calls) {
+            this.queue = atLeast("queue", calls, 1, 1_000_000);
+            return this;
+        }
+
+        /** Accounting records per statement. Default 500; 1 to 2000. */
+        public Builder batchSize(int rows) {
+            this.batchSize = atLeast("batchSize", rows, 1, MAX_BATCH);
+            return this;
+        }
+
+        /** Accounting records held at most while waiting or retrying; more are dropped and counted. Default 100 000. */
+        public Builder bufferSize(int records) {
+            this.bufferSize = atLeast("bufferSize", records, 1, 100_000_000);
+            return this;
+        }
+
+        /** How often buffered accounting records are written when no batch is full. Default 1 s; must be positive. */
+        public Builder flushInterval(Duration interval) {
+            this.flushInterval = positive("flushInterval", interval);
+            return this;
+        }
+
+        /** The longest wait between retries while the database is unreachable. Default 30 s; must be positive. */
+        public Builder maxBackoff(Duration backoff) {
+            this.maxBackoff = positive("maxBackoff", backoff);
+            return this;
+        }
+
+        /** How long {@link JdbcStore#close()} keeps retrying buffered records. Default 10 s; zero tries once. */
+        public Builder closeTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "closeTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("closeTimeout: " + timeout + " (expected: >= 0)");
+            }
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} creates or migrates the schema. Default true; turn it off when
+         * the database user may not run DDL and an operator migrated with a privileged one.
+         */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /** Closed with the store: for a data source the store was built for (the provider's). */
+        Builder owned(AutoCloseable resource) {
+            this.owned = resource;
+            return this;
+        }
+
+        /**
+         * Builds the store, creating or migrating the schema first (on the calling thread).
+         *
+         * @throws IllegalStateException when {@code maxBackoff} is shorter than
+         *                               {@code flushInterval}, or the schema cannot be migrated
+         *                               (for example, the database is unreachable)
+         */
+        public JdbcStore build() {
+            if (maxBackoff.compareTo(flushInterval) < 0) {
+                throw new IllegalStateException("maxBackoff: " + maxBackoff + " (expected: >= flushInterval "
+                        + flushInterval + ")");
+            }
+            if (bufferSize < batchSize) {
+                throw new IllegalStateException("bufferSize: " + bufferSize + " (expected: >= batchSize " + batchSize + ")");
+            }
+            JdbcStore store = new JdbcStore(this, owned);
+            if (migrate) {
+                try {
+                    Schema.migrate(store.db.jdbi);
+                } catch (RuntimeException e) {
+                    store.close();
+                    throw Db.wrap("schema migration", e);
+                }
+            }
+            return store;
+        }
+
+        private static int atLeast(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: " + min + "-" + max + ")");
+            }
+            return value;
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+            return value;
+        }
+    }
+}

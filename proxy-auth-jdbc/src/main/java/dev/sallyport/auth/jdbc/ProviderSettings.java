@@ -1,0 +1,121 @@
+package dev.sallyport.auth.jdbc;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Turns provider settings into a {@link JdbcStore}. Messages name the setting to fix and never
+ * repeat a value that may hold a secret (the password, or a URL with {@code password=} in it).
+ */
+final class ProviderSettings {
+
+    static final Set<String> KNOWN = Set.of("url", "user", "password", "threads", "batchSize", "bufferSize",
+            "flushIntervalMillis", "maxBackoffMillis", "migrate");
+
+    private ProviderSettings() {
+    }
+
+    static JdbcStore store(String kind, Map<String, String> settings) {
+        if (settings == null) {
+            throw new IllegalArgumentException(kind + ": settings missing (expected: at least url)");
+        }
+        for (String key : settings.keySet()) {
+            if (!KNOWN.contains(key)) {
+                throw new IllegalArgumentException(kind + ": unknown setting '" + key + "' (expected one of: "
+                        + new TreeSet<>(KNOWN) + ")");
+            }
+        }
+        String url = settings.get("url");
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException(kind + ": setting 'url' missing (expected: a PostgreSQL JDBC URL, "
+                    + "jdbc:postgresql://HOST[:PORT]/DATABASE)");
+        }
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException(kind + ": setting 'url' is not a PostgreSQL JDBC URL (expected: "
+                    + "jdbc:postgresql://HOST[:PORT]/DATABASE)");
+        }
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        try {
+            dataSource.setUrl(url);
+        } catch (RuntimeException e) {
+            // The driver's message repeats the URL, which may carry a password: not passed on.
+            throw new IllegalArgumentException(kind + ": setting 'url' cannot be parsed (expected: "
+                    + "jdbc:postgresql://HOST[:PORT]/DATABASE[?PARAMS])");
+        }
+        String user = settings.get("user");
+        if (user != null) {
+            if (user.isEmpty()) {
+                throw new IllegalArgumentException(kind + ": setting 'user' is empty (expected: a database user name, "
+                        + "or leave it out to use the URL's)");
+            }
+            dataSource.setUser(user);
+        }
+        String password = settings.get("password");
+        if (password != null) {
+            dataSource.setPassword(password);
+        }
+        dataSource.setApplicationName("sallyport");
+        // Fail fast when the database is unreachable instead of holding threads: 5 s to connect,
+        // 30 s for any one statement's answer.
+        dataSource.setConnectTimeout(5);
+        dataSource.setSocketTimeout(30);
+        dataSource.setTcpKeepAlive(true);
+        // Server error details may repeat bound values (hashes); keep them out of exception messages.
+        dataSource.setLogServerErrorDetail(false);
+
+        JdbcStore.Builder builder = JdbcStore.builder(dataSource);
+        Integer threads = integer(kind, settings, "threads");
+        if (threads != null) {
+            wrap(kind, () -> builder.threads(threads));
+        }
+        Integer batch = integer(kind, settings, "batchSize");
+        if (batch != null) {
+            wrap(kind, () -> builder.batchSize(batch));
+        }
+        Integer buffer = integer(kind, settings, "bufferSize");
+        if (buffer != null) {
+            wrap(kind, () -> builder.bufferSize(buffer));
+        }
+        Integer flush = integer(kind, settings, "flushIntervalMillis");
+        if (flush != null) {
+            wrap(kind, () -> builder.flushInterval(Duration.ofMillis(flush)));
+        }
+        Integer backoff = integer(kind, settings, "maxBackoffMillis");
+        if (backoff != null) {
+            wrap(kind, () -> builder.maxBackoff(Duration.ofMillis(backoff)));
+        }
+        String migrate = settings.get("migrate");
+        if (migrate != null) {
+            if (!migrate.equals("true") && !migrate.equals("false")) {
+                throw new IllegalArgumentException(kind + ": setting 'migrate' is '" + migrate
+                        + "' (expected: true or false)");
+            }
+            builder.migrate(Boolean.parseBoolean(migrate));
+        }
+        return builder.build();
+    }
+
+    private static Integer integer(String kind, Map<String, String> settings, String key) {
+        String value = settings.get(key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(kind + ": setting '" + key + "' is '" + value + "' (expected: an integer)");
+        }
+    }
+
+    private static void wrap(String kind, Runnable set) {
+        try {
+            set.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(kind + ": setting " + e.getMessage(), e);
+        }
+    }
+}

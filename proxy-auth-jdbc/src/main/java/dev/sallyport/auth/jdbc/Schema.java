@@ -1,0 +1,133 @@
+package dev.sallyport.auth.jdbc;
+
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The module's tables, created and migrated by the module itself.
+ *
+ * <p>Each migration runs once, in order, and is recorded in {@code sallyport_schema_history}.
+ * The whole migration runs in one transaction that first takes a transaction-scoped advisory
+ * lock, so instances starting at the same time queue up behind each other: the first applies
+ * what is missing, the others find nothing left to do. PostgreSQL DDL is transactional, so a
+ * failure leaves the schema as it was.
+ *
+ * <p>Tables (all prefixed {@code sallyport_} so they can live beside an application's own):
+ * <ul>
+ *   <li>{@code sallyport_users}: name, PBKDF2 password hash, SHA-256 token hash (unique, the
+ *       index token logins use), the four {@code Limits} fields, enabled, timestamps.</li>
+ *   <li>{@code sallyport_access_log}: one row per session, keyed by (instance id, session id) so
+ *       that a retried batch inserts nothing twice. Indexed by (user, time) for "recent sessions
+ *       of a user", and by time (BRIN: rows arrive roughly in time order) for period scans and
+ *       retention deletes.</li>
+ *   <li>{@code sallyport_usage_hourly}: per user per UTC hour, bytes each way and sessions;
+ *       keyed by (user, hour) for the upsert and "usage of a user", indexed by hour for
+ *       "usage of everyone over a period" and "top users".</li>
+ * </ul>
+ */
+final class Schema {
+
+    private static final Logger log = LoggerFactory.getLogger(Schema.class);
+
+    /** Advisory lock key: "Sallypor" in ASCII, unlikely to collide with an application's own. */
+    static final long LOCK_KEY = 0x53616c6c79706f72L;
+
+    record Migration(int version, String description, List<String> statements) {
+    }
+
+    static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "users, access log, hourly usage", List.of(
+                    """
+                    CREATE TABLE sallyport_users (
+                        name                      text        PRIMARY KEY
+                                                              CHECK (octet_length(name) BETWEEN 1 AND 255),
+                        password_hash             text        NOT NULL,
+                        token_hash                text        NOT NULL UNIQUE,
+                        max_sessions              integer     NOT NULL DEFAULT 0 CHECK (max_sessions >= 0),
+                        sessions_per_second       integer     NOT NULL DEFAULT 0 CHECK (sessions_per_second >= 0),
+                        upload_bytes_per_second   bigint      NOT NULL DEFAULT 0 CHECK (upload_bytes_per_second >= 0),
+                        download_bytes_per_second bigint      NOT NULL DEFAULT 0 CHECK (download_bytes_per_second >= 0),
+                        enabled                   boolean     NOT NULL DEFAULT true,
+                        created_at                timestamptz NOT NULL DEFAULT now(),
+                        updated_at                timestamptz NOT NULL DEFAULT now()
+                    )""",
+                    """
+                    CREATE TABLE sallyport_access_log (
+                        instance_id    uuid        NOT NULL,
+                        session_id     bigint      NOT NULL,
+                        started_at     timestamptz NOT NULL,
+                        user_name      text,
+                        client_address inet,
+                        client_port    integer     NOT NULL,
+                        protocol       text        NOT NULL,
+                        command        text,
+                        target_host    text,
+                        target_port    integer     NOT NULL,
+                        outcome        text        NOT NULL,
+                        rule           text,
+                        bytes_up       bigint      NOT NULL,
+                        bytes_down     bigint      NOT NULL,
+                        duration_ms    bigint      NOT NULL,
+                        PRIMARY KEY (instance_id, session_id)
+                    )""",
+                    "CREATE INDEX sallyport_access_log_user_time ON sallyport_access_log (user_name, started_at DESC)",
+                    "CREATE INDEX sallyport_access_log_time ON sallyport_access_log USING brin (started_at)",
+                    """
+                    CREATE TABLE sallyport_usage_hourly (
+                        user_name  text        NOT NULL,
+                        hour       timestamptz NOT NULL,
+                        bytes_up   bigint      NOT NULL DEFAULT 0,
+                        bytes_down bigint      NOT NULL DEFAULT 0,
+                        sessions   bigint      NOT NULL DEFAULT 0,
+                        PRIMARY KEY (user_name, hour)
+                    )""",
+                    "CREATE INDEX sallyport_usage_hourly_hour ON sallyport_usage_hourly (hour)")));
+
+    /** The version this code expects. */
+    static int latest() {
+        return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    }
+
+    private Schema() {
+    }
+
+    /** Applies the missing migrations; returns how many were applied. Blocks the calling thread. */
+    static int migrate(Jdbi jdbi) {
+        return jdbi.inTransaction(h -> {
+            // Taken before any DDL: concurrent CREATE TABLE IF NOT EXISTS is not safe on its own.
+            h.createQuery("SELECT 1 FROM pg_advisory_xact_lock(:key)").bind("key", LOCK_KEY).mapTo(Integer.class).one();
+            h.execute("""
+                    CREATE TABLE IF NOT EXISTS sallyport_schema_history (
+                        version     integer     PRIMARY KEY,
+                        description text        NOT NULL,
+                        applied_at  timestamptz NOT NULL DEFAULT now()
+                    )""");
+            int current = h.createQuery("SELECT coalesce(max(version), 0) FROM sallyport_schema_history")
+                    .mapTo(Integer.class).one();
+            if (current > latest()) {
+                log.warn("Database schema is at version {}, newer than this build's {}; continuing, as migrations "
+                        + "only add", current, latest());
+                return 0;
+            }
+            int applied = 0;
+            for (Migration migration : MIGRATIONS) {
+                if (migration.version() <= current) {
+                    continue;
+                }
+                for (String statement : migration.statements()) {
+                    h.execute(statement);
+                }
+                h.createUpdate("INSERT INTO sallyport_schema_history (version, description) VALUES (:v, :d)")
+                        .bind("v", migration.version())
+                        .bind("d", migration.description())
+                        .execute();
+                log.info("Applied schema migration {} ({})", migration.version(), migration.description());
+                applied++;
+            }
+            return applied;
+        });
+    }
+}
