@@ -32,6 +32,10 @@ public enum Outcome {
     CLIENT_CLOSED,
     /** The session was idle for too long. */
     IDLE_TIMEOUT,
+    /** The session reached the maximum session length. */
+    MAX_DURATION,
+    /** The user was disabled or deleted while the session was open. */
+    REVOKED,
     /** The proxy was shutting down. */
     SHUTDOWN,
     /** Anything else: an unexpected failure inside the proxy or a backend. */

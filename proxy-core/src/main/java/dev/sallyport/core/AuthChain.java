@@ -47,11 +47,14 @@ final class AuthChain {
         }
     };
 
-    AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl) {
+    private final LoginGuard guard;
+
+    AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Ticker ticker, LoginGuard guard) {
         this.required = required;
         this.backends = backends.toArray(AuthBackend[]::new);
         this.cache = cacheTtl.isZero() ? null
-                : Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+                : Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+        this.guard = guard;
         new SecureRandom().nextBytes(hmacKey);
     }
 
@@ -66,21 +69,61 @@ final class AuthChain {
         }
     }
 
-    /** Authenticates on {@code loop}; fails with a {@link SessionException}. */
+    /**
+     * Authenticates on {@code loop}; fails with a {@link SessionException}. Failed logins are
+     * counted per client IP: each failure reply is delayed by the back-off, and a locked-out IP
+     * gets the same failure whatever it sends.
+     */
     Future<Principal> authenticate(Credentials credentials, AuthContext context, EventLoop loop) {
+        Promise<Principal> outer = loop.newPromise();
+        java.net.InetAddress ip = context.client().getAddress();
+        if (guard.lockedOut(ip)) {
+            failLater(outer, failure("locked_out", context, null), ip, context, loop);
+            return outer;
+        }
         Promise<Principal> promise = loop.newPromise();
+        promise.addListener(f -> {
+            if (f.isSuccess()) {
+                guard.succeeded(ip);
+                outer.trySuccess((Principal) f.getNow());
+            } else if (f.cause() instanceof SessionException e && e.outcome() == Outcome.AUTH_FAILED
+                    && !"no_credentials".equals(e.rule())) {
+                failLater(outer, e, ip, context, loop);
+            } else {
+                outer.tryFailure(f.cause());
+            }
+        });
+        authenticateNow(credentials, context, loop, promise);
+        return outer;
+    }
+
+    private void failLater(Promise<Principal> outer, SessionException failure, java.net.InetAddress ip,
+                           AuthContext context, EventLoop loop) {
+        LoginGuard.Failure counted = guard.failed(ip);
+        if (counted.lockedNow()) {
+            log.warn("Locking out {} after repeated failed {} logins", ip.getHostAddress(), context.protocol().id());
+        }
+        if (counted.delayNanos() > 0) {
+            loop.schedule(() -> outer.tryFailure(failure), counted.delayNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } else {
+            outer.tryFailure(failure);
+        }
+    }
+
+    private void authenticateNow(Credentials credentials, AuthContext context, EventLoop loop, Promise<Principal> promise) {
         if (credentials instanceof Credentials.None) {
-            return promise.setFailure(failure("no_credentials", context, null));
+            promise.setFailure(failure("no_credentials", context, null));
+            return;
         }
         Key key = cache == null ? null : key(credentials);
         if (key != null) {
             Principal cached = cache.getIfPresent(key);
             if (cached != null) {
-                return promise.setSuccess(cached);
+                promise.setSuccess(cached);
+                return;
             }
         }
         next(0, credentials, context, key, loop, promise);
-        return promise;
     }
 
     private void next(int index, Credentials credentials, AuthContext context, Key key, EventLoop loop,

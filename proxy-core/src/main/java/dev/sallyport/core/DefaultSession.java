@@ -8,6 +8,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SessionSummary;
+import dev.sallyport.core.spi.Exchange;
 import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionEvent;
 import dev.sallyport.core.spi.SessionException;
@@ -27,7 +28,10 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,7 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Core's state for one client connection: handshake timer, admission, dial, relay, and the one
  * summary at the end. Confined to the client channel's event loop.
  */
-final class DefaultSession implements Session {
+final class DefaultSession implements Session, UserLimits.Holder {
 
     static final String GUARD = "sallyport-guard";
     static final String RELAY = "sallyport-relay";
@@ -58,10 +62,35 @@ final class DefaultSession implements Session {
     private String rule;
     private ScheduledFuture<?> handshakeTimer;
     private ScheduledFuture<?> connectTimer;
+    /** Limit slots this connection holds, released when it closes. */
+    private final List<UserLimits.State> held = new ArrayList<>(1);
     private Channel outbound;
     private Relay relay;
     private boolean finished;
     private boolean clientInputShutdown;
+    private boolean handshakeDone;
+    private int exchanges;
+    private final Set<DefaultExchange> openExchanges = new LinkedHashSet<>();
+    /** Records the verdicts of {@link #connect} on the connection itself. */
+    private final Attempt connectionAttempt = new Attempt() {
+        @Override
+        public void refused(Outcome why, String byRule) {
+            fail(why);
+            if (byRule != null) {
+                rule = byRule;
+            }
+        }
+
+        @Override
+        public void authenticated(Principal who) {
+            principal = who;
+        }
+
+        @Override
+        public void connected(Channel connected) {
+            outbound = connected;
+        }
+    };
 
     DefaultSession(Engine engine, Protocol protocol, Channel channel) {
         this.engine = engine;
@@ -78,7 +107,7 @@ final class DefaultSession implements Session {
     }
 
     void handshakeTimedOut() {
-        if (channel.isActive() && request == null) {
+        if (channel.isActive() && !handshakeDone) {
             log.debug("{}: handshake timeout from {}", protocol.id(), Addresses.format(client));
             fail(Outcome.HANDSHAKE_TIMEOUT);
             channel.pipeline().fireUserEventTriggered(SessionEvent.HANDSHAKE_TIMEOUT);
@@ -111,6 +140,10 @@ final class DefaultSession implements Session {
 
     @Override
     public Future<Principal> authenticate(Credentials credentials) {
+        return authenticate(credentials, connectionAttempt);
+    }
+
+    private Future<Principal> authenticate(Credentials credentials, Attempt attempt) {
         EventLoop loop = channel.eventLoop();
         if (!engine.auth().required()) {
             return loop.newSucceededFuture(principal);
@@ -118,12 +151,12 @@ final class DefaultSession implements Session {
         Promise<Principal> promise = loop.newPromise();
         engine.auth().authenticate(credentials, new AuthContext(client, protocol), loop).addListener(f -> {
             if (f.isSuccess()) {
-                principal = (Principal) f.getNow();
-                promise.trySuccess(principal);
+                Principal who = (Principal) f.getNow();
+                attempt.authenticated(who);
+                promise.trySuccess(who);
             } else {
                 SessionException failure = (SessionException) f.cause();
-                fail(failure.outcome());
-                rule = failure.rule();
+                attempt.refused(failure.outcome(), failure.rule());
                 engine.metrics().authFailed(protocol, failure.rule());
                 log.debug("{}", failure.getMessage());
                 promise.tryFailure(failure);
@@ -138,73 +171,122 @@ final class DefaultSession implements Session {
             throw new IllegalStateException("connect: already called for this connection");
         }
         this.request = request;
+        handshakeDone();
+        boolean authenticate = engine.auth().required() && principal.isAnonymous();
+        return open(request, authenticate, connectionAttempt);
+    }
+
+    @Override
+    public Future<Exchange> exchange(ProxyRequest request) {
+        if (this.request != null) {
+            throw new IllegalStateException("exchange: the connection is already a tunnel");
+        }
+        handshakeDone();
+        exchanges++;
+        DefaultExchange exchange = new DefaultExchange(request);
+        openExchanges.add(exchange);
+        Promise<Exchange> promise = channel.eventLoop().newPromise();
+        open(request, engine.auth().required(), exchange).addListener(f -> {
+            if (f.isSuccess()) {
+                if (!promise.trySuccess(exchange)) {
+                    exchange.end(Outcome.CLIENT_CLOSED, false);
+                }
+            } else {
+                exchange.end(exchange.outcome == null ? Outcome.ERROR : exchange.outcome, false);
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    private void handshakeDone() {
         handshakeTimer.cancel(false);
-        engine.metrics().handshakeCompleted(protocol, Duration.ofNanos(System.nanoTime() - startNanos));
+        if (!handshakeDone) {
+            handshakeDone = true;
+            engine.metrics().handshakeCompleted(protocol, Duration.ofNanos(System.nanoTime() - startNanos));
+        }
+    }
+
+    /** Authentication (when asked), resolution, rules and dial for one request. */
+    private Future<Channel> open(ProxyRequest request, boolean authenticate, Attempt attempt) {
         EventLoop loop = channel.eventLoop();
         Promise<Channel> promise = loop.newPromise();
         long connectStart = System.nanoTime();
-        connectTimer = loop.schedule(() -> {
-            refuse(promise, Outcome.CONNECT_TIMEOUT, null, "timed out after " + engine.settings().connectTimeout(), null);
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            refuse(request, attempt, promise, Outcome.CONNECT_TIMEOUT, null,
+                    "timed out after " + engine.settings().connectTimeout(), null);
         }, engine.settings().connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        if (attempt == connectionAttempt) {
+            connectTimer = timer;
+        }
         promise.addListener(f -> {
-            connectTimer.cancel(false);
+            timer.cancel(false);
             if (f.isSuccess()) {
                 engine.metrics().connected(protocol, Duration.ofNanos(System.nanoTime() - connectStart));
             }
         });
 
-        if (engine.auth().required() && principal.isAnonymous()) {
-            authenticate(request.credentials()).addListener(f -> {
+        if (authenticate) {
+            authenticate(request.credentials(), attempt).addListener(f -> {
                 if (f.isSuccess()) {
-                    resolve(request, promise);
+                    resolve(request, attempt, promise);
                 } else {
                     promise.tryFailure(f.cause());
                 }
             });
         } else {
-            resolve(request, promise);
+            resolve(request, attempt, promise);
         }
         return promise;
     }
 
-    private void resolve(ProxyRequest request, Promise<Channel> promise) {
+    private void resolve(ProxyRequest request, Attempt attempt, Promise<Channel> promise) {
         if (promise.isDone()) {
             return;
         }
         InetAddress literal = Addresses.literal(request.targetHost());
         if (literal != null) {
-            admit(request, literal, promise);
+            admit(request, attempt, List.of(literal), promise);
             return;
         }
         engine.resolver().resolve(request.targetHost(), channel.eventLoop()).addListener(f -> {
             if (channel.eventLoop().inEventLoop()) {
-                resolved(request, f, promise);
+                resolved(request, attempt, f, promise);
             } else {
-                channel.eventLoop().execute(() -> resolved(request, f, promise));
+                channel.eventLoop().execute(() -> resolved(request, attempt, f, promise));
             }
         });
     }
 
-    private void resolved(ProxyRequest request, Future<?> f, Promise<Channel> promise) {
+    private void resolved(ProxyRequest request, Attempt attempt, Future<?> f, Promise<Channel> promise) {
         @SuppressWarnings("unchecked")
         List<InetAddress> addresses = f.isSuccess() ? (List<InetAddress>) f.getNow() : null;
         if (addresses == null || addresses.isEmpty()) {
             Throwable cause = f.cause() != null ? f.cause() : new UnknownHostException(request.targetHost());
-            refuse(promise, Outcome.DNS_FAILED, null, "cannot resolve " + request.targetHost(), cause);
+            refuse(request, attempt, promise, Outcome.DNS_FAILED, null, "cannot resolve " + request.targetHost(), cause);
             return;
         }
-        admit(request, addresses.get(0), promise);
+        admit(request, attempt, addresses, promise);
     }
 
-    private void admit(ProxyRequest request, InetAddress address, Promise<Channel> promise) {
+    /**
+     * Checks the rules against every resolved address (one denied address refuses the request:
+     * DNS rebinding with mixed answers), then dials exactly the first one, the address checked.
+     */
+    private void admit(ProxyRequest request, Attempt attempt, List<InetAddress> addresses, Promise<Channel> promise) {
         if (promise.isDone()) {
             return;
         }
-        RuleChain.Verdict verdict = engine.rules().evaluate(new AccessRequest(request, principal, address));
+        Principal who = attempt == connectionAttempt ? principal : ((DefaultExchange) attempt).principal;
+        RuleChain.Verdict verdict = engine.rules().evaluateAll(request, who, addresses);
+        InetAddress address = addresses.get(0);
         if (!verdict.allowed()) {
             engine.metrics().rejected(protocol, "rule");
-            refuse(promise, Outcome.DENIED, verdict.rule(), "denied by rule " + verdict.rule() + " ("
+            refuse(request, attempt, promise, Outcome.DENIED, verdict.rule(), "denied by rule " + verdict.rule() + " ("
                     + verdict.decision().reason() + ")", null);
+            return;
+        }
+        if (!takeLimits(request, attempt, who, promise)) {
             return;
         }
         InetSocketAddress target = new InetSocketAddress(address, request.targetPort());
@@ -212,7 +294,7 @@ final class DefaultSession implements Session {
         try {
             dial = engine.settings().connectionPool().acquire(target, channel.eventLoop(), engine.dialer());
         } catch (RuntimeException e) {
-            refuse(promise, Outcome.ERROR, null, "connection pool failed", e);
+            refuse(request, attempt, promise, Outcome.ERROR, null, "connection pool failed", e);
             return;
         }
         promise.addListener(f -> {
@@ -223,26 +305,26 @@ final class DefaultSession implements Session {
         dial.addListener(f -> {
             if (f.isSuccess()) {
                 Channel connected = (Channel) f.getNow();
-                if (!channel.isActive() || !promise.trySuccess(connected)) {
+                if (!channel.isActive() || promise.isDone()) {
                     engine.settings().connectionPool().release(connected, false);
                 } else {
-                    outbound = connected;
+                    // Recorded first: the promise's listeners run at once and may use it.
+                    attempt.connected(connected);
+                    promise.setSuccess(connected);
                 }
             } else if (!f.isCancelled()) {
-                refuse(promise, ConnectFailures.outcome(f.cause()), null,
+                refuse(request, attempt, promise, ConnectFailures.outcome(f.cause()), null,
                         "cannot connect to " + Addresses.format(target), f.cause());
             }
         });
     }
 
-    private void refuse(Promise<Channel> promise, Outcome why, String byRule, String message, Throwable cause) {
+    private void refuse(ProxyRequest request, Attempt attempt, Promise<Channel> promise, Outcome why, String byRule,
+                        String message, Throwable cause) {
         if (promise.isDone()) {
             return;
         }
-        fail(why);
-        if (byRule != null) {
-            rule = byRule;
-        }
+        attempt.refused(why, byRule);
         String context = protocol.id() + " " + request.command() + " from " + Addresses.format(client) + " to "
                 + request.targetHost() + ":" + request.targetPort() + ": " + message;
         log.debug("{}", context, cause);
@@ -255,8 +337,52 @@ final class DefaultSession implements Session {
             throw new IllegalStateException("relay: already relaying");
         }
         this.outbound = outbound;
-        relay = new Relay(this, channel, outbound, engine.settings().idleTimeout());
+        relay = new Relay(this, channel, outbound, engine.settings().idleTimeout(),
+                engine.settings().maxSessionDuration(), held.isEmpty() ? null : held.get(held.size() - 1));
         relay.start(clientInputShutdown);
+    }
+
+    /**
+     * Connection caps and the user's limits: a slot of the user's concurrent sessions and a token
+     * of their session rate, held by this client connection until it closes (one per principal:
+     * an HTTP keep-alive connection is one session however many requests it carries).
+     */
+    private boolean takeLimits(ProxyRequest request, Attempt attempt, Principal who, Promise<Channel> promise) {
+        String cap = channel.attr(Engine.OVER_CAPACITY).get();
+        if (cap != null) {
+            engine.metrics().rejected(protocol, "limit");
+            refuse(request, attempt, promise, Outcome.LIMITED, cap, "over the " + cap + " cap", null);
+            return false;
+        }
+        String key = UserLimits.key(who, client.getAddress());
+        for (UserLimits.State state : held) {
+            if (state.key.equals(key)) {
+                return true;
+            }
+        }
+        UserLimits.Refusal[] refusal = new UserLimits.Refusal[1];
+        UserLimits.State state = engine.userLimits().admit(who, client.getAddress(), this, refusal);
+        if (refusal[0] != null) {
+            engine.metrics().rejected(protocol, "limit");
+            refuse(request, attempt, promise, Outcome.LIMITED, refusal[0].rule(), refusal[0].reason(), null);
+            return false;
+        }
+        if (state != null) {
+            held.add(state);
+        }
+        return true;
+    }
+
+    @Override
+    public void revoke(String reason) {
+        channel.eventLoop().execute(() -> {
+            if (!finished) {
+                log.debug("{}: closing the session from {}: {}", protocol.id(), Addresses.format(client), reason);
+                fail(Outcome.REVOKED);
+                rule = reason;
+                channel.close();
+            }
+        });
     }
 
     @Override
@@ -276,25 +402,122 @@ final class DefaultSession implements Session {
             return;
         }
         finished = true;
+        for (UserLimits.State state : held) {
+            engine.userLimits().release(state, this);
+        }
         handshakeTimer.cancel(false);
         if (connectTimer != null) {
             connectTimer.cancel(false);
         }
+        for (DefaultExchange exchange : new ArrayList<>(openExchanges)) {
+            exchange.end(Outcome.CLIENT_CLOSED, false);
+        }
         if (outbound != null) {
             engine.settings().connectionPool().release(outbound, false);
         }
-        Outcome end = outcome;
-        if (end == null) {
-            end = request == null ? Outcome.CLIENT_CLOSED : Outcome.OK;
+        // A connection that only carried exchanges was reported by them, unless it failed itself.
+        if (request != null || exchanges == 0 || outcome != null) {
+            Outcome end = outcome;
+            if (end == null) {
+                end = request == null ? Outcome.CLIENT_CLOSED : Outcome.OK;
+            }
+            long up = relay == null ? 0 : relay.bytesUp();
+            long down = relay == null ? 0 : relay.bytesDown();
+            SessionSummary summary = new SessionSummary(id, principal.isAnonymous() ? null : principal.name(), client,
+                    protocol, request == null ? null : request.command(), request == null ? null : request.targetHost(),
+                    request == null ? 0 : request.targetPort(), up, down, started,
+                    Duration.ofNanos(System.nanoTime() - startNanos), end, rule);
+            engine.metrics().sessionClosed(summary);
         }
-        long up = relay == null ? 0 : relay.bytesUp();
-        long down = relay == null ? 0 : relay.bytesDown();
-        SessionSummary summary = new SessionSummary(id, principal.isAnonymous() ? null : principal.name(), client,
-                protocol, request == null ? null : request.command(), request == null ? null : request.targetHost(),
-                request == null ? 0 : request.targetPort(), up, down, started,
-                Duration.ofNanos(System.nanoTime() - startNanos), end, rule);
-        engine.metrics().sessionClosed(summary);
         engine.metrics().connectionClosed(protocol);
+    }
+
+    /** Where the steps of one admission record their verdicts: the connection, or one exchange. */
+    private interface Attempt {
+        void refused(Outcome why, String byRule);
+
+        void authenticated(Principal who);
+
+        void connected(Channel connected);
+    }
+
+    /** One request of a multi-request connection, reported as its own session. */
+    private final class DefaultExchange implements Exchange, Attempt {
+        private final ProxyRequest request;
+        private final long exchangeId = IDS.incrementAndGet();
+        private final long exchangeStartNanos = System.nanoTime();
+        private final Instant exchangeStarted = Instant.now();
+        private Principal principal = Principal.anonymous();
+        private Channel outbound;
+        private Outcome outcome;
+        private String rule;
+        private long up;
+        private long down;
+        private boolean ended;
+
+        DefaultExchange(ProxyRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public void refused(Outcome why, String byRule) {
+            if (outcome == null) {
+                outcome = why;
+            }
+            if (byRule != null) {
+                rule = byRule;
+            }
+        }
+
+        @Override
+        public void authenticated(Principal who) {
+            principal = who;
+        }
+
+        @Override
+        public void connected(Channel connected) {
+            outbound = connected;
+        }
+
+        @Override
+        public ProxyRequest request() {
+            return request;
+        }
+
+        @Override
+        public Principal principal() {
+            return principal;
+        }
+
+        @Override
+        public Channel outbound() {
+            return outbound;
+        }
+
+        @Override
+        public void count(long bytesUp, long bytesDown) {
+            up += bytesUp;
+            down += bytesDown;
+        }
+
+        @Override
+        public void end(Outcome how, boolean reusable) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            openExchanges.remove(this);
+            if (outbound != null) {
+                Channel out = outbound;
+                outbound = null;
+                engine.settings().connectionPool().release(out, reusable && out.isActive());
+            }
+            Outcome end = outcome != null ? outcome : how;
+            SessionSummary summary = new SessionSummary(exchangeId, principal.isAnonymous() ? null : principal.name(),
+                    client, protocol, request.command(), request.targetHost(), request.targetPort(), up, down,
+                    exchangeStarted, Duration.ofNanos(System.nanoTime() - exchangeStartNanos), end, rule);
+            engine.metrics().sessionClosed(summary);
+        }
     }
 
     /** Core's handler at the tail of every client pipeline. */

@@ -52,6 +52,11 @@ final class Engine {
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     private final ChannelGroup connections = new DefaultChannelGroup("sallyport-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger open = new AtomicInteger();
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, AtomicInteger> openPerClient =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set on a connection accepted over a connection cap: its request is refused as LIMITED. */
+    static final io.netty.util.AttributeKey<String> OVER_CAPACITY = io.netty.util.AttributeKey.valueOf("sallyport.overCapacity");
+    private final UserLimits userLimits;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private final Object closeLock = new Object();
     private volatile boolean closing;
@@ -73,6 +78,7 @@ final class Engine {
         this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
+        this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
     }
 
     static Engine start(Settings settings) {
@@ -117,8 +123,10 @@ final class Engine {
                 join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
             }
         }
-        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl());
-        users.addListener(auth::invalidate);
+        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(), settings.loginFailureWindow(),
+                settings.lockoutDuration(), settings.loginBackoff());
+        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(), settings.ticker(), guard);
+        users.addListener(this::userChanged);
     }
 
     private void bindListeners() {
@@ -162,19 +170,51 @@ final class Engine {
         }
     }
 
-    /** Registers a newly accepted client connection; false when shutting down. */
+    /**
+     * Registers a newly accepted client connection; false when shutting down. A connection over a
+     * cap is still registered (so its frontend can answer with its protocol's refusal) and marked.
+     */
     boolean register(Channel channel) {
         if (closing) {
             return false;
         }
-        open.incrementAndGet();
+        int total = open.incrementAndGet();
+        java.net.InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
+        int perClient = fromClient.incrementAndGet();
+        if (settings.maxConnections() > 0 && total > settings.maxConnections()) {
+            channel.attr(OVER_CAPACITY).set("max-connections");
+        } else if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()) {
+            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
+        }
         connections.add(channel);
         channel.closeFuture().addListener(f -> {
+            if (fromClient.decrementAndGet() == 0) {
+                openPerClient.remove(client, fromClient);
+            }
             if (open.decrementAndGet() == 0 && closing) {
                 drained.complete(null);
             }
         });
         return true;
+    }
+
+    /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */
+    private void userChanged(String name) {
+        auth.invalidate(name);
+        users.find(name).whenComplete((user, error) -> {
+            if (error != null) {
+                log.warn("Cannot re-read user {} after a change; their open sessions keep their limits", name, error);
+            } else if (user.isEmpty() || !user.get().enabled()) {
+                userLimits.revoke(name, user.isEmpty() ? "user deleted" : "user disabled");
+            } else {
+                userLimits.update(name, user.get().limits());
+            }
+        });
+    }
+
+    UserLimits userLimits() {
+        return userLimits;
     }
 
     void close(Duration drainTimeout) {

@@ -5,6 +5,7 @@ import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Decision;
+import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.MetricsSink;
@@ -174,6 +175,15 @@ public final class ProxyManager implements AutoCloseable {
         Duration authCacheTtl = Duration.ofMinutes(5);
         boolean allowOpenProxy;
         boolean accessLog;
+        Limits defaultLimits = Limits.NONE;
+        int maxConnections;
+        int maxConnectionsPerClient;
+        int maxLoginFailures = 10;
+        Duration loginFailureWindow = Duration.ofMinutes(1);
+        Duration lockoutDuration = Duration.ofMinutes(5);
+        Duration loginBackoff = Duration.ofMillis(100);
+        Duration maxSessionDuration = Duration.ZERO;
+        Ticker ticker = Ticker.system();
         boolean nativeTransport = true;
         int ioThreads = Runtime.getRuntime().availableProcessors();
         ClassLoader classLoader = ProxyManager.class.getClassLoader();
@@ -376,6 +386,73 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Limits for every user, field by field, where the principal's own {@link Limits} say 0
+         * (no limit). Sessions without authentication are limited per client IP. Default: none.
+         */
+        public Builder defaultLimits(Limits limits) {
+            this.defaultLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Client connections open at once, all listeners together; the next one is refused with
+         * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429). Default 0: no cap.
+         */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = requireNotNegative("maxConnections", connections);
+            return this;
+        }
+
+        /** Like {@link #maxConnections} for each client IP address. Default 0: no cap. */
+        public Builder maxConnectionsPerClient(int connections) {
+            this.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
+            return this;
+        }
+
+        /**
+         * Failed logins from one client IP within {@link #loginFailureWindow} that lock the IP
+         * out for {@link #lockoutDuration}; during the lockout every login from it fails with the
+         * ordinary failure reply. Default 10; 0 turns brute-force protection off.
+         */
+        public Builder maxLoginFailures(int failures) {
+            this.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
+            return this;
+        }
+
+        /** The window in which {@link #maxLoginFailures} are counted. Default 1 min; must be positive. */
+        public Builder loginFailureWindow(Duration window) {
+            this.loginFailureWindow = requirePositive("loginFailureWindow", window);
+            return this;
+        }
+
+        /** How long a locked-out client IP stays locked out. Default 5 min; must be positive. */
+        public Builder lockoutDuration(Duration duration) {
+            this.lockoutDuration = requirePositive("lockoutDuration", duration);
+            return this;
+        }
+
+        /**
+         * Delay of the reply to a failed login, doubling with each further failure from the same
+         * IP up to 2 s. Default 100 ms; zero for none.
+         */
+        public Builder loginBackoff(Duration backoff) {
+            this.loginBackoff = requireNotNegative("loginBackoff", backoff);
+            return this;
+        }
+
+        /** Tunnels are closed after this long, busy or not. Default zero: no maximum. */
+        public Builder maxSessionDuration(Duration duration) {
+            this.maxSessionDuration = requireNotNegative("maxSessionDuration", duration);
+            return this;
+        }
+
+        /** The time source of limits, lockouts and the auth cache. Default: {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
         /** Number of I/O threads. Default: the number of available processors. */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
@@ -408,6 +485,13 @@ public final class ProxyManager implements AutoCloseable {
         public ProxyManager start() {
             Settings settings = Settings.from(this);
             return new ProxyManager(Engine.start(settings));
+        }
+
+        private static int requireNotNegative(String name, int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0, 0 for no limit)");
+            }
+            return value;
         }
 
         private static void requirePort(String name, int port) {

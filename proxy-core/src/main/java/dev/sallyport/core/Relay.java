@@ -40,19 +40,34 @@ final class Relay {
     private final Side up;
     private final Side down;
     private final long idleNanos;
+    private final long maxNanos;
+    private final UserLimits.State limits;
     private ScheduledFuture<?> idleCheck;
+    private ScheduledFuture<?> maxDuration;
     private long reads;
     private long readsAtLastCheck;
     private int idleChecks;
     private boolean closed;
 
     Relay(DefaultSession session, Channel client, Channel target, Duration idleTimeout) {
+        this(session, client, target, idleTimeout, Duration.ZERO, null);
+    }
+
+    /**
+     * @param maxDuration zero for none; otherwise the tunnel closes after this long
+     * @param limits      the user's live limits, whose bandwidth buckets shape both directions;
+     *                    null when the user has none
+     */
+    Relay(DefaultSession session, Channel client, Channel target, Duration idleTimeout, Duration maxDuration,
+          UserLimits.State limits) {
         this.session = session;
         this.client = client;
         this.target = target;
-        this.up = new Side(client, target);
-        this.down = new Side(target, client);
+        this.limits = limits;
+        this.up = new Side(client, target, true);
+        this.down = new Side(target, client, false);
         this.idleNanos = idleTimeout.toNanos();
+        this.maxNanos = maxDuration.toNanos();
     }
 
     void start(boolean clientInputAlreadyShutdown) {
@@ -61,6 +76,18 @@ final class Relay {
         if (idleNanos > 0) {
             long period = Math.max(idleNanos / 2, 1);
             idleCheck = client.eventLoop().scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
+        }
+        if (maxNanos > 0) {
+            maxDuration = client.eventLoop().schedule(() -> {
+                log.debug("Closing tunnel from {}: maximum session length reached", client.remoteAddress());
+                session.fail(dev.sallyport.api.Outcome.MAX_DURATION);
+                closeBoth();
+            }, maxNanos, TimeUnit.NANOSECONDS);
+        }
+        if (limits != null) {
+            // Shaped tunnels read in small steps so a pause lands close to where the budget ends.
+            up.shapeReads();
+            down.shapeReads();
         }
         if (!target.isActive()) {
             closeBoth();
@@ -104,6 +131,11 @@ final class Relay {
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
+        if (maxDuration != null) {
+            maxDuration.cancel(false);
+        }
+        up.cancelShaping();
+        down.cancelShaping();
         flushAndClose(client);
         flushAndClose(target);
     }
@@ -120,23 +152,66 @@ final class Relay {
     private final class Side extends ChannelInboundHandlerAdapter {
         private final Channel source;
         private final Channel sink;
+        private final boolean upstream;
         long bytes;
         boolean inputDone;
+        /** Reading paused by bandwidth shaping until {@link #resume} runs. */
+        private ScheduledFuture<?> resume;
 
-        Side(Channel source, Channel sink) {
+        Side(Channel source, Channel sink, boolean upstream) {
             this.source = source;
             this.sink = sink;
+            this.upstream = upstream;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf buf && sink.isActive()) {
-                bytes += buf.readableBytes();
+                int n = buf.readableBytes();
+                bytes += n;
                 reads++;
                 sink.write(buf, sink.voidPromise());
+                if (limits != null) {
+                    shape(n);
+                }
             } else {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        private void shape(int n) {
+            TokenBucket bucket = upstream ? limits.up : limits.down;
+            if (bucket == null) {
+                return;
+            }
+            long pause = bucket.consume(n);
+            if (pause > 0 && resume == null) {
+                source.config().setAutoRead(false);
+                resume = source.eventLoop().schedule(() -> {
+                    resume = null;
+                    updateReading();
+                }, pause, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void shapeReads() {
+            TokenBucket bucket = upstream ? limits.up : limits.down;
+            long rate = bucket == null ? 64 * 1024 : bucket.rate();
+            int size = (int) Math.max(1024, Math.min(64 * 1024, rate / 50));
+            source.config().setMaxMessagesPerRead(1);
+            source.config().setRecvByteBufAllocator(new io.netty.channel.FixedRecvByteBufAllocator(size));
+        }
+
+        void cancelShaping() {
+            if (resume != null) {
+                resume.cancel(false);
+                resume = null;
+            }
+        }
+
+        /** Reads while the sink keeps up, no shaping pause is due, and input has not ended. */
+        void updateReading() {
+            source.config().setAutoRead(!inputDone && resume == null && sink.isWritable() && !closed);
         }
 
         @Override
@@ -151,11 +226,7 @@ final class Relay {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             // This side's channel is the sink of the other direction.
             if (source.isWritable()) {
-                Channel other = source == client ? target : client;
-                Side otherSide = source == client ? down : up;
-                if (!otherSide.inputDone) {
-                    other.config().setAutoRead(true);
-                }
+                (this == up ? down : up).updateReading();
             }
             ctx.fireChannelWritabilityChanged();
         }

@@ -4,6 +4,7 @@ import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.UserStore;
@@ -27,7 +28,9 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 List<MetricsSink> metrics, ConnectionPool connectionPool, Resolver resolver,
                 Duration handshakeTimeout, Duration connectTimeout, Duration idleTimeout,
                 Duration drainTimeout, Duration authCacheTtl, boolean nativeTransport, int ioThreads,
-                List<AutoCloseable> providerInstances) {
+                List<AutoCloseable> providerInstances, Limits defaultLimits, int maxConnections,
+                int maxConnectionsPerClient, int maxLoginFailures, Duration loginFailureWindow, Duration lockoutDuration,
+                Duration loginBackoff, Duration maxSessionDuration, Ticker ticker) {
 
     static Settings from(ProxyManager.Builder b) {
         if (b.listeners.isEmpty()) {
@@ -91,7 +94,9 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 Collections.unmodifiableMap(frontends), authRequired, List.copyOf(backends), store,
                 List.copyOf(b.initialUsers), List.copyOf(b.accessRules), List.copyOf(sinks), b.connectionPool,
                 b.resolver, b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.drainTimeout, b.authCacheTtl,
-                b.nativeTransport, b.ioThreads, List.copyOf(created));
+                b.nativeTransport, b.ioThreads, List.copyOf(created), b.defaultLimits, b.maxConnections,
+                b.maxConnectionsPerClient, b.maxLoginFailures, b.loginFailureWindow, b.lockoutDuration, b.loginBackoff,
+                b.maxSessionDuration, b.ticker);
     }
 
     static void closeQuietly(List<AutoCloseable> resources) {

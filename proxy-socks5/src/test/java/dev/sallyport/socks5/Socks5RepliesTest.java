@@ -103,7 +103,10 @@ class Socks5RepliesTest {
             byte[] reply = client.read(10);
             RawClient.expect(reply, 5, 0, 0, 1, 127, 0, 0, 1);
             int boundPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
-            Socket outbound = echo.sockets().stream().filter(s -> s.getPort() == boundPort).findFirst().orElseThrow();
+            // The echo server accepts on its own thread: wait until it has seen the proxy's socket.
+            Socket outbound = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> echo.sockets().stream().filter(s -> s.getPort() == boundPort).findFirst().orElse(null),
+                            java.util.Objects::nonNull);
             assertThat(outbound.getInetAddress()).isEqualTo(InetAddress.getLoopbackAddress());
         }
     }

@@ -48,6 +48,19 @@ public interface Session {
     Future<Channel> connect(ProxyRequest request);
 
     /**
+     * Admits and dials one request of a protocol that carries several requests over one client
+     * connection (HTTP forward proxying). Like {@link #connect}, but callable once per request:
+     * each call authenticates the request's own credentials (when the proxy requires it, through
+     * the auth cache), evaluates the access rules, resolves and dials through the connection
+     * pool, and becomes its own session summary. When the future fails, the exchange has already
+     * been reported with the failure's outcome; on success the frontend ends it with
+     * {@link Exchange#end}. Exchanges do not change {@link #principal()}; a connection that ends
+     * without any failure recorded through {@link #fail} reports no summary of its own once it
+     * made an exchange.
+     */
+    Future<Exchange> exchange(ProxyRequest request);
+
+    /**
      * Relays bytes between the client and {@code outbound} until both sides are done: adds the
      * relay handlers at the end of both pipelines and turns reading on. Call it after writing the
      * success reply; then remove the frontend's own handlers (bytes they still hold flow on into

@@ -1,0 +1,39 @@
+package dev.sallyport.core.spi;
+
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
+import io.netty.channel.Channel;
+
+/**
+ * One admitted request of a protocol that carries several requests over one client connection
+ * (HTTP forward proxying), from {@link Session#exchange}. Each exchange is its own session for
+ * accounting: it is reported as one {@link dev.sallyport.api.SessionSummary} when it
+ * {@linkplain #end ends}. Confined to the client channel's event loop.
+ */
+public interface Exchange {
+
+    /** The request this exchange admitted. */
+    ProxyRequest request();
+
+    /** Who made it, or {@link Principal#anonymous()} when the proxy needs no authentication. */
+    Principal principal();
+
+    /**
+     * The outbound channel: registered on the client's event loop, auto-read off. The frontend
+     * adds its handlers and removes them again before {@link #end ending} the exchange with
+     * {@code reusable} true.
+     */
+    Channel outbound();
+
+    /** Adds bytes moved client to target ({@code up}) and target to client ({@code down}). */
+    void count(long up, long down);
+
+    /**
+     * Ends the exchange: gives the outbound channel back to the connection pool, reusable only
+     * when it is at a clean message boundary with an empty pipeline, and reports the summary.
+     * Idempotent: only the first call counts. Exchanges still open when the client connection
+     * closes are ended by core with {@link Outcome#CLIENT_CLOSED} and not reusable.
+     */
+    void end(Outcome outcome, boolean reusable);
+}

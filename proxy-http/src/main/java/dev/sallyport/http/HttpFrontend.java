@@ -1,0 +1,65 @@
+package dev.sallyport.http;
+
+import dev.sallyport.api.Protocol;
+import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.spi.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+import java.util.Objects;
+
+/**
+ * The HTTP/1.1 proxy frontend: {@code CONNECT} tunnels and forwarding of absolute-form
+ * {@code http://} requests (RFC 9110, RFC 9112), found by core through
+ * {@link java.util.ServiceLoader}. Host applications do not use it directly: they call
+ * {@code ProxyManager.builder().http(port)} with this module on the class path.
+ *
+ * <p>Limits (defaults): request line 8 KiB (then 414), request header section 16 KiB (then 431),
+ * 60 s for the origin to start its response (then 504), 60 s keep-alive between requests.
+ */
+public final class HttpFrontend implements Frontend {
+
+    private final HttpLimits limits;
+
+    /** For {@link java.util.ServiceLoader}: the default limits. */
+    public HttpFrontend() {
+        this(HttpLimits.DEFAULTS);
+    }
+
+    HttpFrontend(HttpLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public Protocol protocol() {
+        return Protocol.HTTP;
+    }
+
+    /** An HTTP request starts with an upper-case ASCII method name (RFC 9110 section 9). */
+    @Override
+    public boolean claims(ByteBuf firstBytes) {
+        if (!firstBytes.isReadable()) {
+            return false;
+        }
+        int first = firstBytes.getUnsignedByte(firstBytes.readerIndex());
+        return first >= 'A' && first <= 'Z';
+    }
+
+    @Override
+    public void initChannel(Channel channel, Session session) {
+        HttpDecoderConfig config = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(limits.maxChunkSize());
+        channel.pipeline()
+                .addLast(ClientHandler.CODEC, new HttpServerCodec(config))
+                .addLast(ClientHandler.NAME, new ClientHandler(session, limits));
+    }
+}

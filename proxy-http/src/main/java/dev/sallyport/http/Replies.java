@@ -1,0 +1,94 @@
+package dev.sallyport.http;
+
+import dev.sallyport.api.Outcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/** The proxy's own responses: a status and a short plain-text body saying why. */
+final class Replies {
+
+    /** RFC 9110 section 11.7.1: the challenge for proxy credentials. */
+    static final String CHALLENGE = "Basic realm=\"sallyport\"";
+
+    static final HttpResponseStatus TOO_MANY_REQUESTS = HttpResponseStatus.valueOf(429);
+    static final HttpResponseStatus HEADERS_TOO_LARGE =
+            HttpResponseStatus.valueOf(431, "Request Header Fields Too Large");
+
+    private Replies() {
+    }
+
+    /** The status for a refusal by core. */
+    static HttpResponseStatus status(Outcome outcome) {
+        return switch (outcome) {
+            case AUTH_FAILED -> HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED;
+            case DENIED -> HttpResponseStatus.FORBIDDEN;
+            case LIMITED -> TOO_MANY_REQUESTS;
+            case CONNECT_TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            default -> HttpResponseStatus.BAD_GATEWAY;
+        };
+    }
+
+    /** Why, in a few words, for the body of a refusal by core. */
+    static String reason(Outcome outcome, Target target) {
+        String where = target.host() + ":" + target.port();
+        return switch (outcome) {
+            case AUTH_FAILED -> "proxy authentication failed";
+            case DENIED -> "access to " + where + " is denied by the proxy's rules";
+            case LIMITED -> "a limit was reached; try again later";
+            case DNS_FAILED -> "cannot resolve " + target.host();
+            case CONNECTION_REFUSED -> where + " refused the connection";
+            case HOST_UNREACHABLE, NETWORK_UNREACHABLE -> where + " is unreachable";
+            case CONNECT_TIMEOUT -> "connecting to " + where + " timed out";
+            default -> "cannot connect to " + where;
+        };
+    }
+
+    /** A complete response for the codec; {@code close} adds {@code Connection: close}. */
+    static FullHttpResponse full(ByteBufAllocator alloc, HttpResponseStatus status, String text, boolean close) {
+        ByteBuf body = ByteBufUtil.writeUtf8(alloc, text + "\n");
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (status.code() == 407) {
+            response.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, CHALLENGE);
+        }
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /**
+     * The same response as bytes, for a connection whose codec is already gone (a CONNECT that
+     * failed after the handshake phase ended). Always closes.
+     */
+    static ByteBuf raw(ByteBufAllocator alloc, HttpResponseStatus status, String text) {
+        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(160)
+                .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
+                .append("Content-Type: text/plain; charset=utf-8\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n");
+        if (status.code() == 407) {
+            head.append("Proxy-Authenticate: ").append(CHALLENGE).append("\r\n");
+        }
+        head.append("Connection: close\r\n\r\n");
+        ByteBuf buf = alloc.buffer(head.length() + body.length);
+        buf.writeCharSequence(head, StandardCharsets.US_ASCII);
+        return buf.writeBytes(body);
+    }
+
+    /** RFC 9110 section 9.3.6: the tunnel is up. */
+    static ByteBuf established(ByteBufAllocator alloc) {
+        return ByteBufUtil.writeAscii(alloc, "HTTP/1.1 200 Connection established\r\n\r\n");
+    }
+}
