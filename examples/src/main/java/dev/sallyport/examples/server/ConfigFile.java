@@ -27,13 +27,18 @@ import java.util.TreeSet;
  * log-level=info
  * access-log=true
  * allow-open-proxy=false
+ * deny-private=true
+ * allow=10.1.2.3/32,10.9.0.0/16
+ * allow-ports=80,443
+ * bandwidth=10M
  * user.alice=s3cret
  * </pre>
  */
 final class ConfigFile {
 
     static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "metrics", "jdbc-url", "jdbc-user",
-            "jdbc-password", "log-level", "access-log",
+            "jdbc-password", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
+            "max-clients-per-ip", "log-level", "access-log",
             "allow-open-proxy");
 
     private ConfigFile() {
@@ -88,7 +93,14 @@ final class ConfigFile {
                     flags.add("--user");
                     flags.add(key.substring("user.".length()) + ":" + value);
                 }
-            } else if (key.equals("access-log") || key.equals("allow-open-proxy")) {
+            } else if (key.equals("allow") || key.equals("deny")) {
+                for (String cidr : value.split(",")) {
+                    if (!cidr.isBlank()) {
+                        flags.add("--" + key);
+                        flags.add(cidr.trim());
+                    }
+                }
+            } else if (key.equals("access-log") || key.equals("allow-open-proxy") || key.equals("deny-private")) {
                 if (!value.equals("true") && !value.equals("false")) {
                     throw new UsageException("--config: " + key + "=" + value + " in " + file + " (expected: true or false)");
                 }

@@ -2,6 +2,9 @@ package dev.sallyport.examples.server;
 
 import ch.qos.logback.classic.Level;
 import dev.sallyport.auth.jdbc.JdbcStore;
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.Limits;
+import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
 import io.micrometer.core.instrument.Gauge;
@@ -72,6 +75,31 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-open-proxy", negatable = true,
             description = "Allow a non-loopback --bind without --user: anyone who reaches it may use the proxy.")
     boolean allowOpenProxy;
+
+    @Option(names = "--allow-ports", paramLabel = "LIST",
+            description = "Only these target ports, e.g. 80,443,8000-8100 (checked first).")
+    String allowPorts;
+
+    @Option(names = "--allow", paramLabel = "CIDR",
+            description = "Allow these destinations even if --deny or --deny-private covers them (repeatable).")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--deny", paramLabel = "CIDR", description = "Deny these destinations (repeatable).")
+    List<String> deny = new ArrayList<>();
+
+    @Option(names = "--deny-private", negatable = true,
+            description = "Deny private, loopback, link-local, CGNAT, unique-local, multicast and reserved destinations.")
+    boolean denyPrivate;
+
+    @Option(names = "--bandwidth", paramLabel = "BYTES_PER_SECOND",
+            description = "Default bandwidth per user, each way, e.g. 1048576, 512K, 10M (shaped, never dropped).")
+    String bandwidth;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "Default concurrent sessions per user.")
+    Integer maxConnections;
+
+    @Option(names = "--max-clients-per-ip", paramLabel = "N", description = "Connections open at once from one client IP.")
+    Integer maxClientsPerIp;
 
     @Option(names = "--jdbc-url", paramLabel = "URL",
             description = "Keep users, the access log and usage in PostgreSQL (turns authentication on).")
@@ -182,6 +210,13 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("allow-open-proxy", allowOpenProxy);
         settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
         settings.put("jdbc-user", jdbcUser);
+        settings.put("allow-ports", allowPorts);
+        settings.put("allow", allow);
+        settings.put("deny", deny);
+        settings.put("deny-private", denyPrivate);
+        settings.put("bandwidth", bandwidth);
+        settings.put("max-connections", maxConnections);
+        settings.put("max-clients-per-ip", maxClientsPerIp);
         settings.put("metrics", metrics);
         settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
         settings.put("access-log", accessLog);
@@ -259,12 +294,81 @@ final class ServeCommand implements Callable<Integer> {
                 throw usage("--user: " + e.getMessage());
             }
         }
+        applyPolicy(builder);
         builder.accessLog(accessLog);
         log.info("Effective configuration: {}", effectiveConfiguration());
         if (registry != null) {
             builder.metrics(new MicrometerMetricsSink(registry));
         }
         return builder.start();
+    }
+
+    /** Rules in a fixed order: ports, then --allow exceptions, then --deny, then --deny-private. */
+    private void applyPolicy(ProxyManager.Builder builder) {
+        try {
+            if (allowPorts != null) {
+                builder.accessRule(AccessRules.onlyPorts(allowPorts));
+            }
+        } catch (IllegalArgumentException e) {
+            throw usage("--allow-ports: '" + allowPorts + "' (expected: ports such as 80,443,8000-8100)");
+        }
+        for (String cidr : allow) {
+            builder.accessRule(cidrRule("--allow", cidr, AccessRules::allowDestinations));
+        }
+        for (String cidr : deny) {
+            builder.accessRule(cidrRule("--deny", cidr, AccessRules::denyDestinations));
+        }
+        if (denyPrivate) {
+            builder.accessRule(AccessRules.denyPrivateDestinations());
+        }
+        Limits limits = Limits.NONE;
+        if (bandwidth != null) {
+            limits = limits.withBandwidth(bytesPerSecond(bandwidth));
+        }
+        if (maxConnections != null) {
+            if (maxConnections < 1) {
+                throw usage("--max-connections: " + maxConnections + " (expected: >= 1)");
+            }
+            limits = limits.withMaxSessions(maxConnections);
+        }
+        builder.defaultLimits(limits);
+        if (maxClientsPerIp != null) {
+            if (maxClientsPerIp < 1) {
+                throw usage("--max-clients-per-ip: " + maxClientsPerIp + " (expected: >= 1)");
+            }
+            builder.maxConnectionsPerClient(maxClientsPerIp);
+        }
+    }
+
+    private AccessRule cidrRule(String flag, String cidr, java.util.function.Function<String[], AccessRule> factory) {
+        try {
+            return factory.apply(new String[] {cidr});
+        } catch (IllegalArgumentException e) {
+            throw usage(flag + ": '" + cidr + "' (expected: an address or CIDR such as 10.0.0.0/8 or fd00::/8)");
+        }
+    }
+
+    /** {@code 1048576}, {@code 512K}, {@code 10M}, {@code 1G} (binary multiples). */
+    private long bytesPerSecond(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        long multiplier = 1;
+        if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
+            multiplier = switch (t.charAt(t.length() - 1)) {
+                case 'K' -> 1024L;
+                case 'M' -> 1024L * 1024;
+                default -> 1024L * 1024 * 1024;
+            };
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long value = Long.parseLong(t) * multiplier;
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw usage("--bandwidth: '" + text + "' (expected: bytes per second such as 1048576, 512K or 10M)");
     }
 
     static boolean isLoopback(String address) {

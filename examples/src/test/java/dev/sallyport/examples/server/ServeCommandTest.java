@@ -62,6 +62,29 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_policyFlags_portsAllowDenyPrivate() throws Exception {
+        try (EchoServer echo = EchoServer.echo();
+             ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--deny-private", "--allow", "127.0.0.1/32",
+                     "--allow-ports", echo.port() + ",1-1023", "--max-clients-per-ip", "20")) {
+            var socks = server.awaitReady().get(0).address();
+            assertThat(connectReply(socks, new byte[] {127, 0, 0, 1}, echo.port())).isZero();
+            assertThat(connectReply(socks, new byte[] {127, 0, 0, 2}, echo.port())).as("deny-private").isEqualTo(2);
+            assertThat(connectReply(socks, new byte[] {127, 0, 0, 1}, 65000)).as("allow-ports").isEqualTo(2);
+        }
+    }
+
+    private static int connectReply(java.net.InetSocketAddress proxy, byte[] ip, int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy, 5000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(new byte[] {5, 1, 0});
+            socket.getInputStream().readNBytes(2);
+            socket.getOutputStream().write(new byte[] {5, 1, 0, 1, ip[0], ip[1], ip[2], ip[3], (byte) (port >> 8), (byte) port});
+            return socket.getInputStream().readNBytes(10)[1];
+        }
+    }
+
+    @Test
     void serve_portInUse_exitsOneWithOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              ServerProcess server = ServerProcess.start("serve", "--socks5", String.valueOf(taken.getLocalPort()))) {
@@ -80,6 +103,10 @@ class ServeCommandTest {
         "--user :pw             | --user",
         "--bind nowhere         | --bind",
         "--bind 0.0.0.0         | --bind",
+        "--deny 10.0.0.0/33     | --deny",
+        "--allow-ports 80,x     | --allow-ports",
+        "--bandwidth fast       | --bandwidth",
+        "--max-connections 0    | --max-connections",
         "--no-such-flag         | --no-such-flag",
     })
     void serve_badFlag_exitsTwoWithOneLineNamingTheFlag(String flags, String named) throws Exception {
