@@ -535,6 +535,9 @@ final class DefaultSession implements Session, UserLimits.Holder {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event == SessionEvent.DRAINING) {
+                return;
+            }
             if (event == SessionEvent.HANDSHAKE_TIMEOUT) {
                 ctx.close();
             } else if (event instanceof ChannelInputShutdownEvent && relay == null) {

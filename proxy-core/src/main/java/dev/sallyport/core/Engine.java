@@ -231,6 +231,9 @@ final class Engine {
         if (open.get() == 0) {
             drained.complete(null);
         }
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(dev.sallyport.core.spi.SessionEvent.DRAINING);
+        }
         if (!drainTimeout.isZero() && open.get() > 0) {
             log.info("Draining {} open connection(s) for up to {}", open.get(), drainTimeout);
         }

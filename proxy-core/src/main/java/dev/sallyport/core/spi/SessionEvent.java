@@ -7,5 +7,11 @@ package dev.sallyport.core.spi;
  */
 public enum SessionEvent {
     /** The client did not complete its handshake within the handshake timeout. */
-    HANDSHAKE_TIMEOUT
+    HANDSHAKE_TIMEOUT,
+    /**
+     * The proxy is shutting down and waits for open connections to finish. A frontend whose
+     * connection is idle between requests (an HTTP keep-alive connection) closes it now; one in
+     * the middle of something lets it finish. Core ignores this event when it reaches its handler.
+     */
+    DRAINING
 }
