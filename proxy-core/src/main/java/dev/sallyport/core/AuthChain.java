@@ -48,6 +48,8 @@ final class AuthChain {
     };
 
     private final LoginGuard guard;
+    private final java.util.concurrent.ConcurrentHashMap<Key, Promise<Principal>> inFlight =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Ticker ticker, LoginGuard guard) {
         this.required = required;
@@ -122,6 +124,27 @@ final class AuthChain {
                 promise.setSuccess(cached);
                 return;
             }
+            // Concurrent first logins with the same credentials share one backend check (and one
+            // slow hash) instead of a stampede.
+            Promise<Principal> leader = inFlight.putIfAbsent(key, promise);
+            if (leader != null) {
+                leader.addListener(f -> {
+                    Runnable copy = () -> {
+                        if (f.isSuccess()) {
+                            promise.trySuccess((Principal) f.getNow());
+                        } else {
+                            promise.tryFailure(f.cause());
+                        }
+                    };
+                    if (loop.inEventLoop()) {
+                        copy.run();
+                    } else {
+                        loop.execute(copy);
+                    }
+                });
+                return;
+            }
+            promise.addListener(f -> inFlight.remove(key, promise));
         }
         next(0, credentials, context, key, loop, promise);
     }

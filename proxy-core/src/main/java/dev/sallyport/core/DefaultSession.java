@@ -129,6 +129,11 @@ final class DefaultSession implements Session, UserLimits.Holder {
     }
 
     @Override
+    public java.util.Map<String, String> options() {
+        return engine.settings().frontendOptions();
+    }
+
+    @Override
     public boolean authenticationRequired() {
         return engine.auth().required();
     }

@@ -145,7 +145,7 @@ final class Engine {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new ListenerInitializer(this, entry.getValue()));
+                    .childHandler(new ListenerInitializer(this, entry.getValue(), settings.tls().get(name)));
             if (entry.getValue().size() > 1) {
                 log.debug("{}: routing on the first bytes between {}", name,
                         entry.getValue().stream().map(Frontend::name).toList());
@@ -377,10 +377,12 @@ final class Engine {
     private static final class ListenerInitializer extends ChannelInitializer<Channel> {
         private final Engine engine;
         private final List<Frontend> frontends;
+        private final io.netty.handler.ssl.SslContext tls;
 
-        ListenerInitializer(Engine engine, List<Frontend> frontends) {
+        ListenerInitializer(Engine engine, List<Frontend> frontends, io.netty.handler.ssl.SslContext tls) {
             this.engine = engine;
             this.frontends = frontends;
+            this.tls = tls;
         }
 
         @Override
@@ -388,6 +390,12 @@ final class Engine {
             if (!engine.register(channel)) {
                 channel.close();
                 return;
+            }
+            if (tls != null) {
+                // The frontend sees plaintext; a failed TLS handshake closes the connection.
+                io.netty.handler.ssl.SslHandler handler = tls.newHandler(channel.alloc());
+                handler.setHandshakeTimeoutMillis(engine.settings().handshakeTimeout().toMillis());
+                channel.pipeline().addLast("sallyport-tls", handler);
             }
             if (frontends.size() == 1) {
                 engine.startSession(channel, frontends.get(0));

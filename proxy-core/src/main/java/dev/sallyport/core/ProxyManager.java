@@ -14,6 +14,7 @@ import dev.sallyport.api.UserStore;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -184,6 +185,8 @@ public final class ProxyManager implements AutoCloseable {
         Duration loginBackoff = Duration.ofMillis(100);
         Duration maxSessionDuration = Duration.ZERO;
         Ticker ticker = Ticker.system();
+        final Map<String, String> frontendOptions = new LinkedHashMap<>();
+        final Map<String, TlsSource> tls = new LinkedHashMap<>();
         boolean nativeTransport = true;
         int ioThreads = Runtime.getRuntime().availableProcessors();
         ClassLoader classLoader = ProxyManager.class.getClassLoader();
@@ -453,6 +456,61 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves listener {@code listener} over TLS (e.g. an HTTPS proxy: clients speak TLS to the
+         * proxy, as {@code curl --proxy https://...} does), with a certificate chain and a PKCS#8
+         * private key in PEM files. The files are read at {@link #start()}.
+         *
+         * @throws IllegalArgumentException when a file does not exist or is not readable
+         */
+        public Builder tls(String listener, Path certificateChainPem, Path privateKeyPem) {
+            Objects.requireNonNull(listener, "listener");
+            requireReadable("certificateChainPem", certificateChainPem);
+            requireReadable("privateKeyPem", privateKeyPem);
+            tls.put(listener, new TlsSource(certificateChainPem, privateKeyPem, null, null));
+            return this;
+        }
+
+        /** Like {@link #tls(String, Path, Path)} with the key and chain in a key store. */
+        public Builder tls(String listener, java.security.KeyStore keyStore, char[] keyPassword) {
+            Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(keyStore, "keyStore");
+            Objects.requireNonNull(keyPassword, "keyPassword");
+            tls.put(listener, new TlsSource(null, null, keyStore, keyPassword.clone()));
+            return this;
+        }
+
+        private static void requireReadable(String name, Path file) {
+            Objects.requireNonNull(file, name);
+            if (!java.nio.file.Files.isReadable(file)) {
+                throw new IllegalArgumentException(name + ": " + file + " (expected: a readable PEM file)");
+            }
+        }
+
+        /**
+         * Largest request header section the HTTP frontend accepts, in bytes; larger gets 431.
+         * Default 16384; at least 1024.
+         */
+        public Builder httpMaxHeaderSize(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("httpMaxHeaderSize: " + bytes + " (expected: >= 1024 bytes)");
+            }
+            frontendOptions.put("http.max-header-size", Integer.toString(bytes));
+            return this;
+        }
+
+        /**
+         * Longest HTTP request line the HTTP frontend accepts, in bytes; longer gets 414.
+         * Default 8192; at least 256.
+         */
+        public Builder httpMaxRequestLine(int bytes) {
+            if (bytes < 256) {
+                throw new IllegalArgumentException("httpMaxRequestLine: " + bytes + " (expected: >= 256 bytes)");
+            }
+            frontendOptions.put("http.max-request-line", Integer.toString(bytes));
+            return this;
+        }
+
         /** Number of I/O threads. Default: the number of available processors. */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
@@ -515,6 +573,10 @@ public final class ProxyManager implements AutoCloseable {
             }
             return value;
         }
+    }
+
+    /** Where a listener's TLS key and certificates come from. */
+    record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore, char[] keyPassword) {
     }
 
     /** A provider chosen by name, resolved at start. */

@@ -140,8 +140,10 @@ final class Relay {
         flushAndClose(target);
     }
 
+    /** Closes once everything already written has reached the socket; at once when nothing is pending. */
     private static void flushAndClose(Channel channel) {
-        if (channel.isActive()) {
+        io.netty.channel.ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        if (channel.isActive() && pending != null && pending.totalPendingWriteBytes() > 0) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.close();

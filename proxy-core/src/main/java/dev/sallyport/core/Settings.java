@@ -30,7 +30,8 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 Duration drainTimeout, Duration authCacheTtl, boolean nativeTransport, int ioThreads,
                 List<AutoCloseable> providerInstances, Limits defaultLimits, int maxConnections,
                 int maxConnectionsPerClient, int maxLoginFailures, Duration loginFailureWindow, Duration lockoutDuration,
-                Duration loginBackoff, Duration maxSessionDuration, Ticker ticker) {
+                Duration loginBackoff, Duration maxSessionDuration, Ticker ticker, Map<String, String> frontendOptions,
+                Map<String, io.netty.handler.ssl.SslContext> tls) {
 
     static Settings from(ProxyManager.Builder b) {
         if (b.listeners.isEmpty()) {
@@ -96,7 +97,37 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 b.resolver, b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.drainTimeout, b.authCacheTtl,
                 b.nativeTransport, b.ioThreads, List.copyOf(created), b.defaultLimits, b.maxConnections,
                 b.maxConnectionsPerClient, b.maxLoginFailures, b.loginFailureWindow, b.lockoutDuration, b.loginBackoff,
-                b.maxSessionDuration, b.ticker);
+                b.maxSessionDuration, b.ticker, Map.copyOf(b.frontendOptions), tlsContexts(b));
+    }
+
+    private static Map<String, io.netty.handler.ssl.SslContext> tlsContexts(ProxyManager.Builder b) {
+        Map<String, io.netty.handler.ssl.SslContext> contexts = new LinkedHashMap<>();
+        for (Map.Entry<String, ProxyManager.TlsSource> entry : b.tls.entrySet()) {
+            String listener = entry.getKey();
+            if (!b.listeners.containsKey(listener)) {
+                throw new IllegalStateException("tls: no listener named '" + listener + "' (expected one of: "
+                        + b.listeners.keySet() + ")");
+            }
+            ProxyManager.TlsSource source = entry.getValue();
+            try {
+                io.netty.handler.ssl.SslContextBuilder builder;
+                if (source.keyStore() != null) {
+                    javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
+                            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                    keys.init(source.keyStore(), source.keyPassword());
+                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(keys);
+                } else {
+                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(source.certificateChainPem().toFile(),
+                            source.privateKeyPem().toFile());
+                }
+                contexts.put(listener, builder.sslProvider(io.netty.handler.ssl.SslProvider.JDK).build());
+            } catch (javax.net.ssl.SSLException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+                throw new IllegalStateException("tls: cannot load the key and certificates of listener '" + listener
+                        + "' (" + e.getMessage() + "; expected: a PEM certificate chain and a PKCS#8 PEM key, "
+                        + "or a key store holding one key entry)", e);
+            }
+        }
+        return Map.copyOf(contexts);
     }
 
     static void closeQuietly(List<AutoCloseable> resources) {

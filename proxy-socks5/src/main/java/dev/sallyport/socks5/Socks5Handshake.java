@@ -3,6 +3,7 @@ package dev.sallyport.socks5;
 import dev.sallyport.api.Command;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.spi.Session;
@@ -17,6 +18,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,8 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Socks5Handshake.class);
     /** RFC 1035: at most 253 characters in a dotted name. */
     private static final int MAX_NAME = 253;
+    /** Bytes a client may send after its request, before the reply, without pausing reads. */
+    private static final int MAX_EARLY_DATA = 64 * 1024;
 
     private enum State { GREETING, AUTH, AUTHENTICATING, REQUEST, CONNECTING, DONE, FAILED }
 
@@ -55,6 +59,10 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             return;
         }
         buffered = buffered == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, in);
+        if (state == State.CONNECTING && buffered.readableBytes() > MAX_EARLY_DATA) {
+            // Data sent before the reply is kept for the tunnel, up to a bound; then reading waits.
+            ctx.channel().config().setAutoRead(false);
+        }
         process(ctx);
     }
 
@@ -131,23 +139,33 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         in.skipBytes(3 + userLength + passwordLength);
 
         state = State.AUTHENTICATING;
+        Future<Principal> login = session.authenticate(Credentials.password(user, password));
+        if (login.isDone()) {
+            // Answered by the auth cache: go on without pausing reads (each toggle is a syscall).
+            return authenticated(ctx, login);
+        }
         Channel channel = ctx.channel();
         channel.config().setAutoRead(false);
-        session.authenticate(Credentials.password(user, password)).addListener(f -> {
+        login.addListener(f -> {
             if (state != State.AUTHENTICATING || !channel.isActive()) {
                 return;
             }
-            if (f.isSuccess()) {
-                state = State.REQUEST;
-                ctx.writeAndFlush(Socks5.authStatus(ctx.alloc(), Socks5.AUTH_SUCCESS));
-                channel.config().setAutoRead(true);
+            channel.config().setAutoRead(true);
+            if (authenticated(ctx, login)) {
                 process(ctx);
-            } else {
-                // RFC 1929: a failure status, then the server MUST close the connection.
-                fail(ctx, outcomeOf(f.cause()), Socks5.authStatus(ctx.alloc(), Socks5.AUTH_FAILURE));
             }
         });
         return false;
+    }
+
+    private boolean authenticated(ChannelHandlerContext ctx, Future<Principal> login) {
+        if (login.isSuccess()) {
+            state = State.REQUEST;
+            ctx.writeAndFlush(Socks5.authStatus(ctx.alloc(), Socks5.AUTH_SUCCESS));
+            return true;
+        }
+        // RFC 1929: a failure status, then the server MUST close the connection.
+        return fail(ctx, outcomeOf(login.cause()), Socks5.authStatus(ctx.alloc(), Socks5.AUTH_FAILURE));
     }
 
     /** VER CMD RSV ATYP DST.ADDR DST.PORT: RFC 1928 section 4. */
@@ -213,8 +231,6 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         in.skipBytes(length);
 
         state = State.CONNECTING;
-        Channel channel = ctx.channel();
-        channel.config().setAutoRead(false);
         ProxyRequest request = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, session.client(), session.listener(),
                 Credentials.none(), host, port);
         session.connect(request).addListener(f -> {

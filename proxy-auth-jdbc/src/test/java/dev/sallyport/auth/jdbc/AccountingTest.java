@@ -82,9 +82,11 @@ class AccountingTest {
         for (int i = 0; i < 250; i++) {
             sink.sessionClosed(session("dave", 1, 2, T0, "t"));
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> store.writtenRecords() == 200);
-        assertThat(store.bufferedRecords()).isEqualTo(50);
-        assertThat(count(ds, "SELECT count(*) FROM sallyport_access_log")).isEqualTo(200);
+        // A full batch wakes the flusher long before the one-hour interval; once awake it writes
+        // whatever is queued, so how many of the 250 it has written depends on timing: at least 100.
+        await().atMost(Duration.ofSeconds(20)).until(() -> store.writtenRecords() >= 100);
+        assertThat(store.writtenRecords() + store.bufferedRecords()).isEqualTo(250);
+        assertThat(count(ds, "SELECT count(*) FROM sallyport_access_log")).isEqualTo(store.writtenRecords());
 
         store.close();
 

@@ -26,6 +26,14 @@ public interface Session {
     /** The proxy address the client connected to. */
     InetSocketAddress listener();
 
+    /**
+     * Frontend settings from the builder, by name (e.g. {@code http.max-header-size}); values were
+     * validated when they were set. Empty when none were set.
+     */
+    default java.util.Map<String, String> options() {
+        return java.util.Map.of();
+    }
+
     /** Whether clients must authenticate on this proxy. */
     boolean authenticationRequired();
 
