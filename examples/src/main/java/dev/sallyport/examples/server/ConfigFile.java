@@ -38,7 +38,7 @@ final class ConfigFile {
 
     static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "metrics", "jdbc-url", "jdbc-user",
             "jdbc-password", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
-            "max-clients-per-ip", "log-level", "access-log",
+            "max-clients-per-ip", "tls-cert", "tls-key", "log-level", "access-log",
             "allow-open-proxy");
 
     private ConfigFile() {

@@ -64,6 +64,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--http", paramLabel = "PORT", description = "HTTP proxy port (0 for any free port).")
     Integer http;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain: with --tls-key, the HTTP listener becomes an HTTPS proxy.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8) for --tls-cert.")
+    Path tlsKey;
+
     @Option(names = "--mixed", paramLabel = "PORT",
             description = "One port for every protocol: SOCKS5, SOCKS4 and HTTP told apart by the first byte.")
     Integer mixed;
@@ -206,6 +213,7 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("socks5", socks5 == null && http == null && mixed == null ? Integer.valueOf(1080) : socks5);
         settings.put("http", http);
         settings.put("mixed", mixed);
+        settings.put("tls-cert", tlsCert);
         settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
         settings.put("allow-open-proxy", allowOpenProxy);
         settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
@@ -279,6 +287,20 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (mixed != null) {
             builder.mixed(port("--mixed", mixed));
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw usage(tlsCert == null ? "--tls-cert: missing (--tls-key needs it)" : "--tls-key: missing (--tls-cert needs it)");
+        }
+        if (tlsCert != null) {
+            if (http == null) {
+                throw usage("--tls-cert: needs --http PORT (TLS applies to the HTTP listener)");
+            }
+            try {
+                builder.tls("http", tlsCert, tlsKey);
+            } catch (IllegalArgumentException e) {
+                throw usage((e.getMessage().startsWith("certificateChainPem") ? "--tls-cert: " : "--tls-key: ")
+                        + e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+            }
         }
         if (metrics != null) {
             port("--metrics", metrics);

@@ -71,6 +71,43 @@ class CurlThroughServerTest {
     }
 
     @Test
+    void curlHttpProxy_forwardAndConnect_withUser() throws Exception {
+        ServeCommandTest.assumeCurl();
+        try (ServerProcess server = ServerProcess.start("serve", "--http", "0", "--user", "alice:s3cret")) {
+            ServerProcess.Listening http = server.awaitReady().get(0);
+            assertThat(http.line()).matches("listening http 127\\.0\\.0\\.1:[1-9][0-9]*");
+            String proxy = "http://127.0.0.1:" + http.address().getPort();
+            String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/";
+            Result forward = curl("-x", proxy, "--proxy-user", "alice:s3cret", url);
+            assertThat(forward.exit()).as(forward.err()).isZero();
+            assertThat(forward.out()).isEqualTo(BODY);
+            Result tunnel = curl("-x", proxy, "--proxy-user", "alice:s3cret", "--proxytunnel", url);
+            assertThat(tunnel.exit()).as(tunnel.err()).isZero();
+            assertThat(tunnel.out()).isEqualTo(BODY);
+            Result refused = curl("-x", proxy, "-o", "/dev/null", "-w", "%{http_code}", url);
+            assertThat(refused.out()).isEqualTo("407");
+        }
+    }
+
+    @Test
+    void curlHttpsProxy_withTlsFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ServeCommandTest.assumeCurl();
+        java.nio.file.Path[] pem = TestCertificates.selfSignedPem(dir);
+        try (ServerProcess server = ServerProcess.start("serve", "--http", "0", "--tls-cert", pem[0].toString(),
+                "--tls-key", pem[1].toString())) {
+            ServerProcess.Listening http = server.awaitReady().get(0);
+            String proxy = "https://127.0.0.1:" + http.address().getPort();
+            String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/";
+            Result forward = curl("--proxy", proxy, "--proxy-insecure", url);
+            assertThat(forward.exit()).as(forward.err()).isZero();
+            assertThat(forward.out()).isEqualTo(BODY);
+            Result tunnel = curl("--proxy", proxy, "--proxy-insecure", "--proxytunnel", url);
+            assertThat(tunnel.exit()).as(tunnel.err()).isZero();
+            assertThat(tunnel.out()).isEqualTo(BODY);
+        }
+    }
+
+    @Test
     void curlSocks5Hostname_withUser_fetchesThePage_andWrongPasswordFails() throws Exception {
         ServeCommandTest.assumeCurl();
         try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--user", "alice:wonder land")) {

@@ -85,7 +85,7 @@ class OperationsTest {
                 "--deny-private", "--allow", "10.1.2.3/32", "--allow", "10.9.0.0/16", "--allow-ports", "80,443",
                 "--bandwidth", "10M", "--max-connections", "4", "--max-clients-per-ip", "8");
         assertThat(fromFile).isEqualTo(fromFlags)
-                .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 mixed=- users=[alice:***, bob:***] allow-open-proxy=false "
+                .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 mixed=- tls-cert=- users=[alice:***, bob:***] allow-open-proxy=false "
                         + "jdbc-url=- jdbc-user=- allow-ports=80,443 allow=[10.1.2.3/32, 10.9.0.0/16] deny=[] deny-private=true "
                         + "bandwidth=10M max-connections=4 max-clients-per-ip=8 metrics=9091 log-level=debug access-log=false");
         // Flags override the file.

@@ -107,6 +107,8 @@ class ServeCommandTest {
         "--allow-ports 80,x     | --allow-ports",
         "--bandwidth fast       | --bandwidth",
         "--max-connections 0    | --max-connections",
+        "--tls-key k.pem        | --tls-cert",
+        "--tls-cert /nope --tls-key /nope --http 0 | --tls-cert",
         "--no-such-flag         | --no-such-flag",
     })
     void serve_badFlag_exitsTwoWithOneLineNamingTheFlag(String flags, String named) throws Exception {
