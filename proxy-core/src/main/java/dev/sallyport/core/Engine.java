@@ -213,6 +213,17 @@ final class Engine {
         });
     }
 
+    long pendingWriteBytes() {
+        long total = 0;
+        for (Channel connection : connections) {
+            io.netty.channel.ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
+            if (buffer != null) {
+                total += buffer.totalPendingWriteBytes();
+            }
+        }
+        return total;
+    }
+
     UserLimits userLimits() {
         return userLimits;
     }

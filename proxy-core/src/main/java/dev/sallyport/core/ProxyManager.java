@@ -118,6 +118,15 @@ public final class ProxyManager implements AutoCloseable {
     public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
     }
 
+    /**
+     * Bytes written to client connections but not yet taken by their sockets: what slow readers
+     * make the proxy hold. Bounded per connection by the write-buffer water mark. Approximate (a
+     * sum of values that change while it is read); cheap enough for a metrics gauge.
+     */
+    public long pendingWriteBytes() {
+        return engine.pendingWriteBytes();
+    }
+
     /** Client connections currently open (handshaking or relaying). */
     public int openConnections() {
         return engine.openConnections();

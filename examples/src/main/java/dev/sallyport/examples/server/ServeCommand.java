@@ -155,6 +155,14 @@ final class ServeCommand implements Callable<Integer> {
                             .tag("protocol", listener.getKey()).tag("address", format(listener.getValue()))
                             .register(registry);
                 }
+                Gauge.builder("proxy.buffer.pending", proxy, ProxyManager::pendingWriteBytes).baseUnit("bytes")
+                        .description("Bytes written to clients and not yet sent").register(registry);
+                if (store != null) {
+                    Gauge.builder("proxy.accounting.buffered", store, JdbcStore::bufferedRecords)
+                            .description("Accounting records waiting for PostgreSQL").register(registry);
+                    Gauge.builder("proxy.accounting.dropped", store, JdbcStore::droppedRecords)
+                            .description("Accounting records dropped (buffer full or database refusing)").register(registry);
+                }
                 metricsServer = MetricsServer.start(new InetSocketAddress(proxy.address(proxy.addresses().keySet()
                         .iterator().next()).getAddress(), metrics), registry, () -> !draining);
             }

@@ -50,7 +50,8 @@ class OperationsTest {
                 List<StatusCommand.Sample> samples = StatusCommand.parse(metrics.body());
                 assertThat(samples).extracting(StatusCommand.Sample::name).contains(
                         "proxy_connections_accepted_total", "proxy_connections_active", "proxy_bytes_total",
-                        "proxy_handshake_duration_seconds_count", "proxy_connect_duration_seconds_bucket", "proxy_listener");
+                        "proxy_handshake_duration_seconds_count", "proxy_connect_duration_seconds_bucket", "proxy_listener",
+                        "proxy_buffer_pending_bytes");
                 assertThat(samples).anySatisfy(s -> {
                     assertThat(s.name()).isEqualTo("proxy_connections_active");
                     assertThat(s.labels()).containsEntry("protocol", "socks5");
