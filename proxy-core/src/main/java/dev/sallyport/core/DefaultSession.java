@@ -8,6 +8,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SessionSummary;
+import dev.sallyport.core.spi.DatagramCodec;
 import dev.sallyport.core.spi.Exchange;
 import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionEvent;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Core's state for one client connection: handshake timer, admission, dial, relay, and the one
@@ -65,6 +67,11 @@ final class DefaultSession implements Session, UserLimits.Holder {
     /** Limit slots this connection holds, released when it closes. */
     private final List<UserLimits.State> held = new ArrayList<>(1);
     private Channel outbound;
+    /** The outbound channel came from a BIND listener, not the pool: closed, never released to it. */
+    private boolean outboundAccepted;
+    /** A BIND still waiting for its peer; cancelled when the connection closes. */
+    private Promise<Channel> bindWait;
+    private UdpAssociation association;
     private Relay relay;
     private boolean finished;
     private boolean clientInputShutdown;
@@ -204,6 +211,135 @@ final class DefaultSession implements Session, UserLimits.Holder {
         return promise;
     }
 
+    @Override
+    public Future<Channel> bind(ProxyRequest request, Consumer<InetSocketAddress> listening) {
+        java.util.Objects.requireNonNull(listening, "listening");
+        if (this.request != null) {
+            throw new IllegalStateException("bind: already called for this connection");
+        }
+        this.request = request;
+        handshakeDone();
+        EventLoop loop = channel.eventLoop();
+        Promise<Channel> promise = loop.newPromise();
+        bindWait = promise;
+        // Admission (authentication, resolution) has the connect timeout; the wait has its own.
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            refuse(request, connectionAttempt, promise, Outcome.CONNECT_TIMEOUT, null,
+                    "timed out after " + engine.settings().connectTimeout(), null);
+        }, engine.settings().connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        connectTimer = timer;
+        promise.addListener(f -> {
+            timer.cancel(false);
+            if (f.isSuccess()) {
+                // Recorded before the frontend's listener runs: it relays this channel next.
+                outbound = (Channel) f.getNow();
+                outboundAccepted = true;
+                if (!channel.isActive()) {
+                    outbound.close();
+                }
+            } else if (f.cause() instanceof SessionException e) {
+                connectionAttempt.refused(e.outcome(), e.rule());
+            }
+        });
+        Consumer<InetSocketAddress> bound = address -> {
+            timer.cancel(false);
+            listening.accept(address);
+        };
+        Admission listen = (r, attempt, addresses, p) -> listenFor(r, addresses, p, bound);
+        if (engine.auth().required() && principal.isAnonymous()) {
+            authenticate(request.credentials(), connectionAttempt).addListener(f -> {
+                if (f.isSuccess()) {
+                    resolve(request, connectionAttempt, promise, listen);
+                } else {
+                    promise.tryFailure(f.cause());
+                }
+            });
+        } else {
+            resolve(request, connectionAttempt, promise, listen);
+        }
+        return promise;
+    }
+
+    /**
+     * BIND after resolution: the rules see the expected peer as a CONNECT's target (an unspecified
+     * address stands for any peer, and each peer that connects is then checked itself), the
+     * user's slot is taken, and the listener opens on the client's side of the proxy.
+     */
+    private void listenFor(ProxyRequest request, List<InetAddress> addresses, Promise<Channel> promise,
+                           Consumer<InetSocketAddress> listening) {
+        if (finished) {
+            return;
+        }
+        boolean anyPeer = addresses.size() == 1 && addresses.get(0).isAnyLocalAddress();
+        RuleChain.Verdict verdict = engine.rules().evaluateAll(request, principal, addresses);
+        if (!verdict.allowed()) {
+            engine.metrics().rejected(protocol, "rule");
+            refuse(request, connectionAttempt, promise, Outcome.DENIED, verdict.rule(), "denied by rule "
+                    + verdict.rule() + " (" + verdict.decision().reason() + ")", null);
+            return;
+        }
+        if (!takeLimits(request, connectionAttempt, principal, promise)) {
+            return;
+        }
+        BindListener.listen(engine, protocol, channel.eventLoop(), request, principal, listener.getAddress(),
+                anyPeer ? null : addresses, bindTimeout(), listening, promise);
+    }
+
+    /** How long a BIND waits for its peer: the connect timeout (one setting for "the other side is slow"). */
+    private Duration bindTimeout() {
+        return engine.settings().connectTimeout();
+    }
+
+    @Override
+    public Future<InetSocketAddress> associate(ProxyRequest request, DatagramCodec codec) {
+        java.util.Objects.requireNonNull(codec, "codec");
+        if (this.request != null) {
+            throw new IllegalStateException("associate: already called for this connection");
+        }
+        this.request = request;
+        handshakeDone();
+        EventLoop loop = channel.eventLoop();
+        Promise<InetSocketAddress> promise = loop.newPromise();
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            refuse(request, connectionAttempt, promise, Outcome.CONNECT_TIMEOUT, null,
+                    "timed out after " + engine.settings().connectTimeout(), null);
+        }, engine.settings().connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        connectTimer = timer;
+        promise.addListener(f -> {
+            timer.cancel(false);
+            if (!f.isSuccess() && f.cause() instanceof SessionException e) {
+                connectionAttempt.refused(e.outcome(), e.rule());
+            } else if (f.isSuccess() && clientInputShutdown) {
+                // The control connection ended while the socket opened: so does the association.
+                channel.close();
+            }
+        });
+        // No rule decides the association itself: every datagram is checked against them.
+        Runnable open = () -> {
+            if (finished) {
+                promise.tryFailure(new SessionException(Outcome.CLIENT_CLOSED, null, "client closed", null));
+                return;
+            }
+            if (promise.isDone() || !takeLimits(request, connectionAttempt, principal, promise)) {
+                return;
+            }
+            association = UdpAssociation.open(engine, this, protocol, channel, codec, principal,
+                    held.isEmpty() ? null : held.get(held.size() - 1), request.targetPort(), promise);
+        };
+        if (engine.auth().required() && principal.isAnonymous()) {
+            authenticate(request.credentials(), connectionAttempt).addListener(f -> {
+                if (f.isSuccess()) {
+                    open.run();
+                } else {
+                    promise.tryFailure(f.cause());
+                }
+            });
+        } else {
+            open.run();
+        }
+        return promise;
+    }
+
     private void handshakeDone() {
         handshakeTimer.cancel(false);
         if (!handshakeDone) {
@@ -234,36 +370,42 @@ final class DefaultSession implements Session, UserLimits.Holder {
         if (authenticate) {
             authenticate(request.credentials(), attempt).addListener(f -> {
                 if (f.isSuccess()) {
-                    resolve(request, attempt, promise);
+                    resolve(request, attempt, promise, this::admit);
                 } else {
                     promise.tryFailure(f.cause());
                 }
             });
         } else {
-            resolve(request, attempt, promise);
+            resolve(request, attempt, promise, this::admit);
         }
         return promise;
     }
 
-    private void resolve(ProxyRequest request, Attempt attempt, Promise<Channel> promise) {
+    /** What follows resolution: dialling for CONNECT, listening for BIND. */
+    @FunctionalInterface
+    private interface Admission {
+        void admit(ProxyRequest request, Attempt attempt, List<InetAddress> addresses, Promise<Channel> promise);
+    }
+
+    private void resolve(ProxyRequest request, Attempt attempt, Promise<Channel> promise, Admission next) {
         if (promise.isDone()) {
             return;
         }
         InetAddress literal = Addresses.literal(request.targetHost());
         if (literal != null) {
-            admit(request, attempt, List.of(literal), promise);
+            next.admit(request, attempt, List.of(literal), promise);
             return;
         }
         engine.resolver().resolve(request.targetHost(), channel.eventLoop()).addListener(f -> {
             if (channel.eventLoop().inEventLoop()) {
-                resolved(request, attempt, f, promise);
+                resolved(request, attempt, f, promise, next);
             } else {
-                channel.eventLoop().execute(() -> resolved(request, attempt, f, promise));
+                channel.eventLoop().execute(() -> resolved(request, attempt, f, promise, next));
             }
         });
     }
 
-    private void resolved(ProxyRequest request, Attempt attempt, Future<?> f, Promise<Channel> promise) {
+    private void resolved(ProxyRequest request, Attempt attempt, Future<?> f, Promise<Channel> promise, Admission next) {
         @SuppressWarnings("unchecked")
         List<InetAddress> addresses = f.isSuccess() ? (List<InetAddress>) f.getNow() : null;
         if (addresses == null || addresses.isEmpty()) {
@@ -271,7 +413,10 @@ final class DefaultSession implements Session, UserLimits.Holder {
             refuse(request, attempt, promise, Outcome.DNS_FAILED, null, "cannot resolve " + request.targetHost(), cause);
             return;
         }
-        admit(request, attempt, addresses, promise);
+        if (promise.isDone()) {
+            return;
+        }
+        next.admit(request, attempt, addresses, promise);
     }
 
     /**
@@ -324,7 +469,7 @@ final class DefaultSession implements Session, UserLimits.Holder {
         });
     }
 
-    private void refuse(ProxyRequest request, Attempt attempt, Promise<Channel> promise, Outcome why, String byRule,
+    private void refuse(ProxyRequest request, Attempt attempt, Promise<?> promise, Outcome why, String byRule,
                         String message, Throwable cause) {
         if (promise.isDone()) {
             return;
@@ -352,7 +497,7 @@ final class DefaultSession implements Session, UserLimits.Holder {
      * of their session rate, held by this client connection until it closes (one per principal:
      * an HTTP keep-alive connection is one session however many requests it carries).
      */
-    private boolean takeLimits(ProxyRequest request, Attempt attempt, Principal who, Promise<Channel> promise) {
+    private boolean takeLimits(ProxyRequest request, Attempt attempt, Principal who, Promise<?> promise) {
         String cap = channel.attr(Engine.OVER_CAPACITY).get();
         if (cap != null) {
             engine.metrics().rejected(protocol, "limit");
@@ -417,8 +562,19 @@ final class DefaultSession implements Session, UserLimits.Holder {
         for (DefaultExchange exchange : new ArrayList<>(openExchanges)) {
             exchange.end(Outcome.CLIENT_CLOSED, false);
         }
+        if (bindWait != null && !bindWait.isDone()) {
+            fail(Outcome.CLIENT_CLOSED);
+            bindWait.cancel(false);
+        }
+        if (association != null) {
+            association.close();
+        }
         if (outbound != null) {
-            engine.settings().connectionPool().release(outbound, false);
+            if (outboundAccepted) {
+                outbound.close();
+            } else {
+                engine.settings().connectionPool().release(outbound, false);
+            }
         }
         // A connection that only carried exchanges was reported by them, unless it failed itself.
         if (request != null || exchanges == 0 || outcome != null) {
@@ -426,8 +582,8 @@ final class DefaultSession implements Session, UserLimits.Holder {
             if (end == null) {
                 end = request == null ? Outcome.CLIENT_CLOSED : Outcome.OK;
             }
-            long up = relay == null ? 0 : relay.bytesUp();
-            long down = relay == null ? 0 : relay.bytesDown();
+            long up = relay != null ? relay.bytesUp() : association != null ? association.bytesUp() : 0;
+            long down = relay != null ? relay.bytesDown() : association != null ? association.bytesDown() : 0;
             SessionSummary summary = new SessionSummary(id, principal.isAnonymous() ? null : principal.name(), client,
                     protocol, request == null ? null : request.command(), request == null ? null : request.targetHost(),
                     request == null ? 0 : request.targetPort(), up, down, started,
@@ -544,6 +700,14 @@ final class DefaultSession implements Session, UserLimits.Holder {
                 return;
             }
             if (event == SessionEvent.HANDSHAKE_TIMEOUT) {
+                ctx.close();
+            } else if (event instanceof ChannelInputShutdownEvent && association != null) {
+                // A UDP association lives as long as its control connection: its end ends it.
+                ctx.close();
+            } else if (event instanceof ChannelInputShutdownEvent && relay == null && bindWait != null
+                    && !bindWait.isDone()) {
+                // A client that stops sending while its BIND waits has given up (or gone): stop listening.
+                fail(Outcome.CLIENT_CLOSED);
                 ctx.close();
             } else if (event instanceof ChannelInputShutdownEvent && relay == null) {
                 if (request == null) {

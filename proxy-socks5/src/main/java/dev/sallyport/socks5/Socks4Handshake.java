@@ -23,9 +23,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The server side of SOCKS4 and SOCKS4a CONNECT: {@code VN CD DSTPORT DSTIP USERID NUL}, and for
- * 4a a destination IP of 0.0.0.x followed by {@code HOSTNAME NUL}. Replies 0x5A (granted) or
- * 0x5B (rejected or failed), then the relay or a close.
+ * The server side of SOCKS4 and SOCKS4a CONNECT and BIND: {@code VN CD DSTPORT DSTIP USERID NUL},
+ * and for 4a a destination IP of 0.0.0.x followed by {@code HOSTNAME NUL}. Replies 0x5A (granted)
+ * or 0x5B (rejected or failed), then the relay or a close. BIND replies twice: 0x5A with the
+ * listening socket's address, then 0x5A with the peer's once it connected (or 0x5B and a close).
  */
 final class Socks4Handshake extends ChannelInboundHandlerAdapter {
 
@@ -34,6 +35,9 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
     static final int GRANTED = 0x5A;
     static final int REJECTED = 0x5B;
     private static final int CMD_CONNECT = 0x01;
+    private static final int CMD_BIND = 0x02;
+    /** Bytes a client may send while a BIND waits, kept for the tunnel; then reading pauses. */
+    private static final int MAX_EARLY_DATA = 64 * 1024;
     /** USERID and HOSTNAME are each at most 255 bytes before their NUL. */
     private static final int MAX_FIELD = 255;
 
@@ -56,6 +60,8 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
         buffered = buffered == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, in);
         if (state == State.REQUEST) {
             request(ctx, buffered);
+        } else if (state == State.CONNECTING && buffered.readableBytes() > MAX_EARLY_DATA) {
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
@@ -99,7 +105,7 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
         int command = in.getUnsignedByte(start + 1);
         int port = in.getUnsignedShort(start + 2);
         in.readerIndex(end);
-        if (command != CMD_CONNECT) {
+        if (command != CMD_CONNECT && command != CMD_BIND) {
             fail(ctx, Outcome.UNSUPPORTED_COMMAND);
             return;
         }
@@ -109,6 +115,10 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CONNECTING;
+        if (command == CMD_BIND) {
+            bind(ctx, host, port);
+            return;
+        }
         Channel channel = ctx.channel();
         channel.config().setAutoRead(false);
         ProxyRequest request = new ProxyRequest(Protocol.SOCKS4, Command.CONNECT, session.client(), session.listener(),
@@ -122,6 +132,33 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
                 state = State.DONE;
                 ctx.writeAndFlush(reply(ctx.alloc(), GRANTED, (InetSocketAddress) outbound.localAddress()));
                 session.relay(outbound);
+                ctx.pipeline().remove(this);
+            } else {
+                fail(ctx, f.cause() instanceof SessionException e ? e.outcome() : Outcome.ERROR);
+            }
+        });
+    }
+
+    /**
+     * BIND: DSTIP (or the 4a host name) is the peer expected to connect. Reading goes on while
+     * waiting, so that a client giving up ends the wait.
+     */
+    private void bind(ChannelHandlerContext ctx, String host, int port) {
+        ProxyRequest request = new ProxyRequest(Protocol.SOCKS4, Command.BIND, session.client(), session.listener(),
+                Credentials.none(), host, port);
+        session.bind(request, listening -> {
+            if (state == State.CONNECTING) {
+                ctx.writeAndFlush(reply(ctx.alloc(), GRANTED, listening));
+            }
+        }).addListener(f -> {
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (f.isSuccess()) {
+                Channel peer = (Channel) f.getNow();
+                state = State.DONE;
+                ctx.writeAndFlush(reply(ctx.alloc(), GRANTED, (InetSocketAddress) peer.remoteAddress()));
+                session.relay(peer);
                 ctx.pipeline().remove(this);
             } else {
                 fail(ctx, f.cause() instanceof SessionException e ? e.outcome() : Outcome.ERROR);

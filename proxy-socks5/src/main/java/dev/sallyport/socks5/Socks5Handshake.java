@@ -27,7 +27,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The server side of a SOCKS5 handshake: method selection (RFC 1928 section 3), username/password
- * sub-negotiation (RFC 1929), then the request (RFC 1928 section 4). Decodes in place from the
+ * sub-negotiation (RFC 1929), then the request (RFC 1928 section 4): CONNECT, BIND (two replies)
+ * or UDP ASSOCIATE (the datagrams' header is {@link Socks5Datagrams}). Decodes in place from the
  * bytes received, whole or in fragments, and never throws on hostile input: every malformed
  * message gets the reply its phase allows, then a close. Removes itself once the tunnel runs;
  * bytes the client sent early flow on into the relay.
@@ -178,8 +179,7 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             return fail(ctx, Outcome.PROTOCOL_ERROR, Socks5.reply(ctx.alloc(), Socks5.REP_GENERAL_FAILURE, null));
         }
         int command = in.getUnsignedByte(start + 1);
-        if (command != Socks5.CMD_CONNECT) {
-            // BIND and UDP ASSOCIATE are valid commands this frontend does not serve (yet).
+        if (command != Socks5.CMD_CONNECT && command != Socks5.CMD_BIND && command != Socks5.CMD_UDP_ASSOCIATE) {
             return fail(ctx, Outcome.UNSUPPORTED_COMMAND,
                     Socks5.reply(ctx.alloc(), Socks5.REP_COMMAND_NOT_SUPPORTED, null));
         }
@@ -231,6 +231,14 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         in.skipBytes(length);
 
         state = State.CONNECTING;
+        if (command == Socks5.CMD_BIND) {
+            bind(ctx, host, port);
+            return false;
+        }
+        if (command == Socks5.CMD_UDP_ASSOCIATE) {
+            associate(ctx, host, port);
+            return false;
+        }
         ProxyRequest request = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, session.client(), session.listener(),
                 Credentials.none(), host, port);
         session.connect(request).addListener(f -> {
@@ -250,6 +258,61 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             }
         });
         return false;
+    }
+
+    /**
+     * BIND (RFC 1928 section 4): the first reply carries the listening socket's address, the
+     * second the peer's once it connected; then the tunnel runs. The request's address is the
+     * peer expected to connect (0.0.0.0 or :: for any).
+     */
+    private void bind(ChannelHandlerContext ctx, String host, int port) {
+        ProxyRequest request = new ProxyRequest(Protocol.SOCKS5, Command.BIND, session.client(), session.listener(),
+                Credentials.none(), host, port);
+        session.bind(request, listening -> {
+            if (state == State.CONNECTING) {
+                ctx.writeAndFlush(Socks5.reply(ctx.alloc(), Socks5.REP_SUCCEEDED, listening));
+            }
+        }).addListener(f -> {
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (f.isSuccess()) {
+                Channel peer = (Channel) f.getNow();
+                state = State.DONE;
+                ctx.writeAndFlush(Socks5.reply(ctx.alloc(), Socks5.REP_SUCCEEDED, (InetSocketAddress) peer.remoteAddress()));
+                session.relay(peer);
+                ctx.pipeline().remove(this);
+            } else {
+                Outcome outcome = outcomeOf(f.cause());
+                fail(ctx, outcome, Socks5.reply(ctx.alloc(), Socks5.reply(outcome), null));
+            }
+        });
+    }
+
+    /**
+     * UDP ASSOCIATE (RFC 1928 section 7): the reply carries the relay socket's address; this
+     * connection then only keeps the association alive, and core relays the datagrams. The
+     * request's port is the one the client will send from (0 when it does not know yet); its
+     * address is not used, the client is known by the address of this connection.
+     */
+    private void associate(ChannelHandlerContext ctx, String host, int port) {
+        ProxyRequest request = new ProxyRequest(Protocol.SOCKS5, Command.UDP_ASSOCIATE, session.client(),
+                session.listener(), Credentials.none(), host, port);
+        session.associate(request, Socks5Datagrams.INSTANCE).addListener(f -> {
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (f.isSuccess()) {
+                state = State.DONE;
+                ctx.writeAndFlush(Socks5.reply(ctx.alloc(), Socks5.REP_SUCCEEDED, (InetSocketAddress) f.getNow()));
+                // Reading goes on so that the end of this connection ends the association.
+                ctx.channel().config().setAutoRead(true);
+                ctx.pipeline().remove(this);
+            } else {
+                Outcome outcome = outcomeOf(f.cause());
+                fail(ctx, outcome, Socks5.reply(ctx.alloc(), Socks5.reply(outcome), null));
+            }
+        });
     }
 
     /** Sends a failure reply, closes once it is written, and stops decoding. Returns false. */

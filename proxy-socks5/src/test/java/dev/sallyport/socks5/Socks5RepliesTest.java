@@ -232,27 +232,6 @@ class Socks5RepliesTest {
     }
 
     @Test
-    void bind_rep07CommandNotSupported() throws IOException {
-        InetSocketAddress address = start();
-        try (RawClient client = new RawClient(address)) {
-            client.noAuth().send(5, 2, 0, 1, 127, 0, 0, 1, 0, 80);
-            assertThat(client.replyCode()).isEqualTo(0x07);
-            assertThat(client.closedByPeer()).isTrue();
-        }
-        assertStillServes(address);
-    }
-
-    @Test
-    void udpAssociate_rep07CommandNotSupported() throws IOException {
-        InetSocketAddress address = start();
-        try (RawClient client = new RawClient(address)) {
-            client.noAuth().send(5, 3, 0, 1, 0, 0, 0, 0, 0, 0);
-            assertThat(client.replyCode()).isEqualTo(0x07);
-        }
-        assertStillServes(address);
-    }
-
-    @Test
     void unknownCommand_rep07() throws IOException {
         InetSocketAddress address = start();
         try (RawClient client = new RawClient(address)) {

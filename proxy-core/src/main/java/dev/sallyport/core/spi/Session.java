@@ -69,6 +69,49 @@ public interface Session {
     Future<Exchange> exchange(ProxyRequest request);
 
     /**
+     * Admits a BIND request (SOCKS BIND, RFC 1928 section 4) and waits for one inbound connection:
+     * authenticates unless already done, resolves the expected peer (the request's target; an
+     * unspecified address such as {@code 0.0.0.0} means any peer), evaluates the access rules
+     * against it as {@link #connect} does for a target, takes the user's session slot, then
+     * listens on the address the client reached the proxy on ({@link #listener()}), port 0.
+     *
+     * <p>{@code listening} is called once with the listening socket's address when it is bound
+     * (the frontend's first reply). The future then completes with the peer's connection, set up
+     * like a {@link #connect} channel (client's event loop, auto-read off, empty pipeline), ready
+     * for {@link #relay}. While waiting, a connection from any other host than the expected one,
+     * or one the rules deny when any peer was allowed, is closed at once and counted through
+     * {@code MetricsSink.rejected}; the wait goes on. When no acceptable peer connects within the
+     * connect timeout, the future fails with {@link Outcome#CONNECT_TIMEOUT}. Refusals before
+     * {@code listening} is called fail the future as {@link #connect} does. The listening socket
+     * is closed once the future completes, and when the client connection closes.
+     */
+    default Future<Channel> bind(ProxyRequest request, java.util.function.Consumer<InetSocketAddress> listening) {
+        throw new UnsupportedOperationException("bind: not supported by " + getClass().getName());
+    }
+
+    /**
+     * Admits a UDP ASSOCIATE request (RFC 1928 section 7) and opens its relay socket: one UDP
+     * socket, bound to the address the client reached the proxy on ({@link #listener()}, never the
+     * wildcard), port 0. The future completes with that socket's address, for the frontend's
+     * reply; the frontend then removes its handlers and leaves the client connection to core as
+     * the association's control connection.
+     *
+     * <p>Only datagrams from the client's IP address are relayed (and only from the port the
+     * request names, when it is not 0; otherwise from the port of the client's first datagram).
+     * Each is decoded with {@code codec}, its destination resolved, checked against the access
+     * rules and shaped by the user's bandwidth limits, exactly as a {@link #connect} target would
+     * be; replies from destinations the client sent to are wrapped with {@code codec} and sent to
+     * the client. Anything else is dropped, never answered, and counted through
+     * {@code MetricsSink.rejected}. Payload bytes (headers excluded) are the session's bytes up and
+     * down. The association ends, and its socket closes, when the control connection closes, half
+     * closes or idles out (no datagram either way for the idle timeout), or at the maximum session
+     * length. Bytes the client sends on the control connection are discarded.
+     */
+    default Future<InetSocketAddress> associate(ProxyRequest request, DatagramCodec codec) {
+        throw new UnsupportedOperationException("associate: not supported by " + getClass().getName());
+    }
+
+    /**
      * Relays bytes between the client and {@code outbound} until both sides are done: adds the
      * relay handlers at the end of both pipelines and turns reading on. Call it after writing the
      * success reply; then remove the frontend's own handlers (bytes they still hold flow on into

@@ -1,0 +1,62 @@
+package dev.sallyport.core.spi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The wire format of the datagrams of a UDP association, supplied by the frontend to
+ * {@link Session#associate}: it reads the header a client puts in front of each datagram and
+ * writes the header of each reply. Core owns the socket, the policy and the accounting; the codec
+ * only translates. Called on the association's event loop; must not throw, must not block, and
+ * never keeps or releases the buffers it is given.
+ */
+public interface DatagramCodec {
+
+    /**
+     * Reads the header at the start of a datagram from the client. On success the datagram's
+     * reader index is left at the first payload byte; on a drop it may be anywhere.
+     */
+    Decoded decode(ByteBuf datagram);
+
+    /** The header to put in front of a payload that came from {@code source}, for the client. */
+    ByteBuf header(ByteBufAllocator alloc, InetSocketAddress source);
+
+    /**
+     * What {@link #decode} found: a destination as the client named it (a host name or an IP
+     * literal, and a port), or the reason to drop the datagram, short and bounded, used as a
+     * metrics reason (e.g. {@code udp-fragment}).
+     *
+     * @param host       the destination host, or {@code null} for a drop
+     * @param port       the destination port
+     * @param dropReason why the datagram is dropped, or {@code null}
+     */
+    record Decoded(String host, int port, String dropReason) {
+        public Decoded {
+            if ((host == null) == (dropReason == null)) {
+                throw new IllegalArgumentException("exactly one of host and dropReason (host: " + host + ", dropReason: "
+                        + dropReason + ")");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+            }
+        }
+
+        /** A datagram for {@code host:port}. */
+        public static Decoded to(String host, int port) {
+            return new Decoded(Objects.requireNonNull(host, "host"), port, null);
+        }
+
+        /** A datagram to drop, counted under {@code reason}. */
+        public static Decoded drop(String reason) {
+            return new Decoded(null, 0, Objects.requireNonNull(reason, "reason"));
+        }
+
+        /** Whether the datagram is dropped. */
+        public boolean dropped() {
+            return dropReason != null;
+        }
+    }
+}
