@@ -176,7 +176,7 @@ public final class ProxyManager implements AutoCloseable {
         final List<AccessRule> accessRules = new ArrayList<>();
         final List<MetricsSink> metrics = new ArrayList<>();
         final List<ProviderRef> metricsProviders = new ArrayList<>();
-        ConnectionPool connectionPool = ConnectionPool.direct();
+        ConnectionPool connectionPool = ConnectionPools.pooled(8, Duration.ofSeconds(60));
         Resolver resolver = Resolver.system();
         Duration handshakeTimeout = Duration.ofSeconds(10);
         Duration connectTimeout = Duration.ofSeconds(10);
@@ -341,7 +341,12 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** How outbound connections are obtained. Default: {@link ConnectionPool#direct()}. */
+        /**
+         * How outbound connections are obtained. Default: {@code ConnectionPools.pooled(8, 60 s)}:
+         * HTTP forwarding reuses idle keep-alive origin connections (at most 8 idle per origin and
+         * I/O thread, closed after 60 s idle); CONNECT tunnels and SOCKS sessions always get a
+         * fresh connection. {@link ConnectionPool#direct()} dials every time.
+         */
         public Builder connectionPool(ConnectionPool pool) {
             this.connectionPool = Objects.requireNonNull(pool, "pool");
             return this;

@@ -310,7 +310,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (f.isSuccess()) {
-                forward = new Forward(this, (Exchange) f.getNow(), request);
+                forward = new Forward(this, (Exchange) f.getNow(), request, 0);
                 state = request instanceof LastHttpContent ? State.AWAITING : State.SENDING;
                 forward.start();
                 drain();
@@ -448,6 +448,39 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The reused origin connection of a retryable request was lost before any response byte:
+     * admit and send {@code head} (with an empty body) again, on whatever connection core and
+     * its pool supply. The client's request was read to its end.
+     */
+    void forwardRetry(HttpRequest head, ProxyRequest proxyRequest, int attempt) {
+        forward = null;
+        if (!ctx.channel().isActive()) {
+            state = State.DONE;
+            return;
+        }
+        state = State.ADMITTING;
+        ctx.channel().config().setAutoRead(false);
+        session.exchange(proxyRequest).addListener(f -> {
+            if (state != State.ADMITTING) {
+                if (f.isSuccess()) {
+                    ((Exchange) f.getNow()).end(Outcome.CLIENT_CLOSED, false);
+                }
+                return;
+            }
+            if (f.isSuccess()) {
+                forward = new Forward(this, (Exchange) f.getNow(), head, attempt);
+                state = State.AWAITING;
+                forward.startComplete();
+                drain();
+            } else {
+                Outcome outcome = outcomeOf(f.cause());
+                Target target = new Target(null, proxyRequest.targetHost(), proxyRequest.targetPort(), null, null);
+                forwardFailed(Replies.status(outcome), Replies.reason(outcome, target), true);
+            }
+        });
+    }
+
     /** The exchange broke after part of its response was sent: nothing to do but close. */
     void forwardBroken() {
         forward = null;
@@ -482,6 +515,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (event == SessionEvent.HANDSHAKE_TIMEOUT && state == State.IDLE) {
             log.debug("http: no complete request from {} in time", session.client());
             replyAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request in time");
+        } else if (event == SessionEvent.DRAINING && state != State.TUNNELING && state != State.DONE) {
+            // Shutting down: no further request on this connection. Idle ones close now; one with
+            // a request in flight answers it (with Connection: close when the head is not out yet).
+            closeAfterResponse = true;
+            if ((state == State.IDLE || state == State.DISCARDING) && forward == null) {
+                log.debug("http: closing keep-alive connection from {}: shutting down", session.client());
+                closeNow();
+            }
         } else if (event instanceof ChannelInputShutdownEvent && state != State.TUNNELING && state != State.DONE) {
             // The client sent its last request; answer what is in flight, then close.
             inputShutdown = true;

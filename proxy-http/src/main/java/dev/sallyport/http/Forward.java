@@ -8,6 +8,8 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -20,11 +22,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +37,13 @@ import java.util.concurrent.TimeUnit;
  * only while the other side is writable. The outbound channel goes back to the pool as reusable
  * only when both messages ended cleanly and the origin keeps the connection alive; its pipeline
  * is emptied first.
+ *
+ * <p>Retry (RFC 9110 section 9.2.2, RFC 9112 section 9.3.1): a connection that already carried
+ * an earlier exchange may have been closed by the origin just as this request went out. When
+ * such a reused connection is lost before the first response byte, an idempotent request
+ * without a body (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) is sent again on another connection
+ * instead of failing; a failure on a connection that carried nothing before is never retried,
+ * and neither is a request with a body or any other method.
  */
 final class Forward {
 
@@ -42,6 +53,15 @@ final class Forward {
     private static final String CODEC = "http-client-codec";
     private static final String ORIGIN = "http-origin";
 
+    /** Retries of one request after reused connections were lost; each needs a reused connection. */
+    static final int MAX_RETRIES = 2;
+
+    /** How many forwarded exchanges a channel has carried: more than zero means it is a reused one. */
+    private static final AttributeKey<Integer> EXCHANGES = AttributeKey.valueOf("sallyport.http.exchanges");
+
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+            HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+
     private final ClientHandler client;
     private final Exchange exchange;
     private final HttpRequest request;
@@ -49,6 +69,9 @@ final class Forward {
     private final Counter counter = new Counter();
     private final Origin origin = new Origin();
     private final boolean head;
+    private final int attempt;
+    /** A copy of the request head to send again, or null when this request may not be retried. */
+    private final HttpRequest retryCopy;
     private ScheduledFuture<?> responseTimer;
     private boolean requestSent;
     private boolean responseStarted;
@@ -56,18 +79,46 @@ final class Forward {
     private boolean originKeepAlive;
     private boolean done;
 
-    Forward(ClientHandler client, Exchange exchange, HttpRequest request) {
+    /**
+     * @param attempt 0 for the first try of a request, then the number of the retry
+     */
+    Forward(ClientHandler client, Exchange exchange, HttpRequest request, int attempt) {
         this.client = client;
         this.exchange = exchange;
         this.request = request;
         this.outbound = exchange.outbound();
         this.head = HttpMethod.HEAD.equals(request.method());
+        this.attempt = attempt;
+        Integer carried = outbound.attr(EXCHANGES).get();
+        outbound.attr(EXCHANGES).set(carried == null ? 1 : carried + 1);
+        boolean reused = carried != null && carried > 0;
+        this.retryCopy = reused && attempt < MAX_RETRIES && retryable(request) ? copy(request) : null;
+    }
+
+    /** An idempotent method and no body at all (RFC 9110 section 9.2.2). */
+    static boolean retryable(HttpRequest request) {
+        return IDEMPOTENT.contains(request.method()) && !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) == 0;
+    }
+
+    private static HttpRequest copy(HttpRequest request) {
+        return new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                request.headers().copy());
+    }
+
+    /** Sends a request whose body is known to be empty (a retry): head and end at once. */
+    void startComplete() {
+        start();
+        outbound.write(LastHttpContent.EMPTY_LAST_CONTENT, outbound.voidPromise());
+        requestSent();
+        outbound.flush();
     }
 
     void start() {
         HttpLimits limits = client.limits();
         HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
+                // A status line is short whatever the clients' request line limit is.
+                .setMaxInitialLineLength(Math.max(limits.maxRequestLine(), HttpLimits.DEFAULTS.maxRequestLine()))
                 .setMaxHeaderSize(limits.maxResponseHeaderSize())
                 .setMaxChunkSize(limits.maxChunkSize());
         outbound.pipeline()
@@ -131,11 +182,27 @@ final class Forward {
 
     /** The origin failed: answer the client if it has not seen a response yet, else close it. */
     private void fail(Outcome outcome, HttpResponseStatus status, String text) {
+        fail(outcome, status, text, false);
+    }
+
+    /**
+     * Like {@link #fail(Outcome, HttpResponseStatus, String)}; {@code connectionLost} says the
+     * connection itself broke (closed, reset), which on a reused connection may just mean the
+     * origin closed it while idle: then a retryable request is sent again.
+     */
+    private void fail(Outcome outcome, HttpResponseStatus status, String text, boolean connectionLost) {
         if (done) {
             return;
         }
         boolean started = responseStarted;
         boolean complete = requestSent;
+        if (connectionLost && retryCopy != null && !started && complete && counter.down == 0) {
+            log.debug("http: reused connection to {} lost before the response; retrying {}",
+                    exchange.request().targetHost(), request.method());
+            finish(outcome, false);
+            client.forwardRetry(retryCopy, exchange.request(), attempt + 1);
+            return;
+        }
         finish(outcome, false);
         if (started) {
             client.forwardBroken();
@@ -220,6 +287,10 @@ final class Forward {
                 }
                 boolean last = content instanceof LastHttpContent;
                 client.channel().write(content, client.channel().voidPromise());
+                if (!client.channel().isWritable()) {
+                    // Stop within this read loop, not after it: the proxy holds at most the water mark and one read.
+                    ctx.channel().config().setAutoRead(false);
+                }
                 if (last) {
                     if (informational) {
                         informational = false;
@@ -256,6 +327,7 @@ final class Forward {
                 if (!delimited) {
                     // The body ends when the origin closes: so must the client's connection.
                     client.closeAfterResponse(true);
+                    originKeepAlive = false;
                 }
             }
             ProxyHeaders.removeHopByHop(response.headers());
@@ -288,14 +360,26 @@ final class Forward {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the origin closed the connection without a response");
+            fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the origin closed the connection without a response",
+                    true);
             ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                // Outbound channels allow half-closure, so an origin's FIN arrives here, not as
+                // channelInactive. The codec already passed on a response delimited by the close.
+                fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY,
+                        "the origin closed the connection without a response", true);
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("http: connection to {} failed", exchange.request().targetHost(), cause);
-            fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the connection to the origin failed");
+            fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the connection to the origin failed", true);
             ctx.close();
         }
     }

@@ -40,6 +40,10 @@ record HttpLimits(int maxRequestLine, int maxHeaderSize, int maxResponseHeaderSi
         return new HttpLimits(maxRequestLine, size, maxResponseHeaderSize, maxChunkSize, responseTimeout, keepAliveTimeout);
     }
 
+    HttpLimits withMaxRequestLine(int length) {
+        return new HttpLimits(length, maxHeaderSize, maxResponseHeaderSize, maxChunkSize, responseTimeout, keepAliveTimeout);
+    }
+
     HttpLimits withResponseTimeout(Duration timeout) {
         return new HttpLimits(maxRequestLine, maxHeaderSize, maxResponseHeaderSize, maxChunkSize, timeout, keepAliveTimeout);
     }

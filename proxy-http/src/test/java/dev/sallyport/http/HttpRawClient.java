@@ -82,6 +82,17 @@ final class HttpRawClient implements AutoCloseable {
         return new Response(status, headers, body);
     }
 
+    /** Reads a status line and header section only, e.g. the answer to a CONNECT; the body stays unread. */
+    Response head() throws IOException {
+        String[] parts = line().split(" ", 3);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String line = line(); !line.isEmpty(); line = line()) {
+            int colon = line.indexOf(':');
+            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        }
+        return new Response(Integer.parseInt(parts[1]), headers, new byte[0]);
+    }
+
     Response response() throws IOException {
         return response(false);
     }

@@ -202,7 +202,7 @@ class HttpRepliesTest {
 
     @Test
     void limitedOutcome_mapsTo429() {
-        // No limit in core refuses sessions yet; the mapping is ready for when one does.
+        // End to end in HttpPolicyTest (max sessions, connections per client).
         assertThat(Replies.status(Outcome.LIMITED).code()).isEqualTo(429);
     }
 
@@ -261,6 +261,36 @@ class HttpRepliesTest {
         }
         assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
         assertStillServes(address);
+    }
+
+    @Test
+    void headersOverTheConfiguredSize_431_andJustUnderIsServed() throws Exception {
+        InetSocketAddress address = start(b -> b.httpMaxHeaderSize(2048));
+        try (HttpRawClient client = new HttpRawClient(address)) {
+            client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(3000) + "\r\n\r\n");
+            HttpRawClient.Response response = client.response();
+            assertThat(response.status()).isEqualTo(431);
+            assertThat(response.text()).contains("2048 bytes");
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        // Under the configured size: served.
+        try (HttpRawClient client = new HttpRawClient(address)) {
+            client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(1500) + "\r\n\r\n");
+            assertThat(client.response().status()).isEqualTo(200);
+        }
+        origin.take();
+    }
+
+    @Test
+    void requestLineOverTheConfiguredLength_414() throws Exception {
+        InetSocketAddress address = start(b -> b.httpMaxRequestLine(512));
+        HttpRawClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(600)) + "\r\n");
+        assertThat(response.status()).isEqualTo(414);
+        assertThat(response.text()).contains("512 bytes");
+        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
+        HttpRawClient.Response fits = exchange(address, get(origin.port(), "/" + "a".repeat(400)) + "\r\n");
+        assertThat(fits.status()).isEqualTo(200);
+        origin.take();
     }
 
     @Test
