@@ -6,6 +6,11 @@ public enum Outcome {
     OK,
     /** The client's credentials were missing or wrong. */
     AUTH_FAILED,
+    /**
+     * No authentication backend could answer (for example its database is down): the login
+     * failed closed. HTTP answers 503; SOCKS answers its general failure.
+     */
+    AUTH_UNAVAILABLE,
     /** An access rule denied the request. */
     DENIED,
     /** A limit (sessions, rate, connections) refused the request. */

@@ -51,11 +51,17 @@ final class AuthChain {
     private final java.util.concurrent.ConcurrentHashMap<Key, Promise<Principal>> inFlight =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Ticker ticker, LoginGuard guard) {
+    /** Recently refused credentials: answered without asking the backends again, for a shorter TTL. */
+    private final Cache<Key, String> refused;
+
+    AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
+              LoginGuard guard) {
         this.required = required;
         this.backends = backends.toArray(AuthBackend[]::new);
         this.cache = cacheTtl.isZero() ? null
                 : Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+        this.refused = negativeTtl.isZero() || cacheTtl.isZero() ? null
+                : Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(negativeTtl).maximumSize(100_000).build();
         this.guard = guard;
         new SecureRandom().nextBytes(hmacKey);
     }
@@ -68,6 +74,9 @@ final class AuthChain {
     void invalidate(String user) {
         if (cache != null) {
             cache.asMap().entrySet().removeIf(e -> user.equals(e.getKey().user()) || user.equals(e.getValue().name()));
+        }
+        if (refused != null) {
+            refused.asMap().keySet().removeIf(k -> user.equals(k.user()));
         }
     }
 
@@ -124,6 +133,11 @@ final class AuthChain {
                 promise.setSuccess(cached);
                 return;
             }
+            String refusal = refused == null ? null : refused.getIfPresent(key);
+            if (refusal != null) {
+                promise.setFailure(failure(refusal, context, null));
+                return;
+            }
             // Concurrent first logins with the same credentials share one backend check (and one
             // slow hash) instead of a stampede.
             Promise<Principal> leader = inFlight.putIfAbsent(key, promise);
@@ -152,6 +166,9 @@ final class AuthChain {
     private void next(int index, Credentials credentials, AuthContext context, Key key, EventLoop loop,
                       Promise<Principal> promise) {
         if (index == backends.length) {
+            if (key != null && refused != null) {
+                refused.put(key, "unknown_user");
+            }
             promise.tryFailure(failure("unknown_user", context, null));
             return;
         }
@@ -187,6 +204,9 @@ final class AuthChain {
             }
             promise.trySuccess(success.principal());
         } else if (result instanceof AuthResult.Failure failure) {
+            if (key != null && refused != null) {
+                refused.put(key, failure.reason());
+            }
             promise.tryFailure(failure(failure.reason(), context, null));
         } else {
             next(index + 1, credentials, context, key, loop, promise);
@@ -201,7 +221,7 @@ final class AuthChain {
     private static SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
         log.warn("Auth backend {} failed for a {} login from {}; failing closed", backend.name(),
                 context.protocol().id(), Addresses.format(context.client()), cause);
-        return new SessionException(Outcome.ERROR, "auth_backend_error",
+        return new SessionException(Outcome.AUTH_UNAVAILABLE, "auth_backend_error",
                 context.protocol().id() + " login from " + Addresses.format(context.client())
                         + ": auth backend " + backend.name() + " failed", cause);
     }

@@ -125,7 +125,8 @@ final class Engine {
         }
         LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(), settings.loginFailureWindow(),
                 settings.lockoutDuration(), settings.loginBackoff());
-        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(), settings.ticker(), guard);
+        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
+                settings.authCacheNegativeTtl(), settings.ticker(), guard);
         users.addListener(this::userChanged);
     }
 

@@ -183,6 +183,7 @@ public final class ProxyManager implements AutoCloseable {
         Duration idleTimeout = Duration.ofHours(1);
         Duration drainTimeout = Duration.ofSeconds(30);
         Duration authCacheTtl = Duration.ofMinutes(5);
+        Duration authCacheNegativeTtl = Duration.ofSeconds(10);
         boolean allowOpenProxy;
         boolean accessLog;
         Limits defaultLimits = Limits.NONE;
@@ -391,6 +392,16 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder authCacheTtl(Duration ttl) {
             this.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
+            return this;
+        }
+
+        /**
+         * How long refused credentials are remembered, so repeating a wrong password does not
+         * cost a slow hash or a database query each time. Default 10 s; zero disables it. Any
+         * change to a user invalidates it.
+         */
+        public Builder authCacheNegativeTtl(Duration ttl) {
+            this.authCacheNegativeTtl = requireNotNegative("authCacheNegativeTtl", ttl);
             return this;
         }
 

@@ -31,7 +31,7 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 List<AutoCloseable> providerInstances, Limits defaultLimits, int maxConnections,
                 int maxConnectionsPerClient, int maxLoginFailures, Duration loginFailureWindow, Duration lockoutDuration,
                 Duration loginBackoff, Duration maxSessionDuration, Ticker ticker, Map<String, String> frontendOptions,
-                Map<String, io.netty.handler.ssl.SslContext> tls) {
+                Map<String, io.netty.handler.ssl.SslContext> tls, Duration authCacheNegativeTtl) {
 
     static Settings from(ProxyManager.Builder b) {
         if (b.listeners.isEmpty()) {
@@ -97,7 +97,7 @@ record Settings(InetAddress bind, Map<String, Integer> ports, Map<String, List<F
                 b.resolver, b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.drainTimeout, b.authCacheTtl,
                 b.nativeTransport, b.ioThreads, List.copyOf(created), b.defaultLimits, b.maxConnections,
                 b.maxConnectionsPerClient, b.maxLoginFailures, b.loginFailureWindow, b.lockoutDuration, b.loginBackoff,
-                b.maxSessionDuration, b.ticker, Map.copyOf(b.frontendOptions), tlsContexts(b));
+                b.maxSessionDuration, b.ticker, Map.copyOf(b.frontendOptions), tlsContexts(b), b.authCacheNegativeTtl);
     }
 
     private static Map<String, io.netty.handler.ssl.SslContext> tlsContexts(ProxyManager.Builder b) {

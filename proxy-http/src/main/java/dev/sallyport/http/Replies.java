@@ -30,6 +30,7 @@ final class Replies {
     static HttpResponseStatus status(Outcome outcome) {
         return switch (outcome) {
             case AUTH_FAILED -> HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED;
+            case AUTH_UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case DENIED -> HttpResponseStatus.FORBIDDEN;
             case LIMITED -> TOO_MANY_REQUESTS;
             case CONNECT_TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
@@ -42,6 +43,7 @@ final class Replies {
         String where = target.host() + ":" + target.port();
         return switch (outcome) {
             case AUTH_FAILED -> "proxy authentication failed";
+            case AUTH_UNAVAILABLE -> "proxy authentication is unavailable right now; try again later";
             case DENIED -> "access to " + where + " is denied by the proxy's rules";
             case LIMITED -> "a limit was reached; try again later";
             case DNS_FAILED -> "cannot resolve " + target.host();
