@@ -656,6 +656,18 @@ final class DefaultSession implements Session, UserLimits.Holder {
         }
 
         @Override
+        public long shape(boolean upstream, long bytes) {
+            String key = UserLimits.key(principal, client.getAddress());
+            for (UserLimits.State state : held) {
+                if (state.key.equals(key)) {
+                    TokenBucket bucket = upstream ? state.up : state.down;
+                    return bucket == null ? 0 : bucket.consume(bytes);
+                }
+            }
+            return 0;
+        }
+
+        @Override
         public void count(long bytesUp, long bytesDown) {
             up += bytesUp;
             down += bytesDown;

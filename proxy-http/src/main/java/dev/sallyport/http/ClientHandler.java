@@ -176,7 +176,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private void updateAutoRead() {
         boolean read = switch (state) {
             case IDLE, DISCARDING -> pending.isEmpty();
-            case SENDING -> pending.isEmpty() && forward.originWritable();
+            case SENDING -> pending.isEmpty() && forward.originWritable() && !forward.uploadPaused();
             default -> false;
         };
         ctx.channel().config().setAutoRead(read && !inputShutdown);

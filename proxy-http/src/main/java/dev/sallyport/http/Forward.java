@@ -78,6 +78,10 @@ final class Forward {
     private boolean informational;
     private boolean originKeepAlive;
     private boolean done;
+    /** Reading the origin is paused by the user's download limit until this runs. */
+    private ScheduledFuture<?> downloadPause;
+    /** Reading the client's request body is paused by the user's upload limit until this runs. */
+    private ScheduledFuture<?> uploadPause;
 
     /**
      * @param attempt 0 for the first try of a request, then the number of the retry
@@ -139,7 +143,20 @@ final class Forward {
             content.release();
             return;
         }
+        int bytes = content.content().readableBytes();
         outbound.write(content, outbound.voidPromise());
+        long pause = bytes == 0 || uploadPause != null ? 0 : exchange.shape(true, bytes);
+        if (pause > 0) {
+            uploadPause = outbound.eventLoop().schedule(() -> {
+                uploadPause = null;
+                client.originWritable();
+            }, pause, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Whether the user's upload limit pauses reading the request body now. */
+    boolean uploadPaused() {
+        return uploadPause != null;
     }
 
     void requestSent() {
@@ -157,7 +174,7 @@ final class Forward {
     }
 
     void clientWritable() {
-        if (!done && responseStarted) {
+        if (!done && responseStarted && downloadPause == null) {
             outbound.config().setAutoRead(true);
         }
     }
@@ -230,6 +247,14 @@ final class Forward {
         if (responseTimer != null) {
             responseTimer.cancel(false);
         }
+        if (downloadPause != null) {
+            downloadPause.cancel(false);
+            downloadPause = null;
+        }
+        if (uploadPause != null) {
+            uploadPause.cancel(false);
+            uploadPause = null;
+        }
         outbound.config().setAutoRead(false);
         if (reusable) {
             // Leftover bytes after the response surface in Origin as a raw buffer and spoil reuse.
@@ -286,7 +311,19 @@ final class Forward {
                     return;
                 }
                 boolean last = content instanceof LastHttpContent;
+                int bytes = content.content().readableBytes();
                 client.channel().write(content, client.channel().voidPromise());
+                long pause = bytes == 0 || downloadPause != null ? 0 : exchange.shape(false, bytes);
+                if (pause > 0 && !last) {
+                    // The user's download limit: stop reading the origin until the budget refills.
+                    ctx.channel().config().setAutoRead(false);
+                    downloadPause = ctx.executor().schedule(() -> {
+                        downloadPause = null;
+                        if (!done && client.channel().isWritable()) {
+                            outbound.config().setAutoRead(true);
+                        }
+                    }, pause, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
                 if (!client.channel().isWritable()) {
                     // Stop within this read loop, not after it: the proxy holds at most the water mark and one read.
                     ctx.channel().config().setAutoRead(false);

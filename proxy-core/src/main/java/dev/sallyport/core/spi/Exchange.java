@@ -26,6 +26,15 @@ public interface Exchange {
      */
     Channel outbound();
 
+    /**
+     * Charges {@code bytes} just relayed to the user's bandwidth limit for that direction
+     * ({@code upstream}: client to target) and returns how many nanoseconds the frontend should
+     * pause reading the side they came from; 0 when the user has no limit or budget is left.
+     */
+    default long shape(boolean upstream, long bytes) {
+        return 0;
+    }
+
     /** Adds bytes moved client to target ({@code up}) and target to client ({@code down}). */
     void count(long up, long down);
 
