@@ -138,27 +138,49 @@ final class Engine {
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new ListenerInitializer(this, entry.getValue(), settings.tls().get(name)));
+            ListenerInitializer initializer = new ListenerInitializer(this, entry.getValue(), settings.tls().get(name));
             if (entry.getValue().size() > 1) {
                 log.debug("{}: routing on the first bytes between {}", name,
                         entry.getValue().stream().map(Frontend::name).toList());
             }
-            ChannelFuture bound = bootstrap.bind(requested).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(requested) + " ("
-                        + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
+            // With epoll, every I/O thread gets its own listening socket on the port (SO_REUSEPORT):
+            // the kernel spreads connections over them and each connection stays on the thread that
+            // accepted it, with no hand-over between threads. NIO has one shared acceptor.
+            List<io.netty.channel.EventLoop> acceptors = new ArrayList<>();
+            if (transport == Transport.EPOLL) {
+                for (io.netty.util.concurrent.EventExecutor executor : group) {
+                    acceptors.add((io.netty.channel.EventLoop) executor);
+                }
             }
-            Channel server = bound.channel();
-            serverChannels.add(server);
-            InetSocketAddress actual = (InetSocketAddress) server.localAddress();
+            InetSocketAddress actual = null;
+            int copies = Math.max(1, acceptors.size());
+            for (int i = 0; i < copies; i++) {
+                ServerBootstrap bootstrap = new ServerBootstrap()
+                        .channel(transport.serverChannelClass())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                        .childHandler(initializer);
+                if (acceptors.isEmpty()) {
+                    bootstrap.group(group);
+                } else {
+                    bootstrap.group(acceptors.get(i), acceptors.get(i))
+                            .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+                }
+                InetSocketAddress address = actual == null ? requested : new InetSocketAddress(requested.getAddress(), actual.getPort());
+                ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
+                if (!bound.isSuccess()) {
+                    throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
+                            + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
+                }
+                Channel server = bound.channel();
+                serverChannels.add(server);
+                if (actual == null) {
+                    actual = (InetSocketAddress) server.localAddress();
+                }
+            }
             if (actual.getAddress().isAnyLocalAddress() && settings.bind().isAnyLocalAddress()) {
                 // A dual-stack socket reports "::" for a bind to 0.0.0.0: report what was asked for.
                 actual = new InetSocketAddress(settings.bind(), actual.getPort());
