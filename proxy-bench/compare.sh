@@ -116,10 +116,13 @@ if [ ! -f "$SALLYPORT_JAR" ]; then
 fi
 
 # ---------------------------------------------------------------- helpers
+# Listening ports come from below the kernel's ephemeral range: a port picked inside it can be
+# the local port of one of the load generator's own connections (or their TIME_WAIT) and fail to bind.
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
   local port
   while true; do
-    port=$((20000 + RANDOM % 20000))
+    port=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! ss -ltn "sport = :$port" | grep -q LISTEN; then
       echo "$port"
       return
