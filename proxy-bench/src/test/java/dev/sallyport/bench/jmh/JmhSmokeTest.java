@@ -28,6 +28,7 @@ class JmhSmokeTest {
                 .include(RelayBenchmark.class.getName())
                 .include(SessionSetupBenchmark.class.getName())
                 .include(AuthCacheBenchmark.class.getName())
+                .include(HttpRequestBenchmark.class.getName())
                 // One combination each: the one that exercises the most code.
                 .param("auth", "password")
                 .param("via", "sallyport")
@@ -44,7 +45,7 @@ class JmhSmokeTest {
                 .verbosity(VerboseMode.SILENT)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertThat(results).hasSize(4);
+        assertThat(results).hasSize(5);
         assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
         assertThat(results).flatMap(r -> r.getSecondaryResults().keySet()).contains("mebibytes", "sessions");
     }
