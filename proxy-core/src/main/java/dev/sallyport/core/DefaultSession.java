@@ -576,6 +576,9 @@ final class DefaultSession implements Session, UserLimits.Holder {
                 engine.settings().connectionPool().release(outbound, false);
             }
         }
+        // The connection is gone before its summary goes out: a sink that sees the summary sees
+        // the active-connection count without it.
+        engine.metrics().connectionClosed(protocol);
         // A connection that only carried exchanges was reported by them, unless it failed itself.
         if (request != null || exchanges == 0 || outcome != null) {
             Outcome end = outcome;
@@ -590,7 +593,6 @@ final class DefaultSession implements Session, UserLimits.Holder {
                     Duration.ofNanos(System.nanoTime() - startNanos), end, rule);
             engine.metrics().sessionClosed(summary);
         }
-        engine.metrics().connectionClosed(protocol);
     }
 
     /** Where the steps of one admission record their verdicts: the connection, or one exchange. */
