@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HttpShapingTest {
 
     private static final long LIMIT = 512 * 1024;
-    private static final int SIZE = (int) (LIMIT * 5 / 2); // about 2.4 s at the limit
+    private static final int SIZE = (int) (LIMIT * 4); // about 3.9 s at the limit
     private static HttpServer origin;
 
     @BeforeAll
