@@ -13,9 +13,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.Inet4Address;
@@ -28,7 +26,7 @@ import java.nio.charset.StandardCharsets;
  * or 0x5B (rejected or failed), then the relay or a close. BIND replies twice: 0x5A with the
  * listening socket's address, then 0x5A with the peer's once it connected (or 0x5B and a close).
  */
-final class Socks4Handshake extends ChannelInboundHandlerAdapter {
+final class Socks4Handshake extends BufferingHandshake {
 
     static final String NAME = "socks4-handshake";
     static final int VERSION = 0x04;
@@ -37,7 +35,6 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
     private static final int CMD_CONNECT = 0x01;
     private static final int CMD_BIND = 0x02;
     /** Bytes a client may send while a BIND waits, kept for the tunnel; then reading pauses. */
-    private static final int MAX_EARLY_DATA = 64 * 1024;
     /** USERID and HOSTNAME are each at most 255 bytes before their NUL. */
     private static final int MAX_FIELD = 255;
 
@@ -45,7 +42,6 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
 
     private final Session session;
     private State state = State.REQUEST;
-    private ByteBuf buffered;
 
     Socks4Handshake(Session session) {
         this.session = session;
@@ -57,12 +53,20 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        buffered = buffered == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, in);
+        ByteBuf all = append(ctx, in);
         if (state == State.REQUEST) {
-            request(ctx, buffered);
-        } else if (state == State.CONNECTING && buffered.readableBytes() > MAX_EARLY_DATA) {
-            ctx.channel().config().setAutoRead(false);
+            request(ctx, all);
         }
+    }
+
+    @Override
+    boolean waitingForTarget() {
+        return state == State.CONNECTING;
+    }
+
+    @Override
+    boolean tunnelling() {
+        return state == State.DONE;
     }
 
     private void request(ChannelHandlerContext ctx, ByteBuf in) {
@@ -169,10 +173,7 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
     private void fail(ChannelHandlerContext ctx, Outcome outcome) {
         state = State.FAILED;
         session.fail(outcome);
-        if (buffered != null) {
-            buffered.release();
-            buffered = null;
-        }
+        releaseBuffered();
         ctx.writeAndFlush(reply(ctx.alloc(), REJECTED, null)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -192,7 +193,7 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
         if (event == SessionEvent.HANDSHAKE_TIMEOUT && state == State.REQUEST) {
             fail(ctx, Outcome.HANDSHAKE_TIMEOUT);
         } else if (event instanceof ChannelInputShutdownEvent && state == State.REQUEST) {
-            if (buffered != null && buffered.isReadable()) {
+            if (holdsBytes()) {
                 fail(ctx, Outcome.PROTOCOL_ERROR);
             } else {
                 session.fail(Outcome.CLIENT_CLOSED);
@@ -204,26 +205,4 @@ final class Socks4Handshake extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        ByteBuf rest = buffered;
-        buffered = null;
-        if (rest != null) {
-            if (rest.isReadable() && state == State.DONE) {
-                ctx.fireChannelRead(rest);
-                ctx.fireChannelReadComplete();
-            } else {
-                rest.release();
-            }
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (buffered != null) {
-            buffered.release();
-            buffered = null;
-        }
-        ctx.fireChannelInactive();
-    }
 }

@@ -13,9 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -33,21 +31,18 @@ import java.nio.charset.StandardCharsets;
  * message gets the reply its phase allows, then a close. Removes itself once the tunnel runs;
  * bytes the client sent early flow on into the relay.
  */
-final class Socks5Handshake extends ChannelInboundHandlerAdapter {
+final class Socks5Handshake extends BufferingHandshake {
 
     static final String NAME = "socks5-handshake";
 
     private static final Logger log = LoggerFactory.getLogger(Socks5Handshake.class);
     /** RFC 1035: at most 253 characters in a dotted name. */
     private static final int MAX_NAME = 253;
-    /** Bytes a client may send after its request, before the reply, without pausing reads. */
-    private static final int MAX_EARLY_DATA = 64 * 1024;
 
     private enum State { GREETING, AUTH, AUTHENTICATING, REQUEST, CONNECTING, DONE, FAILED }
 
     private final Session session;
     private State state = State.GREETING;
-    private ByteBuf buffered;
 
     Socks5Handshake(Session session) {
         this.session = session;
@@ -59,27 +54,33 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        buffered = buffered == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffered, in);
-        if (state == State.CONNECTING && buffered.readableBytes() > MAX_EARLY_DATA) {
-            // Data sent before the reply is kept for the tunnel, up to a bound; then reading waits.
-            ctx.channel().config().setAutoRead(false);
-        }
+        append(ctx, in);
         process(ctx);
+    }
+
+    @Override
+    boolean waitingForTarget() {
+        return state == State.CONNECTING;
+    }
+
+    @Override
+    boolean tunnelling() {
+        return state == State.DONE;
     }
 
     private void process(ChannelHandlerContext ctx) {
         boolean progressed = true;
-        while (progressed && buffered != null && buffered.isReadable()) {
+        while (progressed && holdsBytes()) {
+            ByteBuf in = buffered();
             progressed = switch (state) {
-                case GREETING -> greeting(ctx, buffered);
-                case AUTH -> auth(ctx, buffered);
-                case REQUEST -> request(ctx, buffered);
+                case GREETING -> greeting(ctx, in);
+                case AUTH -> auth(ctx, in);
+                case REQUEST -> request(ctx, in);
                 default -> false;
             };
         }
-        if (buffered != null && !buffered.isReadable() && state != State.DONE) {
-            buffered.release();
-            buffered = null;
+        if (state != State.DONE) {
+            releaseIfConsumed();
         }
     }
 
@@ -319,10 +320,7 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
     private boolean fail(ChannelHandlerContext ctx, Outcome outcome, ByteBuf reply) {
         state = State.FAILED;
         session.fail(outcome);
-        if (buffered != null) {
-            buffered.release();
-            buffered = null;
-        }
+        releaseBuffered();
         ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
         return false;
     }
@@ -344,7 +342,7 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
             failPhase(ctx, Outcome.HANDSHAKE_TIMEOUT);
         } else if (event instanceof ChannelInputShutdownEvent
                 && (state == State.GREETING || state == State.AUTH || state == State.REQUEST)) {
-            if (buffered != null && buffered.isReadable()) {
+            if (holdsBytes()) {
                 // The client ended its output in the middle of a message: a truncated field.
                 failPhase(ctx, Outcome.PROTOCOL_ERROR);
             } else {
@@ -355,29 +353,6 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         } else {
             ctx.fireUserEventTriggered(event);
         }
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        ByteBuf rest = buffered;
-        buffered = null;
-        if (rest != null) {
-            if (rest.isReadable() && state == State.DONE) {
-                ctx.fireChannelRead(rest);
-                ctx.fireChannelReadComplete();
-            } else {
-                rest.release();
-            }
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (buffered != null) {
-            buffered.release();
-            buffered = null;
-        }
-        ctx.fireChannelInactive();
     }
 
     private static Outcome outcomeOf(Throwable cause) {

@@ -3,7 +3,6 @@ package dev.sallyport.socks5;
 import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -73,8 +72,7 @@ class AuthCacheTest {
         AtomicInteger calls = new AtomicInteger();
         CompletableFuture<AuthResult> gate = new CompletableFuture<>();
         ExecutorService clients = Executors.newFixedThreadPool(16);
-        try (EchoServer echo = EchoServer.echo();
-             ProxyManager proxy = ProxyManager.builder().socks5(0).auth((credentials, context) -> {
+        try (ProxyManager proxy = ProxyManager.builder().socks5(0).auth((credentials, context) -> {
                  calls.incrementAndGet();
                  return gate;
              }).start()) {

@@ -195,8 +195,7 @@ class LimitsTest {
     void lockout_afterNFailures_evenTheRightPasswordFails_untilTheLockoutPasses() throws Exception {
         AtomicLong now = new AtomicLong();
         RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
-             ProxyManager proxy = ProxyManager.builder().socks5(0).user("dave", "right").metrics(metrics)
+        try (ProxyManager proxy = ProxyManager.builder().socks5(0).user("dave", "right").metrics(metrics)
                      .ticker(now::get).maxLoginFailures(3).loginFailureWindow(Duration.ofMinutes(1))
                      .lockoutDuration(Duration.ofMinutes(5)).loginBackoff(Duration.ZERO).start()) {
             for (int i = 0; i < 3; i++) {

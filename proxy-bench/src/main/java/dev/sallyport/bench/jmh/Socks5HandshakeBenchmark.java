@@ -1,12 +1,7 @@
 package dev.sallyport.bench.jmh;
 
-import dev.sallyport.api.Credentials;
-import dev.sallyport.api.Outcome;
-import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
-import dev.sallyport.core.spi.Exchange;
 import dev.sallyport.core.spi.Frontend;
-import dev.sallyport.core.spi.Session;
 import dev.sallyport.socks5.Socks5Frontend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * SOCKS5 handshake decode and encode, without sockets: the frontend's handlers on an
  * {@link EmbeddedChannel}, fed a greeting (and an RFC 1929 login when {@code auth=password}) and
- * a CONNECT to an IPv4 address, answering each message. Core is replaced by a stub {@link Session}
+ * a CONNECT to an IPv4 address, answering each message. Core is replaced by a {@link StubSession}
  * that admits everything at once, so this is the protocol module's own cost per handshake:
  * parsing, reply encoding, pipeline changes, and the channel itself. Reached through the public
  * {@link Socks5Frontend} and the {@code dev.sallyport.core.spi} interfaces, as core reaches it.
@@ -51,8 +46,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class Socks5HandshakeBenchmark {
 
-    private static final InetSocketAddress CLIENT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
-    private static final InetSocketAddress LISTENER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1080);
     private static final InetSocketAddress OUTBOUND = new InetSocketAddress(InetAddress.getLoopbackAddress(), 50000);
 
     private static final ByteBuf GREETING_NONE = constant(5, 1, 0);
@@ -103,59 +96,15 @@ public class Socks5HandshakeBenchmark {
         return Unpooled.unreleasableBuffer(buf.asReadOnly());
     }
 
-    /** Core's stand-in: every login and request succeeds at once; the relay does nothing. */
-    private static final class AdmitAll implements Session {
-        private final Channel channel;
-        private final boolean password;
-
+    /** Admits every login and request at once. */
+    private static final class AdmitAll extends StubSession {
         AdmitAll(Channel channel, boolean password) {
-            this.channel = channel;
-            this.password = password;
-        }
-
-        @Override
-        public InetSocketAddress client() {
-            return CLIENT;
-        }
-
-        @Override
-        public InetSocketAddress listener() {
-            return LISTENER;
-        }
-
-        @Override
-        public boolean authenticationRequired() {
-            return password;
-        }
-
-        @Override
-        public Principal principal() {
-            return Principal.anonymous();
-        }
-
-        @Override
-        public Future<Principal> authenticate(Credentials credentials) {
-            return channel.eventLoop().newSucceededFuture(Principal.of("bench"));
+            super(channel, 1080, password);
         }
 
         @Override
         public Future<Channel> connect(ProxyRequest request) {
             return channel.eventLoop().newSucceededFuture(new Outbound());
-        }
-
-        @Override
-        public Future<Exchange> exchange(ProxyRequest request) {
-            throw new UnsupportedOperationException("exchange");
-        }
-
-        @Override
-        public void relay(Channel outbound) {
-            outbound.close();
-        }
-
-        @Override
-        public void fail(Outcome outcome) {
-            throw new IllegalStateException("handshake failed: " + outcome);
         }
     }
 
