@@ -130,6 +130,20 @@ final class Engine {
         users.addListener(this::userChanged);
     }
 
+    /**
+     * Sockets that all set SO_REUSEPORT share a port without complaint, so a second server (another
+     * Sallyport, say) on the same port would silently take half of the connections. A plain socket,
+     * bound and released first, fails as a taken port should.
+     */
+    private static void ensureFree(String name, InetSocketAddress address) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(address, 1);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
+                    + e.getMessage() + "; expected: a free port, or 0 for any)", e);
+        }
+    }
+
     private void bindListeners() {
         // The self-loop rule learns each real port as soon as its listener is bound.
         List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
@@ -151,6 +165,9 @@ final class Engine {
                 for (io.netty.util.concurrent.EventExecutor executor : group) {
                     acceptors.add((io.netty.channel.EventLoop) executor);
                 }
+            }
+            if (!acceptors.isEmpty() && requested.getPort() != 0) {
+                ensureFree(name, requested);
             }
             InetSocketAddress actual = null;
             int copies = Math.max(1, acceptors.size());

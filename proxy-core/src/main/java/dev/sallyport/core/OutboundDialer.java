@@ -1,62 +1,69 @@
 package dev.sallyport.core;
 
 import dev.sallyport.api.ConnectionPool;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
-/** Opens outbound connections on the caller's event loop with core's options. */
+/**
+ * Opens outbound connections on the caller's event loop with core's options. No {@code Bootstrap}:
+ * a dial is on every session's path, and a bootstrap clone copies its option map, sets options
+ * through a generic loop, adds and removes an initializer and creates the channel by reflection.
+ */
 final class OutboundDialer implements ConnectionPool.Dialer {
 
-    @ChannelHandler.Sharable
-    private static final class Empty extends ChannelInitializer<Channel> {
-        @Override
-        protected void initChannel(Channel ch) {
-            // The relay or the pool's user adds handlers once the connection is admitted.
-        }
-    }
-
-    private static final ChannelHandler EMPTY = new Empty();
-
-    private final Bootstrap template;
+    private final Transport transport;
+    private final int connectTimeoutMillis;
 
     OutboundDialer(Transport transport, Duration connectTimeout) {
-        this.template = new Bootstrap()
-                .channel(transport.socketChannelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Engine.WATER_MARK)
-                .handler(EMPTY);
+        this.transport = transport;
+        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
     }
 
     @Override
     public Future<Channel> dial(InetSocketAddress address, EventLoop eventLoop) {
-        ChannelFuture connect = template.clone(eventLoop).connect(address);
         Promise<Channel> promise = eventLoop.newPromise();
-        connect.addListener(f -> {
-            if (f.isSuccess()) {
-                if (!promise.trySuccess(connect.channel())) {
-                    connect.channel().close();
-                }
-            } else {
-                promise.tryFailure(f.cause());
+        SocketChannel channel;
+        try {
+            channel = transport.newSocketChannel();
+            // Reads start when the relay (or the pool's user) is in place.
+            channel.config()
+                    .setTcpNoDelay(true)
+                    .setAllowHalfClosure(true)
+                    .setConnectTimeoutMillis(connectTimeoutMillis)
+                    .setWriteBufferWaterMark(Engine.WATER_MARK)
+                    .setAutoRead(false);
+        } catch (RuntimeException e) {
+            // Out of file descriptors, for one.
+            return promise.setFailure(e);
+        }
+        eventLoop.register(channel).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                channel.close();
+                promise.tryFailure(registered.cause());
+                return;
             }
+            ChannelFuture connect = channel.connect(address);
+            connect.addListener(f -> {
+                if (f.isSuccess()) {
+                    if (!promise.trySuccess(channel)) {
+                        channel.close();
+                    }
+                } else {
+                    channel.close();
+                    promise.tryFailure(f.cause());
+                }
+            });
         });
         promise.addListener(f -> {
             if (f.isCancelled()) {
-                connect.cancel(false);
-                connect.channel().close();
+                channel.close();
             }
         });
         return promise;

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -256,6 +257,11 @@ final class Relay {
             if (sink.isActive()) {
                 sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                     if (f.isSuccess() && sink instanceof DuplexChannel duplex && !closed) {
+                        // Once the sink's output is shut, the end of its input ends the tunnel: let
+                        // that EOF close the channel. With half-closure still on, the transport would
+                        // shut the input of a socket TCP has already closed (TIME_WAIT after both
+                        // FINs) and build an exception for the ENOTCONN, on most sessions.
+                        sink.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                         duplex.shutdownOutput();
                     }
                 });

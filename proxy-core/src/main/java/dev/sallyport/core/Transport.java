@@ -33,6 +33,11 @@ enum Transport {
         }
 
         @Override
+        SocketChannel newSocketChannel() {
+            return new EpollSocketChannel();
+        }
+
+        @Override
         Class<? extends DatagramChannel> datagramChannelClass() {
             return EpollDatagramChannel.class;
         }
@@ -54,6 +59,11 @@ enum Transport {
         }
 
         @Override
+        SocketChannel newSocketChannel() {
+            return new NioSocketChannel();
+        }
+
+        @Override
         Class<? extends DatagramChannel> datagramChannelClass() {
             return NioDatagramChannel.class;
         }
@@ -64,6 +74,9 @@ enum Transport {
     abstract Class<? extends ServerSocketChannel> serverChannelClass();
 
     abstract Class<? extends SocketChannel> socketChannelClass();
+
+    /** An unregistered client socket channel (no reflection, unlike a Bootstrap's factory). */
+    abstract SocketChannel newSocketChannel();
 
     abstract Class<? extends DatagramChannel> datagramChannelClass();
 

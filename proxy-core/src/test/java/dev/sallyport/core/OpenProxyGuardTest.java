@@ -121,4 +121,16 @@ class OpenProxyGuardTest {
                     .hasMessageStartingWith("socks5: cannot listen on 127.0.0.1:" + port);
         }
     }
+
+    @Test
+    void portInUseByAnotherProxyManager_failsStart() throws IOException {
+        ClassLoader loader = withNullFrontend();
+        // Both would set SO_REUSEPORT (epoll): without a check the second would share the port.
+        try (ProxyManager first = ProxyManager.builder().classLoader(loader).socks5(0).start()) {
+            int port = first.address("socks5").getPort();
+            assertThatThrownBy(() -> ProxyManager.builder().classLoader(loader).socks5(port).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("socks5: cannot listen on 127.0.0.1:" + port);
+        }
+    }
 }
