@@ -48,7 +48,7 @@ if [ "$QUICK" = 1 ]; then
              --ping-duration 700ms --ttfb-duration 700ms)
   IDLE=2000
 else
-  LOAD_OPTS=(--bytes 1g --warmup-bytes 128m --throughput-cap 8s --warmup 500ms --duration 2s
+  LOAD_OPTS=(--bytes 512m --warmup-bytes 64m --throughput-cap 8s --warmup 500ms --duration 2s
              --ping-duration 1500ms --ttfb-duration 1s)
   IDLE=8000
 fi

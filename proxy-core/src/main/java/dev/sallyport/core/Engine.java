@@ -176,7 +176,7 @@ final class Engine {
                         .channel(transport.serverChannelClass())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        // TCP_NODELAY is already on: Netty sets it when it creates the channel.
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                         .childHandler(initializer);
