@@ -2,7 +2,7 @@
 # Side by side: Sallyport (standalone server) against Dante, Squid, tinyproxy and microsocks, and
 # against no proxy at all, on loopback, with the same load generator (proxy-bench/load.sh).
 #
-#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 7 minutes
+#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 8 minutes
 #   proxy-bench/compare.sh --quick    1 short round, about 1.5 minutes
 #   options: --rounds N   --no-install   --keep (leave the temp dir with configs and logs)
 #
@@ -12,7 +12,7 @@
 #  - writes a loopback-only config for each into a temp dir and starts them in the foreground
 #    from there (no system-wide file is changed); every process it starts is stopped on exit;
 #  - idle phase first, on fresh processes: N idle tunnels each, RSS growth read from /proc;
-#  - one warm-up round over Sallyport's listeners, not recorded (its JIT settles; see below);
+#  - three warm-up rounds over Sallyport's listeners, not recorded (its JIT settles; see below);
 #  - then rounds of throughput (1 tunnel, down and up), sessions/s at 50 concurrent, ping-pong
 #    and time to first byte, the targets interleaved; the proxy's CPU (utime+stime of its process
 #    tree) is read around each measurement;
@@ -300,16 +300,19 @@ for t in "${TARGETS[@]}"; do
   load 60 --round 0 --name "$name" --target "$spec" --proxy-pid "$pid" --modes idle --idle "$IDLE" --idle-cap 40s
 done
 
-# Warm-up: one round over Sallyport's listeners, not recorded. Its JIT needs about 20 s of load to
-# settle (perf: 35-40% of its CPU in the C2 compiler during the first rounds); a long-running proxy
+# Warm-up: three rounds over Sallyport's listeners, not recorded. Its JIT needs 20-30 s of load to
+# settle (perf: 35-40% of its CPU in the C2 compiler during the first rounds; with one warm-up round
+# the first measured round still cost 1.4x the CPU per session of the third); a long-running proxy
 # lives in that settled state. The C peers have no JIT to warm.
 if [ "$QUICK" = 0 ]; then
-  log "warm-up round for Sallyport (not recorded)"
-  for t in "${TARGETS[@]}"; do
-    IFS='|' read -r name spec pid modes <<<"$t"
-    [[ "$name" == sallyport* ]] || continue
-    timeout -k 5 60 "$DIR/load.sh" --round 0 --name "$name" --target "$spec" --modes "$modes" "${LOAD_OPTS[@]}" \
-      >>"$WORK/warmup.txt" 2>>"$WORK/load.err" || log "warm-up load exited $? for $name"
+  log "warm-up rounds for Sallyport (not recorded)"
+  for pass in 1 2 3; do
+    for t in "${TARGETS[@]}"; do
+      IFS='|' read -r name spec pid modes <<<"$t"
+      [[ "$name" == sallyport* ]] || continue
+      timeout -k 5 60 "$DIR/load.sh" --round 0 --name "$name" --target "$spec" --modes "$modes" "${LOAD_OPTS[@]}" \
+        >>"$WORK/warmup.txt" 2>>"$WORK/load.err" || log "warm-up load exited $? for $name"
+    done
   done
 fi
 
