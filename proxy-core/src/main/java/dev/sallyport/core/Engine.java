@@ -139,9 +139,13 @@ final class Engine {
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.bind(address, 1);
         } catch (java.io.IOException e) {
-            throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
-                    + e.getMessage() + "; expected: a free port, or 0 for any)", e);
+            throw cannotListen(name, address, e);
         }
+    }
+
+    private static IllegalStateException cannotListen(String name, InetSocketAddress address, Throwable cause) {
+        return new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
+                + cause.getMessage() + "; expected: a free port, or 0 for any)", cause);
     }
 
     private void bindListeners() {
@@ -189,8 +193,7 @@ final class Engine {
                 InetSocketAddress address = actual == null ? requested : new InetSocketAddress(requested.getAddress(), actual.getPort());
                 ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
                 if (!bound.isSuccess()) {
-                    throw new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
-                            + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
+                    throw cannotListen(name, address, bound.cause());
                 }
                 Channel server = bound.channel();
                 serverChannels.add(server);

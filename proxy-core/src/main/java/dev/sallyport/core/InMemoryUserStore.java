@@ -6,6 +6,7 @@ import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
+import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.User;
 import dev.sallyport.api.UserStore;
@@ -13,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
@@ -86,10 +86,9 @@ final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
     @Override
     public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
         if (credentials instanceof Credentials.BearerToken token) {
-            String hash = PasswordHash.tokenHash(token.token());
+            String hash = PasswordHashes.tokenHash(token.token());
             for (Entry entry : users.values()) {
-                if (MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
-                        entry.tokenHash().getBytes(StandardCharsets.US_ASCII))) {
+                if (PasswordHashes.sameHash(hash, entry.tokenHash())) {
                     return CompletableFuture.completedFuture(result(entry));
                 }
             }
@@ -103,13 +102,12 @@ final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
             return CompletableFuture.completedFuture(AuthResult.notMine());
         }
         // A token works as the password too (SOCKS5 has no other place to carry it).
-        if (MessageDigest.isEqual(PasswordHash.tokenHash(up.password()).getBytes(StandardCharsets.US_ASCII),
-                entry.tokenHash().getBytes(StandardCharsets.US_ASCII))) {
+        if (PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), entry.tokenHash())) {
             return CompletableFuture.completedFuture(result(entry));
         }
         CompletableFuture<AuthResult> result = new CompletableFuture<>();
         try {
-            hashing.execute(() -> result.complete(PasswordHash.verify(up.password(), entry.passwordHash())
+            hashing.execute(() -> result.complete(PasswordHashes.verify(up.password(), entry.passwordHash())
                     ? result(users.getOrDefault(up.username(), entry)) : AuthResult.failure("bad_password")));
         } catch (RejectedExecutionException e) {
             log.warn("Password checks are queued beyond 1024; refusing a login");
@@ -130,14 +128,14 @@ final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
         try {
             validateName(name);
             Objects.requireNonNull(limits, "limits");
-            String pw = password == null ? PasswordHash.randomSecret(18) : password;
+            String pw = password == null ? PasswordHashes.randomSecret(18) : password;
             if (pw.isEmpty()) {
                 throw new IllegalArgumentException("password: empty (expected: at least one character, or null to generate)");
             }
-            String token = PasswordHash.randomSecret(32);
+            String token = PasswordHashes.randomSecret(32);
             Instant now = clock.instant();
             User user = new User(name, limits, true, now, now);
-            Entry entry = new Entry(user, PasswordHash.hash(pw), PasswordHash.tokenHash(token));
+            Entry entry = new Entry(user, PasswordHashes.hash(pw), PasswordHashes.tokenHash(token));
             if (users.putIfAbsent(name, entry) != null) {
                 throw new IllegalArgumentException("name: user '" + name + "' already exists");
             }
@@ -175,10 +173,10 @@ final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
 
     @Override
     public CompletionStage<NewCredentials> rotate(String name) {
-        String password = PasswordHash.randomSecret(18);
-        String token = PasswordHash.randomSecret(32);
+        String password = PasswordHashes.randomSecret(18);
+        String token = PasswordHashes.randomSecret(32);
         return change(name, e -> new Entry(new User(name, e.user().limits(), e.user().enabled(), e.user().created(),
-                clock.instant()), PasswordHash.hash(password), PasswordHash.tokenHash(token)))
+                clock.instant()), PasswordHashes.hash(password), PasswordHashes.tokenHash(token)))
                 .thenApply(e -> new NewCredentials(e.user(), password, token));
     }
 

@@ -1,5 +1,6 @@
 package dev.sallyport.http;
 
+import dev.sallyport.core.spi.HostNames;
 import io.netty.util.NetUtil;
 
 import java.util.Locale;
@@ -16,8 +17,6 @@ import java.util.Locale;
  */
 record Target(String scheme, String host, int port, String authority, String path) {
 
-    /** RFC 1035: at most 253 characters in a dotted name. */
-    private static final int MAX_NAME = 253;
 
     /** {@code host:port} of a CONNECT request; the port is required. */
     static Target authority(String value) {
@@ -94,7 +93,7 @@ record Target(String scheme, String host, int port, String authority, String pat
             int colon = value.lastIndexOf(':');
             host = colon < 0 ? value : value.substring(0, colon);
             port = colon < 0 ? null : value.substring(colon + 1);
-            if (!validName(host)) {
+            if (!HostNames.isValid(host)) {
                 return null;
             }
         }
@@ -124,21 +123,5 @@ record Target(String scheme, String host, int port, String authority, String pat
             value = value * 10 + (c - '0');
         }
         return value < 1 || value > 65535 ? -1 : value;
-    }
-
-    /** A host name (letters, digits, '-', '_', '.') or an IPv4 literal, at most 253 characters. */
-    private static boolean validName(String host) {
-        if (host.isEmpty() || host.length() > MAX_NAME) {
-            return false;
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_';
-            if (!ok) {
-                return false;
-            }
-        }
-        return host.charAt(0) != '.' && !host.contains("..");
     }
 }

@@ -34,7 +34,6 @@ final class Socks4Handshake extends BufferingHandshake {
     static final int REJECTED = 0x5B;
     private static final int CMD_CONNECT = 0x01;
     private static final int CMD_BIND = 0x02;
-    /** Bytes a client may send while a BIND waits, kept for the tunnel; then reading pauses. */
     /** USERID and HOSTNAME are each at most 255 bytes before their NUL. */
     private static final int MAX_FIELD = 255;
 

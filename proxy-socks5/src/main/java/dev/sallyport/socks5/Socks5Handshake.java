@@ -6,6 +6,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.core.spi.HostNames;
 import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionEvent;
 import dev.sallyport.core.spi.SessionException;
@@ -36,8 +37,6 @@ final class Socks5Handshake extends BufferingHandshake {
     static final String NAME = "socks5-handshake";
 
     private static final Logger log = LoggerFactory.getLogger(Socks5Handshake.class);
-    /** RFC 1035: at most 253 characters in a dotted name. */
-    private static final int MAX_NAME = 253;
 
     private enum State { GREETING, AUTH, AUTHENTICATING, REQUEST, CONNECTING, DONE, FAILED }
 
@@ -359,22 +358,8 @@ final class Socks5Handshake extends BufferingHandshake {
         return cause instanceof SessionException e ? e.outcome() : Outcome.ERROR;
     }
 
-    /** A host name (letters, digits, '-', '_', '.') or an IP literal, at most 253 characters. */
+    /** A host name (see {@link HostNames#isValid}) or an IP literal. */
     static boolean validName(String host) {
-        if (host.length() > MAX_NAME) {
-            return false;
-        }
-        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
-            return true;
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_';
-            if (!ok) {
-                return false;
-            }
-        }
-        return host.charAt(0) != '.' && !host.contains("..");
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host) || HostNames.isValid(host);
     }
 }

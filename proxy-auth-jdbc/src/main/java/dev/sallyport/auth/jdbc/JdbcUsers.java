@@ -6,6 +6,7 @@ import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
+import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.User;
 import dev.sallyport.api.UserStore;
@@ -68,14 +69,14 @@ final class JdbcUsers implements AuthBackend, UserStore {
     @Override
     public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
         if (credentials instanceof Credentials.BearerToken bearer) {
-            String hash = Secrets.tokenHash(bearer.token());
+            String hash = PasswordHashes.tokenHash(bearer.token());
             return db.submit("token login", () -> {
                 Optional<Row> row = db.jdbi.withHandle(h -> h.createQuery(
                                 "SELECT " + COLUMNS + " FROM sallyport_users WHERE token_hash = :hash")
                         .bind("hash", hash).map(ROW).findOne());
                 // The index lookup is not constant-time, but what it could leak is a prefix of a
                 // SHA-256 of 256 random bits; the final comparison is constant-time anyway.
-                return row.filter(r -> Secrets.sameHash(hash, r.tokenHash())).map(JdbcUsers::result)
+                return row.filter(r -> PasswordHashes.sameHash(hash, r.tokenHash())).map(JdbcUsers::result)
                         .orElse(AuthResult.notMine());
             });
         }
@@ -94,8 +95,8 @@ final class JdbcUsers implements AuthBackend, UserStore {
             }
             Row row = found.get();
             // A token works as the password too (SOCKS5 has no other place to carry it).
-            if (Secrets.sameHash(Secrets.tokenHash(up.password()), row.tokenHash())
-                    || Secrets.verify(up.password(), row.passwordHash())) {
+            if (PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), row.tokenHash())
+                    || PasswordHashes.verify(up.password(), row.passwordHash())) {
                 return result(row);
             }
             return AuthResult.failure("bad_password");
@@ -122,10 +123,10 @@ final class JdbcUsers implements AuthBackend, UserStore {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        String pw = password == null ? Secrets.randomSecret(18) : password;
-        String token = Secrets.randomSecret(32);
+        String pw = password == null ? PasswordHashes.randomSecret(18) : password;
+        String token = PasswordHashes.randomSecret(32);
         return db.submit("create user", () -> {
-            String passwordHash = Secrets.hash(pw);
+            String passwordHash = PasswordHashes.hash(pw);
             Optional<User> created = db.jdbi.withHandle(h -> h.createQuery("""
                             INSERT INTO sallyport_users (name, password_hash, token_hash, max_sessions,
                                 sessions_per_second, upload_bytes_per_second, download_bytes_per_second)
@@ -135,7 +136,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
                             RETURNING\s""" + COLUMNS)
                     .bind("name", name)
                     .bind("password_hash", passwordHash)
-                    .bind("token_hash", Secrets.tokenHash(token))
+                    .bind("token_hash", PasswordHashes.tokenHash(token))
                     .bind("max_sessions", limits.maxSessions())
                     .bind("sessions_per_second", limits.sessionsPerSecond())
                     .bind("upload", limits.uploadBytesPerSecond())
@@ -195,15 +196,15 @@ final class JdbcUsers implements AuthBackend, UserStore {
 
     @Override
     public CompletionStage<NewCredentials> rotate(String name) {
-        String password = Secrets.randomSecret(18);
-        String token = Secrets.randomSecret(32);
-        return change("rotate user", name, () -> Secrets.hash(password), (h, passwordHash) -> h.createQuery("""
+        String password = PasswordHashes.randomSecret(18);
+        String token = PasswordHashes.randomSecret(32);
+        return change("rotate user", name, () -> PasswordHashes.hash(password), (h, passwordHash) -> h.createQuery("""
                         UPDATE sallyport_users SET password_hash = :password_hash, token_hash = :token_hash,
                             updated_at = now()
                         WHERE name = :name RETURNING\s""" + COLUMNS)
                 .bind("name", name)
                 .bind("password_hash", passwordHash)
-                .bind("token_hash", Secrets.tokenHash(token))
+                .bind("token_hash", PasswordHashes.tokenHash(token))
                 .map(ROW).findOne()).thenApply(row -> new NewCredentials(row.user(), password, token));
     }
 

@@ -1,96 +1,18 @@
 package dev.sallyport.auth.jdbc;
 
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
+import dev.sallyport.api.PasswordHashes;
 
-/**
- * Password and token hashing with the JDK only. Passwords are stored as
- * {@code pbkdf2-sha256$ITERATIONS$SALT$HASH} (salt and hash in unpadded Base64), the same format
- * core's in-memory store uses, so hashes move between the two. Tokens are 256 random bits, so a
- * plain SHA-256 (hex) is enough: there is nothing to brute-force.
- */
+/** What the JDBC store adds to {@link PasswordHashes}: equal work for logins of unknown users. */
 final class Secrets {
 
-    /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
-    static final int ITERATIONS = 210_000;
-    static final String PREFIX = "pbkdf2-sha256";
-    /** A stored hash with more iterations than this is treated as corrupt, not as work to do. */
-    private static final int MAX_ITERATIONS = 10_000_000;
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     /** Verified against when the user is unknown, so an unknown name costs as much as a known one. */
-    private static final String DUMMY_HASH = hash(randomSecret(18));
+    private static final String DUMMY_HASH = PasswordHashes.hash(PasswordHashes.randomSecret(18));
 
     private Secrets() {
     }
 
-    static String hash(String password) {
-        byte[] salt = new byte[16];
-        RANDOM.nextBytes(salt);
-        return PREFIX + "$" + ITERATIONS + "$" + B64.encodeToString(salt) + "$"
-                + B64.encodeToString(pbkdf2(password, salt, ITERATIONS));
-    }
-
-    /** Constant-time check of {@code password} against a stored hash; false for a malformed one. */
-    static boolean verify(String password, String stored) {
-        String[] parts = stored.split("\\$");
-        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
-            return false;
-        }
-        try {
-            int iterations = Integer.parseInt(parts[1]);
-            byte[] salt = Base64.getDecoder().decode(parts[2]);
-            byte[] expected = Base64.getDecoder().decode(parts[3]);
-            if (iterations < 1 || iterations > MAX_ITERATIONS || salt.length == 0 || expected.length == 0) {
-                return false;
-            }
-            return MessageDigest.isEqual(expected, pbkdf2(password, salt, iterations));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     /** Spends the time of one verification, for logins of unknown users. */
     static void verifyDummy(String password) {
-        verify(password, DUMMY_HASH);
-    }
-
-    /** SHA-256 of the token's UTF-8 bytes, as 64 lowercase hex digits. */
-    static String tokenHash(String token) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
-    }
-
-    /** Constant-time equality of two hex hashes. */
-    static boolean sameHash(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** A random secret of {@code bytes} bytes as URL-safe Base64 without padding. */
-    static String randomSecret(int bytes) {
-        byte[] raw = new byte[bytes];
-        RANDOM.nextBytes(raw);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-    }
-
-    private static byte[] pbkdf2(String password, byte[] salt, int iterations) {
-        PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
-        try {
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("PBKDF2WithHmacSHA256 is missing from this JDK", e);
-        } finally {
-            spec.clearPassword();
-        }
+        PasswordHashes.verify(password, DUMMY_HASH);
     }
 }

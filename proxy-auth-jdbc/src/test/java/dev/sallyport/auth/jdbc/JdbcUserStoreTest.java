@@ -5,6 +5,7 @@ import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
+import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.User;
@@ -74,7 +75,7 @@ class JdbcUserStoreTest {
         List<Object> row = TestDatabase.query(ds,
                 "SELECT password_hash, token_hash FROM sallyport_users WHERE name = 'carol'").get(0);
         assertThat((String) row.get(0)).startsWith("pbkdf2-sha256$210000$").doesNotContain(created.password());
-        assertThat(row.get(1)).isEqualTo(Secrets.tokenHash(created.token()));
+        assertThat(row.get(1)).isEqualTo(PasswordHashes.tokenHash(created.token()));
         assertThat(created.user().limits()).isEqualTo(new Limits(3, 0, 1000, 2000));
         assertThat(created.toString()).doesNotContain(created.password()).doesNotContain(created.token());
     }

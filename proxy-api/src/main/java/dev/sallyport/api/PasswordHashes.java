@@ -1,4 +1,4 @@
-package dev.sallyport.core;
+package dev.sallyport.api;
 
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -10,22 +10,26 @@ import java.util.Base64;
 import java.util.HexFormat;
 
 /**
- * Salted slow password hashes with their parameters in the stored string:
- * {@code pbkdf2-sha256$ITERATIONS$SALT$HASH} (salt and hash in unpadded Base64). Tokens, which are
- * random and long, are stored as plain SHA-256.
+ * Password and token hashing for {@link UserStore}s and {@link AuthBackend}s, with the JDK only.
+ * Passwords are stored as {@code pbkdf2-sha256$ITERATIONS$SALT$HASH} (salt and hash in unpadded
+ * Base64), so a hash made by one store verifies in any other. Tokens are 256 random bits, so a plain
+ * SHA-256 (hex) is enough: there is nothing to brute-force.
  */
-final class PasswordHash {
+public final class PasswordHashes {
 
     /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
-    static final int ITERATIONS = 210_000;
+    public static final int ITERATIONS = 210_000;
     private static final String PREFIX = "pbkdf2-sha256";
+    /** A stored hash with more iterations than this is treated as corrupt, not as work to do. */
+    private static final int MAX_ITERATIONS = 10_000_000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
 
-    private PasswordHash() {
+    private PasswordHashes() {
     }
 
-    static String hash(String password) {
+    /** A salted PBKDF2 hash of {@code password}, {@link #ITERATIONS} rounds: slow on purpose. */
+    public static String hash(String password) {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
         return PREFIX + "$" + ITERATIONS + "$" + B64.encodeToString(salt) + "$"
@@ -33,7 +37,7 @@ final class PasswordHash {
     }
 
     /** Constant-time check of {@code password} against a stored hash; false for a malformed one. */
-    static boolean verify(String password, String stored) {
+    public static boolean verify(String password, String stored) {
         String[] parts = stored.split("\\$");
         if (parts.length != 4 || !parts[0].equals(PREFIX)) {
             return false;
@@ -42,13 +46,17 @@ final class PasswordHash {
             int iterations = Integer.parseInt(parts[1]);
             byte[] salt = Base64.getDecoder().decode(parts[2]);
             byte[] expected = Base64.getDecoder().decode(parts[3]);
+            if (iterations < 1 || iterations > MAX_ITERATIONS || salt.length == 0 || expected.length == 0) {
+                return false;
+            }
             return MessageDigest.isEqual(expected, pbkdf2(password, salt, iterations));
         } catch (IllegalArgumentException e) {
             return false;
         }
     }
 
-    static String tokenHash(String token) {
+    /** SHA-256 of the token's UTF-8 bytes, as 64 lowercase hex digits. */
+    public static String tokenHash(String token) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha.digest(token.getBytes(StandardCharsets.UTF_8)));
@@ -57,8 +65,13 @@ final class PasswordHash {
         }
     }
 
+    /** Constant-time equality of two hex hashes. */
+    public static boolean sameHash(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** A random secret of {@code bytes} bytes as URL-safe Base64 without padding. */
-    static String randomSecret(int bytes) {
+    public static String randomSecret(int bytes) {
         byte[] raw = new byte[bytes];
         RANDOM.nextBytes(raw);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
