@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,7 +18,7 @@ import java.util.Objects;
  *
  * <p>Limits (defaults): request line 8 KiB (then 414), request header section 16 KiB (then 431),
  * 60 s for the origin to start its response (then 504), 60 s keep-alive between requests. The
- * first two follow the builder's {@code httpMaxRequestLine} and {@code httpMaxHeaderSize}.
+ * builder's {@link HttpOptions} change them.
  *
  * <p>Origin connections come from the builder's {@code ConnectionPool}: with
  * {@code ConnectionPools.pooled(...)} a connection whose response was read to its end and that
@@ -31,11 +30,6 @@ import java.util.Objects;
  * {@code Connection: close} where the response head is not yet sent, and then closes.
  */
 public final class HttpFrontend implements Frontend {
-
-    /** Session option: largest request header section in bytes (builder: {@code httpMaxHeaderSize}). */
-    static final String OPTION_MAX_HEADER_SIZE = "http.max-header-size";
-    /** Session option: longest request line in bytes (builder: {@code httpMaxRequestLine}). */
-    static final String OPTION_MAX_REQUEST_LINE = "http.max-request-line";
 
     private final HttpLimits limits;
 
@@ -70,7 +64,7 @@ public final class HttpFrontend implements Frontend {
 
     @Override
     public void initChannel(Channel channel, Session session) {
-        HttpLimits limits = limitsFor(session.options());
+        HttpLimits limits = session.options(HttpOptions.class).map(HttpOptions::limits).orElse(this.limits);
         HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
@@ -78,30 +72,5 @@ public final class HttpFrontend implements Frontend {
         channel.pipeline()
                 .addLast(ClientHandler.CODEC, new HttpServerCodec(config))
                 .addLast(ClientHandler.NAME, new ClientHandler(session, limits));
-    }
-
-    /**
-     * This frontend's limits with the builder's {@code http.max-header-size} and
-     * {@code http.max-request-line} options applied (validated by the builder when set).
-     */
-    HttpLimits limitsFor(Map<String, String> options) {
-        HttpLimits configured = limits;
-        String headerSize = options.get(OPTION_MAX_HEADER_SIZE);
-        if (headerSize != null) {
-            configured = configured.withMaxHeaderSize(parse(OPTION_MAX_HEADER_SIZE, headerSize));
-        }
-        String requestLine = options.get(OPTION_MAX_REQUEST_LINE);
-        if (requestLine != null) {
-            configured = configured.withMaxRequestLine(parse(OPTION_MAX_REQUEST_LINE, requestLine));
-        }
-        return configured;
-    }
-
-    private static int parse(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": " + value + " (expected: a number of bytes)", e);
-        }
     }
 }

@@ -5,7 +5,7 @@ import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Limits;
 import dev.sallyport.core.AccessRules;
-import dev.sallyport.core.MicrometerMetricsSink;
+import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

@@ -27,10 +27,23 @@ public interface Exchange {
     Channel outbound();
 
     /**
+     * A shaper for one direction of this exchange ({@code upstream}: client to target), charged
+     * with every body byte the frontend passes on: it runs {@code pause} when the user's bandwidth
+     * budget is spent and {@code resume} when it has refilled. {@link Shaper#NONE} when the user
+     * has no bandwidth limit.
+     */
+    default Shaper shaper(boolean upstream, Runnable pause, Runnable resume) {
+        return Shaper.NONE;
+    }
+
+    /**
      * Charges {@code bytes} just relayed to the user's bandwidth limit for that direction
      * ({@code upstream}: client to target) and returns how many nanoseconds the frontend should
      * pause reading the side they came from; 0 when the user has no limit or budget is left.
+     *
+     * @deprecated use {@link #shaper}; to be removed with the HTTP frontend's move to it
      */
+    @Deprecated
     default long shape(boolean upstream, long bytes) {
         return 0;
     }
