@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import ch.qos.logback.classic.Level;
 import dev.sallyport.auth.jdbc.JdbcStore;
