@@ -177,6 +177,11 @@ public final class ProxyManager implements AutoCloseable {
         private Builder() {
         }
 
+        /** What this builder collected so far; for tests in this package. */
+        Config config() {
+            return c;
+        }
+
         /**
          * The local address every listener binds. Default: the loopback address. An IP literal,
          * {@code localhost}, or {@code 0.0.0.0}/{@code ::} for all interfaces; names are not

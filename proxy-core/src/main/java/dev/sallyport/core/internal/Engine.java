@@ -12,6 +12,7 @@ import dev.sallyport.core.internal.policy.LoginGuard;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
+import dev.sallyport.core.internal.session.Services;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
@@ -81,6 +82,7 @@ public final class Engine {
     private volatile RuleChain rules;
     private volatile List<InetSocketAddress> boundListeners = List.of();
     private final CompositeMetrics metrics;
+    private Services services;
     private final OutboundDialer dialer;
 
     private Engine(Settings settings) {
@@ -141,6 +143,7 @@ public final class Engine {
         auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
                 settings.authCacheNegativeTtl(), settings.ticker(), guard);
         users.addListener(this::userChanged);
+        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
     }
 
     /**
@@ -430,45 +433,10 @@ public final class Engine {
 
     /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */
     DefaultSession startSession(Channel channel, Frontend frontend) {
-        DefaultSession session = new DefaultSession(this, frontend.protocol(), channel);
+        DefaultSession session = new DefaultSession(services, frontend.protocol(), channel);
         frontend.initChannel(channel, session);
         channel.pipeline().addLast(DefaultSession.GUARD, session.guard());
         session.start();
         return session;
-    }
-
-    /**
-     * Adds the frontend's handlers and core's guard to each accepted connection, or, on a listener
-     * with several frontends, a detector that routes on the first bytes.
-     */
-    private static final class ListenerInitializer extends ChannelInitializer<Channel> {
-        private final Engine engine;
-        private final List<Frontend> frontends;
-        private final io.netty.handler.ssl.SslContext tls;
-
-        ListenerInitializer(Engine engine, List<Frontend> frontends, io.netty.handler.ssl.SslContext tls) {
-            this.engine = engine;
-            this.frontends = frontends;
-            this.tls = tls;
-        }
-
-        @Override
-        protected void initChannel(Channel channel) {
-            if (!engine.register(channel)) {
-                channel.close();
-                return;
-            }
-            if (tls != null) {
-                // The frontend sees plaintext; a failed TLS handshake closes the connection.
-                io.netty.handler.ssl.SslHandler handler = tls.newHandler(channel.alloc());
-                handler.setHandshakeTimeoutMillis(engine.settings().handshakeTimeout().toMillis());
-                channel.pipeline().addLast("sallyport-tls", handler);
-            }
-            if (frontends.size() == 1) {
-                engine.startSession(channel, frontends.get(0));
-            } else {
-                channel.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(engine, frontends));
-            }
-        }
     }
 }

@@ -43,8 +43,20 @@ public final class UserLimits {
         }
     }
 
-    /** Why admission failed, or null when it succeeded. */
+    /** Why admission failed. */
     public record Refusal(String rule, String reason) {
+    }
+
+    /**
+     * The result of {@link #admit}: the state to release later (null when nothing is tracked for
+     * this principal), or the refusal.
+     */
+    public record Admitted(State state, Refusal refusal) {
+        static final Admitted UNTRACKED = new Admitted(null, null);
+
+        static Admitted refused(String rule, String reason) {
+            return new Admitted(null, new Refusal(rule, reason));
+        }
     }
 
     private final Ticker ticker;
@@ -75,12 +87,11 @@ public final class UserLimits {
 
     /**
      * Admits a new session of {@code principal}: takes a concurrent-session slot and a token of
-     * the session rate. Returns the state to release later, or throws nothing and returns null
-     * with {@code refusal[0]} set when over a limit.
+     * the session rate, or the refusal when over a limit.
      */
-    public State admit(Principal principal, InetAddress client, Holder holder, Refusal[] refusal) {
+    public Admitted admit(Principal principal, InetAddress client, Holder holder) {
         if (principal.isAnonymous() && !tracksAnonymous()) {
-            return null;
+            return Admitted.UNTRACKED;
         }
         String key = key(principal, client);
         Limits limits = effective(principal.limits());
@@ -88,18 +99,16 @@ public final class UserLimits {
         synchronized (state) {
             apply(state, limits);
             if (limits.maxSessions() > 0 && state.active >= limits.maxSessions()) {
-                refusal[0] = new Refusal("max-sessions", "user has " + state.active + " of " + limits.maxSessions()
+                return Admitted.refused("max-sessions", "user has " + state.active + " of " + limits.maxSessions()
                         + " sessions open");
-                return null;
             }
             if (state.sessionRate != null && !state.sessionRate.tryAcquire()) {
-                refusal[0] = new Refusal("sessions-per-second", "over " + limits.sessionsPerSecond() + " new sessions/s");
-                return null;
+                return Admitted.refused("sessions-per-second", "over " + limits.sessionsPerSecond() + " new sessions/s");
             }
             state.active++;
             state.holders.add(holder);
         }
-        return state;
+        return new Admitted(state, null);
     }
 
     public void release(State state, Holder holder) {

@@ -38,7 +38,7 @@ public final class BindListener {
 
     private static final Logger log = LoggerFactory.getLogger(BindListener.class);
 
-    private final Engine engine;
+    private final Services services;
     private final Protocol protocol;
     private final ProxyRequest request;
     private final Principal principal;
@@ -48,9 +48,9 @@ public final class BindListener {
     private Channel server;
     private ScheduledFuture<?> timer;
 
-    private BindListener(Engine engine, Protocol protocol, ProxyRequest request, Principal principal,
+    private BindListener(Services services, Protocol protocol, ProxyRequest request, Principal principal,
                          List<InetAddress> expected, Promise<Channel> promise) {
-        this.engine = engine;
+        this.services = services;
         this.protocol = protocol;
         this.request = request;
         this.principal = principal;
@@ -62,15 +62,15 @@ public final class BindListener {
      * Listens on {@code on}, port 0, and completes {@code promise} with the first acceptable peer.
      * {@code listening} runs once the socket is bound; the wait of {@code timeout} starts then.
      */
-    static void listen(Engine engine, Protocol protocol, EventLoop loop, ProxyRequest request, Principal principal,
+    static void listen(Services services, Protocol protocol, EventLoop loop, ProxyRequest request, Principal principal,
                        InetAddress on, List<InetAddress> expected, Duration timeout,
                        Consumer<InetSocketAddress> listening, Promise<Channel> promise) {
-        BindListener listener = new BindListener(engine, protocol, request, principal, expected, promise);
+        BindListener listener = new BindListener(services, protocol, request, principal, expected, promise);
         listener.start(loop, on, timeout, listening);
     }
 
     private void start(EventLoop loop, InetAddress on, Duration timeout, Consumer<InetSocketAddress> listening) {
-        Transport transport = Transport.choose(engine.settings().nativeTransport());
+        Transport transport = services.transport();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(transport.serverChannelClass())
@@ -119,7 +119,7 @@ public final class BindListener {
         }
         if (expected == null) {
             // Any peer was allowed: the one that came is checked like a target would be.
-            RuleChain.Verdict verdict = engine.rules().evaluate(new AccessRequest(request, principal, address));
+            RuleChain.Verdict verdict = services.rules().evaluate(new AccessRequest(request, principal, address));
             if (!verdict.allowed()) {
                 refusePeer(peer, from, "rule", "denied by rule " + verdict.rule());
                 return;
@@ -136,7 +136,7 @@ public final class BindListener {
     private void refusePeer(Channel peer, InetSocketAddress from, String reason, String why) {
         log.debug("{} BIND from {}: refused a connection from {}: {}", protocol.id(), Addresses.format(request.client()),
                 Addresses.format(from), why);
-        engine.metrics().rejected(protocol, reason);
+        services.metrics().rejected(protocol, reason);
         peer.close();
     }
 

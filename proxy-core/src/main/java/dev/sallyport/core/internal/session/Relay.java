@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import dev.sallyport.core.spi.Shaper;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -161,13 +162,15 @@ public final class Relay {
         private final boolean upstream;
         long bytes;
         boolean inputDone;
-        /** Reading paused by bandwidth shaping until {@link #resume} runs. */
-        private ScheduledFuture<?> resume;
+        /** Pauses reading {@code source} while the user's bandwidth budget for this direction is spent. */
+        private final Shaper shaper;
 
         Side(Channel source, Channel sink, boolean upstream) {
             this.source = source;
             this.sink = sink;
             this.upstream = upstream;
+            this.shaper = BucketShaper.of(limits, upstream, source.eventLoop(), () -> source.config().setAutoRead(false),
+                    this::updateReading);
         }
 
         @Override
@@ -177,26 +180,9 @@ public final class Relay {
                 bytes += n;
                 reads++;
                 sink.write(buf, sink.voidPromise());
-                if (limits != null) {
-                    shape(n);
-                }
+                shaper.charge(n);
             } else {
                 ReferenceCountUtil.release(msg);
-            }
-        }
-
-        private void shape(int n) {
-            TokenBucket bucket = upstream ? limits.up : limits.down;
-            if (bucket == null) {
-                return;
-            }
-            long pause = bucket.consume(n);
-            if (pause > 0 && resume == null) {
-                source.config().setAutoRead(false);
-                resume = source.eventLoop().schedule(() -> {
-                    resume = null;
-                    updateReading();
-                }, pause, TimeUnit.NANOSECONDS);
             }
         }
 
@@ -209,15 +195,12 @@ public final class Relay {
         }
 
         void cancelShaping() {
-            if (resume != null) {
-                resume.cancel(false);
-                resume = null;
-            }
+            shaper.cancel();
         }
 
         /** Reads while the sink keeps up, no shaping pause is due, and input has not ended. */
         void updateReading() {
-            source.config().setAutoRead(!inputDone && resume == null && sink.isWritable() && !closed);
+            source.config().setAutoRead(!inputDone && !shaper.paused() && sink.isWritable() && !closed);
         }
 
         @Override

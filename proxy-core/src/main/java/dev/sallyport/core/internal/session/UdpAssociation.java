@@ -4,7 +4,6 @@ import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Transport;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.RuleChain;
-import dev.sallyport.core.internal.policy.TokenBucket;
 import dev.sallyport.core.internal.policy.UserLimits;
 
 import dev.sallyport.api.Command;
@@ -15,6 +14,7 @@ import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.spi.DatagramCodec;
 import dev.sallyport.core.spi.SessionException;
+import dev.sallyport.core.spi.Shaper;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -76,7 +76,7 @@ public final class UdpAssociation {
     /** Datagrams waiting for name resolution at once; more are dropped as {@code udp-busy}. */
     private static final int MAX_RESOLVING = 64;
 
-    private final Engine engine;
+    private final Services services;
     private final DefaultSession session;
     private final Protocol protocol;
     private final Channel control;
@@ -105,18 +105,22 @@ public final class UdpAssociation {
     private int idleChecks;
     private ScheduledFuture<?> idleCheck;
     private ScheduledFuture<?> maxDuration;
-    private ScheduledFuture<?> resume;
+    /** Shaping pauses reading the one socket, for either direction's budget. */
+    private final Shaper upShaper;
+    private final Shaper downShaper;
     private boolean closed;
 
-    private UdpAssociation(Engine engine, DefaultSession session, Protocol protocol, Channel control,
+    private UdpAssociation(Services services, DefaultSession session, Protocol protocol, Channel control,
                            DatagramCodec codec, Principal principal, UserLimits.State limits, int clientPort) {
-        this.engine = engine;
+        this.services = services;
         this.session = session;
         this.protocol = protocol;
         this.control = control;
         this.codec = codec;
         this.principal = principal;
         this.limits = limits;
+        this.upShaper = BucketShaper.of(limits, true, control.eventLoop(), this::pauseReading, this::resumeReading);
+        this.downShaper = BucketShaper.of(limits, false, control.eventLoop(), this::pauseReading, this::resumeReading);
         this.clientAddress = (InetSocketAddress) control.remoteAddress();
         this.clientIp = Addresses.unmapped(clientAddress.getAddress());
         InetSocketAddress local = (InetSocketAddress) control.localAddress();
@@ -129,10 +133,10 @@ public final class UdpAssociation {
      * Opens the association's socket on the address of {@code control}'s local end, port 0, and
      * completes {@code promise} with its address.
      */
-    static UdpAssociation open(Engine engine, DefaultSession session, Protocol protocol, Channel control,
+    static UdpAssociation open(Services services, DefaultSession session, Protocol protocol, Channel control,
                                DatagramCodec codec, Principal principal, UserLimits.State limits, int clientPort,
                                Promise<InetSocketAddress> promise) {
-        UdpAssociation association = new UdpAssociation(engine, session, protocol, control, codec, principal, limits,
+        UdpAssociation association = new UdpAssociation(services, session, protocol, control, codec, principal, limits,
                 clientPort);
         association.bind(promise);
         return association;
@@ -140,7 +144,7 @@ public final class UdpAssociation {
 
     private void bind(Promise<InetSocketAddress> promise) {
         EventLoop loop = control.eventLoop();
-        Transport transport = Transport.choose(engine.settings().nativeTransport());
+        Transport transport = services.transport();
         ChannelFuture bound = new Bootstrap()
                 .group(loop)
                 .channel(transport.datagramChannelClass())
@@ -172,12 +176,12 @@ public final class UdpAssociation {
     }
 
     private void startTimers(EventLoop loop) {
-        long idleNanos = engine.settings().idleTimeout().toNanos();
+        long idleNanos = services.settings().idleTimeout().toNanos();
         if (idleNanos > 0) {
             long period = Math.max(idleNanos / 2, 1);
             idleCheck = loop.scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
         }
-        Duration max = engine.settings().maxSessionDuration();
+        Duration max = services.settings().maxSessionDuration();
         if (!max.isZero()) {
             maxDuration = loop.schedule(() -> {
                 log.debug("Closing UDP association of {}: maximum session length reached", Addresses.format(clientAddress));
@@ -203,7 +207,8 @@ public final class UdpAssociation {
         closed = true;
         cancel(idleCheck);
         cancel(maxDuration);
-        cancel(resume);
+        upShaper.cancel();
+        downShaper.cancel();
         if (socket != null) {
             socket.close();
         }
@@ -275,7 +280,7 @@ public final class UdpAssociation {
         EventLoop loop = control.eventLoop();
         Future<List<InetAddress>> lookup;
         try {
-            lookup = engine.resolver().resolve(host, loop);
+            lookup = services.resolver().resolve(host, loop);
         } catch (RuntimeException e) {
             lookup = loop.newFailedFuture(e);
         }
@@ -314,7 +319,7 @@ public final class UdpAssociation {
     private void forward(ByteBuf datagram, String host, int port, List<InetAddress> addresses) {
         ProxyRequest request = new ProxyRequest(protocol, Command.UDP_ASSOCIATE, clientAddress, listener,
                 Credentials.none(), host, port);
-        RuleChain.Verdict verdict = engine.rules().evaluateAll(request, principal, addresses);
+        RuleChain.Verdict verdict = services.rules().evaluateAll(request, principal, addresses);
         if (!verdict.allowed()) {
             log.debug("UDP association of {}: datagram to {}:{} denied by rule {} ({})", Addresses.format(clientAddress),
                     host, port, verdict.rule(), verdict.decision().reason());
@@ -335,9 +340,7 @@ public final class UdpAssociation {
         int n = datagram.readableBytes();
         bytesUp += n;
         socket.write(new DatagramPacket(datagram, target), socket.voidPromise());
-        if (limits != null) {
-            shape(limits.up, n);
-        }
+        upShaper.charge(n);
     }
 
     /** The first address the socket can send to: an IPv4 socket reaches IPv4 only, an IPv6 one IPv6 only. */
@@ -368,30 +371,21 @@ public final class UdpAssociation {
         bytesDown += n;
         ByteBuf wrapped = socket.alloc().compositeBuffer(2).addComponents(true, header, payload);
         socket.write(new DatagramPacket(wrapped, clientEndpoint), socket.voidPromise());
-        if (limits != null) {
-            shape(limits.down, n);
-        }
+        downShaper.charge(n);
     }
 
     private void drop(ByteBuf datagram, String reason) {
         datagram.release();
-        engine.metrics().rejected(protocol, reason);
+        services.metrics().rejected(protocol, reason);
     }
 
-    /** Pauses reading the socket until the bucket's debt is paid back. */
-    private void shape(TokenBucket bucket, int n) {
-        if (bucket == null) {
-            return;
-        }
-        long pause = bucket.consume(n);
-        if (pause > 0 && resume == null) {
-            socket.config().setAutoRead(false);
-            resume = socket.eventLoop().schedule(() -> {
-                resume = null;
-                if (!closed) {
-                    socket.config().setAutoRead(true);
-                }
-            }, pause, TimeUnit.NANOSECONDS);
+    private void pauseReading() {
+        socket.config().setAutoRead(false);
+    }
+
+    private void resumeReading() {
+        if (!closed && !upShaper.paused() && !downShaper.paused()) {
+            socket.config().setAutoRead(true);
         }
     }
 

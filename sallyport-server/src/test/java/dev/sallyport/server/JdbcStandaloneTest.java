@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import dev.sallyport.core.testing.EchoServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

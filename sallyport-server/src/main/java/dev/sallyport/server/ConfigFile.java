@@ -1,4 +1,6 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
+
+import dev.sallyport.core.ProxyProperties;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -10,11 +12,16 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code serve --config FILE}: a Java properties file whose keys are the flag names without dashes,
  * turned into flags placed before the command line's own, so flags given on the command line win.
  * Users are {@code user.NAME=PASSWORD} lines; any {@code --user} on the command line replaces them.
+ * The keys that configure the proxy itself are those of {@link ProxyProperties}, which checks and
+ * applies their values (through the flags of the same names); the server adds its own keys for
+ * PostgreSQL, metrics and logging ({@link #SERVER_KEYS}).
  *
  * <p>Properties rather than YAML: every setting is a flat key, the format needs no dependency,
  * and there is no indentation to get wrong in a file that holds passwords.
@@ -36,10 +43,13 @@ import java.util.TreeSet;
  */
 final class ConfigFile {
 
-    static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "metrics", "jdbc-url", "jdbc-user",
-            "jdbc-password", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
-            "max-clients-per-ip", "tls-cert", "tls-key", "log-level", "access-log",
-            "allow-open-proxy");
+    /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
+    static final Set<String> SERVER_KEYS = Set.of("metrics", "jdbc-url", "jdbc-user", "jdbc-password", "log-level",
+            "access-log");
+
+    /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
+    static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     private ConfigFile() {
     }

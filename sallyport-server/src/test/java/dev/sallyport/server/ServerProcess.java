@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import java.io.BufferedReader;
 import java.io.IOException;

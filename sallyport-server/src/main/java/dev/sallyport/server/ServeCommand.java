@@ -1,12 +1,10 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import ch.qos.logback.classic.Level;
 import dev.sallyport.auth.jdbc.JdbcStore;
-import dev.sallyport.api.AccessRule;
-import dev.sallyport.api.Limits;
-import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.ProxyProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -266,11 +265,18 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Validates the flags and starts the proxy; usage errors name the flag. */
     ProxyManager start(PrometheusMeterRegistry registry, JdbcStore store) {
+        if (socks5 == null && http == null && mixed == null) {
+            socks5 = 1080;
+        }
+        if (tlsCert != null && tlsKey != null && http == null) {
+            throw usage("--tls-cert: needs --http PORT (TLS applies to the HTTP listener)");
+        }
         ProxyManager.Builder builder = ProxyManager.builder();
         try {
-            builder.bind(bind);
+            ProxyProperties.apply(builder, proxyProperties());
         } catch (IllegalArgumentException e) {
-            throw usage("--bind: '" + bind + "' is not an IP address (expected: e.g. 127.0.0.1, ::1, 0.0.0.0)");
+            // ProxyProperties names the key, and every key here is a flag's name.
+            throw usage("--" + e.getMessage());
         }
         if (store != null && !users.isEmpty()) {
             throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
@@ -278,40 +284,12 @@ final class ServeCommand implements Callable<Integer> {
         if (store != null) {
             builder.auth(store).metrics(store.accounting());
         }
-        if (!users.isEmpty() || allowOpenProxy || store != null) {
-            builder.allowOpenProxy(allowOpenProxy);
-        } else if (!isLoopback(bind)) {
+        if (users.isEmpty() && !allowOpenProxy && store == null && !isLoopback(bind)) {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
                     + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
         }
-        if (socks5 == null && http == null && mixed == null) {
-            socks5 = 1080;
-        }
-        if (socks5 != null) {
-            builder.socks5(port("--socks5", socks5));
-        }
-        if (http != null) {
-            builder.http(port("--http", http));
-        }
-        if (mixed != null) {
-            builder.mixed(port("--mixed", mixed));
-        }
-        if ((tlsCert == null) != (tlsKey == null)) {
-            throw usage(tlsCert == null ? "--tls-cert: missing (--tls-key needs it)" : "--tls-key: missing (--tls-cert needs it)");
-        }
-        if (tlsCert != null) {
-            if (http == null) {
-                throw usage("--tls-cert: needs --http PORT (TLS applies to the HTTP listener)");
-            }
-            try {
-                builder.tls("http", tlsCert, tlsKey);
-            } catch (IllegalArgumentException e) {
-                throw usage((e.getMessage().startsWith("certificateChainPem") ? "--tls-cert: " : "--tls-key: ")
-                        + e.getMessage().substring(e.getMessage().indexOf(':') + 2));
-            }
-        }
-        if (metrics != null) {
-            port("--metrics", metrics);
+        if (metrics != null && (metrics < 0 || metrics > 65535)) {
+            throw usage("--metrics: " + metrics + " is not a port (expected: 0-65535, 0 for any free port)");
         }
         for (String user : users) {
             int colon = user.indexOf(':');
@@ -324,7 +302,6 @@ final class ServeCommand implements Callable<Integer> {
                 throw usage("--user: " + e.getMessage());
             }
         }
-        applyPolicy(builder);
         builder.accessLog(accessLog);
         log.info("Effective configuration: {}", effectiveConfiguration());
         if (registry != null) {
@@ -333,72 +310,44 @@ final class ServeCommand implements Callable<Integer> {
         return builder.start();
     }
 
-    /** Rules in a fixed order: ports, then --allow exceptions, then --deny, then --deny-private. */
-    private void applyPolicy(ProxyManager.Builder builder) {
-        try {
-            if (allowPorts != null) {
-                builder.accessRule(AccessRules.onlyPorts(allowPorts));
-            }
-        } catch (IllegalArgumentException e) {
-            throw usage("--allow-ports: '" + allowPorts + "' (expected: ports such as 80,443,8000-8100)");
-        }
-        for (String cidr : allow) {
-            builder.accessRule(cidrRule("--allow", cidr, AccessRules::allowDestinations));
-        }
-        for (String cidr : deny) {
-            builder.accessRule(cidrRule("--deny", cidr, AccessRules::denyDestinations));
-        }
-        if (denyPrivate) {
-            builder.accessRule(AccessRules.denyPrivateDestinations());
-        }
-        Limits limits = Limits.NONE;
-        if (bandwidth != null) {
-            limits = limits.withBandwidth(bytesPerSecond(bandwidth));
-        }
-        if (maxConnections != null) {
-            if (maxConnections < 1) {
-                throw usage("--max-connections: " + maxConnections + " (expected: >= 1)");
-            }
-            limits = limits.withMaxSessions(maxConnections);
-        }
-        builder.defaultLimits(limits);
-        if (maxClientsPerIp != null) {
-            if (maxClientsPerIp < 1) {
-                throw usage("--max-clients-per-ip: " + maxClientsPerIp + " (expected: >= 1)");
-            }
-            builder.maxConnectionsPerClient(maxClientsPerIp);
+    /**
+     * The flags that configure the proxy itself, as the {@link ProxyProperties} keys of the same
+     * names, which check and apply them (rules in their fixed order: ports, allow, deny, private).
+     * Users stay flags: {@code --user NAME:PASSWORD} is the command line's own format.
+     */
+    private Properties proxyProperties() {
+        Properties properties = new Properties();
+        properties.setProperty("bind", bind);
+        putIfSet(properties, "socks5", socks5);
+        putIfSet(properties, "http", http);
+        putIfSet(properties, "mixed", mixed);
+        putIfSet(properties, "tls-cert", tlsCert);
+        putIfSet(properties, "tls-key", tlsKey);
+        properties.setProperty("allow-open-proxy", Boolean.toString(allowOpenProxy));
+        putIfSet(properties, "allow-ports", allowPorts);
+        properties.setProperty("allow", cidrList("--allow", allow));
+        properties.setProperty("deny", cidrList("--deny", deny));
+        properties.setProperty("deny-private", Boolean.toString(denyPrivate));
+        putIfSet(properties, "bandwidth", bandwidth);
+        putIfSet(properties, "max-connections", maxConnections);
+        putIfSet(properties, "max-clients-per-ip", maxClientsPerIp);
+        return properties;
+    }
+
+    private static void putIfSet(Properties properties, String key, Object value) {
+        if (value != null) {
+            properties.setProperty(key, value.toString());
         }
     }
 
-    private AccessRule cidrRule(String flag, String cidr, java.util.function.Function<String[], AccessRule> factory) {
-        try {
-            return factory.apply(new String[] {cidr});
-        } catch (IllegalArgumentException e) {
-            throw usage(flag + ": '" + cidr + "' (expected: an address or CIDR such as 10.0.0.0/8 or fd00::/8)");
-        }
-    }
-
-    /** {@code 1048576}, {@code 512K}, {@code 10M}, {@code 1G} (binary multiples). */
-    private long bytesPerSecond(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        long multiplier = 1;
-        if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G")) {
-            multiplier = switch (t.charAt(t.length() - 1)) {
-                case 'K' -> 1024L;
-                case 'M' -> 1024L * 1024;
-                default -> 1024L * 1024 * 1024;
-            };
-            t = t.substring(0, t.length() - 1);
-        }
-        try {
-            long value = Long.parseLong(t) * multiplier;
-            if (value > 0) {
-                return value;
+    /** The repeated flag's values as the key's comma-separated list; each flag names one range. */
+    private String cidrList(String flag, List<String> cidrs) {
+        for (String cidr : cidrs) {
+            if (cidr.contains(",")) {
+                throw usage(flag + ": " + cidr + " (expected: one address or CIDR per " + flag + ")");
             }
-        } catch (NumberFormatException ignored) {
-            // Reported below.
         }
-        throw usage("--bandwidth: '" + text + "' (expected: bytes per second such as 1048576, 512K or 10M)");
+        return String.join(",", cidrs);
     }
 
     static boolean isLoopback(String address) {
@@ -412,13 +361,6 @@ final class ServeCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    private int port(String flag, int port) {
-        if (port < 0 || port > 65535) {
-            throw usage(flag + ": " + port + " is not a port (expected: 0-65535, 0 for any free port)");
-        }
-        return port;
     }
 
     private CommandLine.ParameterException usage(String message) {

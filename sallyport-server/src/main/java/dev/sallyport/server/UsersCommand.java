@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;

@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package dev.sallyport.examples.server;
+package dev.sallyport.server;
 
 import dev.sallyport.auth.jdbc.JdbcStore;
 import picocli.CommandLine;
