@@ -4,7 +4,6 @@ import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
-import dev.sallyport.core.internal.policy.InMemoryUserStore;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
@@ -16,6 +15,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 
 import java.net.InetAddress;
@@ -264,11 +264,12 @@ public final class ProxyManager implements AutoCloseable {
          * use {@link #users()} at run time or a persistent backend.
          */
         public Builder user(String name, String password) {
-            InMemoryUserStore.validateName(name);
+            UserNames.validate(name);
             Objects.requireNonNull(password, "password");
             if (password.isEmpty()) {
                 throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
             }
+            UserNames.validatePassword(password);
             c.initialUsers.add(Map.entry(name, password));
             return this;
         }

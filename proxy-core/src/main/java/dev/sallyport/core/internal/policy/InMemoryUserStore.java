@@ -9,6 +9,7 @@ import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.User;
+import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,21 +64,6 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         this.hashing.allowCoreThreadTimeOut(true);
     }
 
-    /** Checks a user name: 1 to 255 bytes of UTF-8 (the SOCKS5 limit), no control characters. */
-    public static void validateName(String name) {
-        Objects.requireNonNull(name, "name");
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes == 0 || bytes > 255) {
-            throw new IllegalArgumentException("name: " + bytes + " bytes (expected: 1-255 bytes of UTF-8)");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i))) {
-                throw new IllegalArgumentException("name: contains a control character at index " + i
-                        + " (expected: printable characters)");
-            }
-        }
-    }
-
     @Override
     public String name() {
         return "memory";
@@ -126,12 +112,12 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     @Override
     public CompletionStage<NewCredentials> create(String name, String password, Limits limits) {
         try {
-            validateName(name);
+            UserNames.validate(name);
             Objects.requireNonNull(limits, "limits");
-            String pw = password == null ? PasswordHashes.randomSecret(18) : password;
-            if (pw.isEmpty()) {
-                throw new IllegalArgumentException("password: empty (expected: at least one character, or null to generate)");
+            if (password != null) {
+                UserNames.validatePassword(password);
             }
+            String pw = password == null ? PasswordHashes.randomSecret(18) : password;
             String token = PasswordHashes.randomSecret(32);
             Instant now = clock.instant();
             User user = new User(name, limits, true, now, now);

@@ -14,12 +14,10 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import dev.sallyport.core.spi.Shaper;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Moves bytes between a client and its target. Both channels live on one event loop, so the
@@ -44,14 +42,10 @@ public final class Relay {
     private final Channel target;
     private final Side up;
     private final Side down;
-    private final long idleNanos;
-    private final long maxNanos;
+    private final Duration idleTimeout;
+    private final Duration maxDuration;
     private final UserLimits.State limits;
-    private ScheduledFuture<?> idleCheck;
-    private ScheduledFuture<?> maxDuration;
-    private long reads;
-    private long readsAtLastCheck;
-    private int idleChecks;
+    private SessionTimers timers;
     private boolean closed;
 
     Relay(DefaultSession session, Channel client, Channel target, Duration idleTimeout) {
@@ -71,24 +65,22 @@ public final class Relay {
         this.limits = limits;
         this.up = new Side(client, target, true);
         this.down = new Side(target, client, false);
-        this.idleNanos = idleTimeout.toNanos();
-        this.maxNanos = maxDuration.toNanos();
+        this.idleTimeout = idleTimeout;
+        this.maxDuration = maxDuration;
     }
 
     void start(boolean clientInputAlreadyShutdown) {
         client.pipeline().addBefore(DefaultSession.GUARD, DefaultSession.RELAY, up);
         target.pipeline().addLast(DefaultSession.RELAY, down);
-        if (idleNanos > 0) {
-            long period = Math.max(idleNanos / 2, 1);
-            idleCheck = client.eventLoop().scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
-        }
-        if (maxNanos > 0) {
-            maxDuration = client.eventLoop().schedule(() -> {
-                log.debug("Closing tunnel from {}: maximum session length reached", client.remoteAddress());
-                session.fail(dev.sallyport.api.Outcome.MAX_DURATION);
-                closeBoth();
-            }, maxNanos, TimeUnit.NANOSECONDS);
-        }
+        timers = new SessionTimers(client.eventLoop(), idleTimeout, maxDuration, () -> {
+            log.debug("Closing idle tunnel from {}", client.remoteAddress());
+            session.idle();
+            closeBoth();
+        }, () -> {
+            log.debug("Closing tunnel from {}: maximum session length reached", client.remoteAddress());
+            session.fail(dev.sallyport.api.Outcome.MAX_DURATION);
+            closeBoth();
+        });
         if (limits != null) {
             // Shaped tunnels read in small steps so a pause lands close to where the budget ends.
             up.shapeReads();
@@ -114,30 +106,13 @@ public final class Relay {
         return down.bytes;
     }
 
-    private void checkIdle() {
-        if (reads != readsAtLastCheck) {
-            readsAtLastCheck = reads;
-            idleChecks = 0;
-            return;
-        }
-        // Two quiet half-periods in a row: no byte either way for at least the idle timeout.
-        if (++idleChecks >= 2) {
-            log.debug("Closing idle tunnel from {}", client.remoteAddress());
-            session.idle();
-            closeBoth();
-        }
-    }
-
     private void closeBoth() {
         if (closed) {
             return;
         }
         closed = true;
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-        }
-        if (maxDuration != null) {
-            maxDuration.cancel(false);
+        if (timers != null) {
+            timers.cancel();
         }
         up.cancelShaping();
         down.cancelShaping();
@@ -178,7 +153,7 @@ public final class Relay {
             if (msg instanceof ByteBuf buf && sink.isActive()) {
                 int n = buf.readableBytes();
                 bytes += n;
-                reads++;
+                timers.read();
                 sink.write(buf, sink.voidPromise());
                 shaper.charge(n);
             } else {

@@ -28,7 +28,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +35,9 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One UDP association (RFC 1928 section 7): a UDP socket bound to the address the client reached
@@ -100,11 +97,7 @@ public final class UdpAssociation {
     private long bytesUp;
     private long bytesDown;
     private int resolving;
-    private long reads;
-    private long readsAtLastCheck;
-    private int idleChecks;
-    private ScheduledFuture<?> idleCheck;
-    private ScheduledFuture<?> maxDuration;
+    private SessionTimers timers;
     /** Shaping pauses reading the one socket, for either direction's budget. */
     private final Shaper upShaper;
     private final Shaper downShaper;
@@ -176,19 +169,17 @@ public final class UdpAssociation {
     }
 
     private void startTimers(EventLoop loop) {
-        long idleNanos = services.settings().idleTimeout().toNanos();
-        if (idleNanos > 0) {
-            long period = Math.max(idleNanos / 2, 1);
-            idleCheck = loop.scheduleAtFixedRate(this::checkIdle, period, period, TimeUnit.NANOSECONDS);
-        }
-        Duration max = services.settings().maxSessionDuration();
-        if (!max.isZero()) {
-            maxDuration = loop.schedule(() -> {
-                log.debug("Closing UDP association of {}: maximum session length reached", Addresses.format(clientAddress));
-                session.fail(Outcome.MAX_DURATION);
-                control.close();
-            }, max.toNanos(), TimeUnit.NANOSECONDS);
-        }
+        timers = new SessionTimers(loop, services.settings().idleTimeout(), services.settings().maxSessionDuration(),
+                () -> {
+                    log.debug("Closing idle UDP association of {}", Addresses.format(clientAddress));
+                    session.idle();
+                    control.close();
+                }, () -> {
+                    log.debug("Closing UDP association of {}: maximum session length reached",
+                            Addresses.format(clientAddress));
+                    session.fail(Outcome.MAX_DURATION);
+                    control.close();
+                });
     }
 
     long bytesUp() {
@@ -205,8 +196,9 @@ public final class UdpAssociation {
             return;
         }
         closed = true;
-        cancel(idleCheck);
-        cancel(maxDuration);
+        if (timers != null) {
+            timers.cancel();
+        }
         upShaper.cancel();
         downShaper.cancel();
         if (socket != null) {
@@ -214,29 +206,12 @@ public final class UdpAssociation {
         }
     }
 
-    private static void cancel(ScheduledFuture<?> future) {
-        if (future != null) {
-            future.cancel(false);
-        }
-    }
-
-    private void checkIdle() {
-        if (reads != readsAtLastCheck) {
-            readsAtLastCheck = reads;
-            idleChecks = 0;
-            return;
-        }
-        if (++idleChecks >= 2) {
-            log.debug("Closing idle UDP association of {}", Addresses.format(clientAddress));
-            session.idle();
-            control.close();
-        }
-    }
-
     private void received(DatagramPacket packet) {
         InetSocketAddress sender = packet.sender();
         InetSocketAddress from = new InetSocketAddress(Addresses.unmapped(sender.getAddress()), sender.getPort());
-        reads++;
+        if (timers != null) {
+            timers.read();
+        }
         if (from.equals(clientEndpoint)) {
             fromClient(packet.content());
         } else if (destinations.containsKey(from)) {

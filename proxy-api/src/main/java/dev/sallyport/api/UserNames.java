@@ -1,4 +1,4 @@
-package dev.sallyport.auth.jdbc;
+package dev.sallyport.api;
 
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -6,13 +6,17 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
-/** Input rules for user names and passwords, checked before anything reaches the database. */
-final class Names {
+/**
+ * The one rule for user names and passwords, applied by every {@link UserStore} (the in-memory
+ * store, the JDBC store, the builder's {@code user(...)}) so that a name or password one store
+ * accepts is never refused by another.
+ */
+public final class UserNames {
 
     /** The longest password accepted by {@code create}, in UTF-8 bytes. */
-    static final int MAX_PASSWORD_BYTES = 1024;
+    public static final int MAX_PASSWORD_BYTES = 1024;
 
-    private Names() {
+    private UserNames() {
     }
 
     /**
@@ -20,7 +24,7 @@ final class Names {
      * surrogate that UTF-8 would silently turn into '?'), no control characters (PostgreSQL text
      * cannot hold NUL, and names end up in logs and terminals).
      */
-    static void validate(String name) {
+    public static void validate(String name) {
         Objects.requireNonNull(name, "name");
         String problem = problem(name);
         if (problem != null) {
@@ -29,11 +33,16 @@ final class Names {
     }
 
     /** Whether {@code name} could be a stored user's name; never throws. */
-    static boolean plausible(String name) {
+    public static boolean plausible(String name) {
         return name != null && problem(name) == null;
     }
 
-    static void validatePassword(String password) {
+    /**
+     * Checks a password set by a caller: 1 to {@value #MAX_PASSWORD_BYTES} bytes of well-formed
+     * UTF-8.
+     */
+    public static void validatePassword(String password) {
+        Objects.requireNonNull(password, "password");
         if (password.isEmpty()) {
             throw new IllegalArgumentException("password: empty (expected: at least one character, or null to generate)");
         }
