@@ -5,6 +5,7 @@ import dev.sallyport.core.spi.Frontend;
 import dev.sallyport.core.spi.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.socksx.SocksVersion;
 
 /**
  * The SOCKS4 and SOCKS4a frontend, found by core through {@link java.util.ServiceLoader}. It also
@@ -31,11 +32,11 @@ public final class Socks4Frontend implements Frontend {
 
     @Override
     public boolean claims(ByteBuf firstBytes) {
-        return firstBytes.isReadable() && firstBytes.getUnsignedByte(firstBytes.readerIndex()) == Socks4Handshake.VERSION;
+        return firstBytes.isReadable() && firstBytes.getByte(firstBytes.readerIndex()) == SocksVersion.SOCKS4a.byteValue();
     }
 
     @Override
     public void initChannel(Channel channel, Session session) {
-        channel.pipeline().addLast(Socks4Handshake.NAME, new Socks4Handshake(session));
+        Socks4Handshake.start(channel, session);
     }
 }

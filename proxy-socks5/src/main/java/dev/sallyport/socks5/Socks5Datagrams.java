@@ -3,17 +3,16 @@ package dev.sallyport.socks5;
 import dev.sallyport.core.spi.DatagramCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.NetUtil;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 /**
- * The UDP request header of RFC 1928 section 7: {@code RSV(2) FRAG ATYP DST.ADDR DST.PORT DATA}.
- * Fragments (FRAG other than 0) are dropped, as the RFC allows an implementation that does not
- * reassemble to do. Stateless.
+ * The UDP request header of RFC 1928 section 7: {@code RSV(2) FRAG ATYP DST.ADDR DST.PORT DATA},
+ * its address read and written by {@link Socks5Address}, as in requests and replies. Fragments
+ * (FRAG other than 0) are dropped, as the RFC allows an implementation that does not reassemble
+ * to do; so are a malformed address and port 0. Stateless.
  */
 final class Socks5Datagrams implements DatagramCodec {
 
@@ -23,71 +22,40 @@ final class Socks5Datagrams implements DatagramCodec {
     static final String FRAGMENT = "udp-fragment";
     static final String MALFORMED = "udp-malformed";
 
+    /** RSV FRAG ATYP and the longest address (IPv6) and port. */
+    private static final int MAX_REPLY_HEADER = 3 + 1 + 16 + 2;
+
     private Socks5Datagrams() {
     }
 
     @Override
     public Decoded decode(ByteBuf datagram) {
         int start = datagram.readerIndex();
-        int readable = datagram.readableBytes();
-        if (readable < 4) {
+        if (datagram.readableBytes() < 4) {
             return Decoded.drop(MALFORMED);
         }
         if (datagram.getUnsignedByte(start + 2) != 0) {
             return Decoded.drop(FRAGMENT);
         }
+        Socks5AddressType type = Socks5AddressType.valueOf(datagram.getByte(start + 3));
+        datagram.skipBytes(4);
         String host;
-        int length;
-        switch (datagram.getUnsignedByte(start + 3)) {
-            case Socks5.ATYP_IPV4 -> {
-                length = 4 + 4 + 2;
-                if (readable < length) {
-                    return Decoded.drop(MALFORMED);
-                }
-                host = datagram.getUnsignedByte(start + 4) + "." + datagram.getUnsignedByte(start + 5) + "."
-                        + datagram.getUnsignedByte(start + 6) + "." + datagram.getUnsignedByte(start + 7);
-            }
-            case Socks5.ATYP_IPV6 -> {
-                length = 4 + 16 + 2;
-                if (readable < length) {
-                    return Decoded.drop(MALFORMED);
-                }
-                byte[] raw = new byte[16];
-                datagram.getBytes(start + 4, raw);
-                host = NetUtil.bytesToIpAddress(raw);
-            }
-            case Socks5.ATYP_DOMAIN -> {
-                if (readable < 5) {
-                    return Decoded.drop(MALFORMED);
-                }
-                int nameLength = datagram.getUnsignedByte(start + 4);
-                length = 5 + nameLength + 2;
-                if (nameLength == 0 || readable < length) {
-                    return Decoded.drop(MALFORMED);
-                }
-                host = datagram.toString(start + 5, nameLength, StandardCharsets.US_ASCII);
-                if (!Socks5Handshake.validName(host)) {
-                    return Decoded.drop(MALFORMED);
-                }
-            }
-            default -> {
-                return Decoded.drop(MALFORMED);
-            }
-        }
-        int port = datagram.getUnsignedShort(start + length - 2);
-        if (port == 0) {
+        try {
+            host = Socks5Address.CODEC.decodeAddress(type, datagram);
+        } catch (DecoderException malformed) {
             return Decoded.drop(MALFORMED);
         }
-        datagram.skipBytes(length);
-        return Decoded.to(host, port);
+        if (datagram.readableBytes() < 2) {
+            return Decoded.drop(MALFORMED);
+        }
+        int port = datagram.readUnsignedShort();
+        return port == 0 ? Decoded.drop(MALFORMED) : Decoded.to(host, port);
     }
 
     @Override
     public ByteBuf header(ByteBufAllocator alloc, InetSocketAddress source) {
-        InetAddress address = source.getAddress();
-        boolean ipv6 = address instanceof Inet6Address;
-        ByteBuf header = alloc.buffer(ipv6 ? 22 : 10).writeShort(0).writeByte(0)
-                .writeByte(ipv6 ? Socks5.ATYP_IPV6 : Socks5.ATYP_IPV4);
-        return header.writeBytes(address.getAddress()).writeShort(source.getPort());
+        ByteBuf header = alloc.buffer(MAX_REPLY_HEADER).writeShort(0).writeByte(0);
+        Socks5Address.encode(source, header);
+        return header;
     }
 }

@@ -5,6 +5,7 @@ import dev.sallyport.core.spi.Frontend;
 import dev.sallyport.core.spi.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.socksx.SocksVersion;
 
 /**
  * The SOCKS5 frontend (RFC 1928 with RFC 1929 username/password), found by core through
@@ -29,11 +30,11 @@ public final class Socks5Frontend implements Frontend {
 
     @Override
     public boolean claims(ByteBuf firstBytes) {
-        return firstBytes.isReadable() && firstBytes.getUnsignedByte(firstBytes.readerIndex()) == Socks5.VERSION;
+        return firstBytes.isReadable() && firstBytes.getByte(firstBytes.readerIndex()) == SocksVersion.SOCKS5.byteValue();
     }
 
     @Override
     public void initChannel(Channel channel, Session session) {
-        channel.pipeline().addLast(Socks5Handshake.NAME, new Socks5Handshake(session));
+        Socks5Handshake.start(channel, session);
     }
 }

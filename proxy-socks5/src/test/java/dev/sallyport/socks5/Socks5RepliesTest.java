@@ -358,6 +358,32 @@ class Socks5RepliesTest {
     }
 
     @Test
+    void login_utf8NameAnd255BytePassword_succeeds_sameLengthOtherBytesFail() throws Exception {
+        String password = "é".repeat(127) + "x"; // 255 bytes of UTF-8, the RFC 1929 maximum
+        String impostor = "è".repeat(127) + "x"; // as long, other bytes
+        InetSocketAddress address = start(b -> b.user("jürgen", password));
+        try (RawClient client = new RawClient(address)) {
+            client.login("jürgen", password).connectIpv4(echo.port());
+            assertThat(client.replyCode()).isZero();
+        }
+        try (RawClient client = new RawClient(address)) {
+            byte[] user = "jürgen".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] wrong = impostor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            client.send(5, 1, 2);
+            RawClient.expect(client.read(2), 5, 2);
+            java.io.ByteArrayOutputStream login = new java.io.ByteArrayOutputStream();
+            login.write(1);
+            login.write(user.length);
+            login.writeBytes(user);
+            login.write(wrong.length);
+            login.writeBytes(wrong);
+            client.send(login.toByteArray());
+            RawClient.expect(client.read(2), 1, 1);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void login_tokenAsPassword_succeeds() throws Exception {
         authOn = true;
         InetSocketAddress address = start(b -> b.requireAuthentication(true));
