@@ -2,6 +2,7 @@ package dev.sallyport.socks5;
 
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.spi.Session;
+import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 
@@ -53,7 +54,7 @@ abstract class RequestPhase extends SocksPhase {
                 session.relay(outbound);
                 done(ctx);
             } else {
-                fail(ctx, outcomeOf(f.cause()));
+                fail(ctx, SessionException.outcomeOf(f.cause()));
             }
         });
     }
@@ -79,7 +80,7 @@ abstract class RequestPhase extends SocksPhase {
                 session.relay(peer);
                 done(ctx);
             } else {
-                fail(ctx, outcomeOf(f.cause()));
+                fail(ctx, SessionException.outcomeOf(f.cause()));
             }
         });
     }
