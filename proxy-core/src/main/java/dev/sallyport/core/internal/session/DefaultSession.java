@@ -65,6 +65,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     private Principal principal = Principal.anonymous();
     /** The connection's own request (CONNECT, BIND, UDP ASSOCIATE); null for one that carries exchanges. */
     private ProxyRequest request;
+    /** The admission of {@link #request}, whose connect timer ends with the connection. */
+    private Attempt tunnel;
     private Outcome outcome;
     private String rule;
     private ScheduledFuture<?> handshakeTimer;
@@ -230,7 +232,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         }
         this.request = request;
         handshakeDone();
-        return new Tunnel(request, services.auth().required() && principal.isAnonymous());
+        tunnel = new Tunnel(request, services.auth().required() && principal.isAnonymous());
+        return tunnel;
     }
 
     private void handshakeDone() {
@@ -336,6 +339,9 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             services.limits().release(state, this);
         }
         handshakeTimer.cancel(false);
+        if (tunnel != null && tunnel.timer != null) {
+            tunnel.timer.cancel(false);
+        }
         for (DefaultExchange exchange : new ArrayList<>(openExchanges)) {
             exchange.end(Outcome.CLIENT_CLOSED, false);
         }
