@@ -5,7 +5,6 @@ import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.net.ConnectFailures;
 import dev.sallyport.core.internal.policy.RuleChain;
-import dev.sallyport.core.internal.policy.TokenBucket;
 import dev.sallyport.core.internal.policy.UserLimits;
 
 import dev.sallyport.api.AccessRequest;
@@ -675,19 +674,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
                 }
             }
             return Shaper.NONE;
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public long shape(boolean upstream, long bytes) {
-            String key = UserLimits.key(principal, client.getAddress());
-            for (UserLimits.State state : held) {
-                if (state.key.equals(key)) {
-                    TokenBucket bucket = upstream ? state.up : state.down;
-                    return bucket == null ? 0 : bucket.consume(bytes);
-                }
-            }
-            return 0;
         }
 
         @Override
