@@ -8,8 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
-import java.util.Objects;
-
 /**
  * The HTTP/1.1 proxy frontend: {@code CONNECT} tunnels and forwarding of absolute-form
  * {@code http://} requests (RFC 9110, RFC 9112), found by core through
@@ -17,8 +15,9 @@ import java.util.Objects;
  * {@code ProxyManager.builder().http(port)} with this module on the class path.
  *
  * <p>Limits (defaults): request line 8 KiB (then 414), request header section 16 KiB (then 431),
- * 60 s for the origin to start its response (then 504), 60 s keep-alive between requests. The
- * builder's {@link HttpOptions} change them.
+ * response header section 64 KiB (then 502), 60 s for the origin to start its response (then
+ * 504), 60 s keep-alive between requests. {@link HttpOptions} passed to the builder's
+ * {@code options(...)} change them.
  *
  * <p>Origin connections come from the builder's {@code ConnectionPool}: with
  * {@code ConnectionPools.pooled(...)} a connection whose response was read to its end and that
@@ -31,15 +30,8 @@ import java.util.Objects;
  */
 public final class HttpFrontend implements Frontend {
 
-    private final HttpLimits limits;
-
-    /** For {@link java.util.ServiceLoader}: the default limits. */
+    /** For {@link java.util.ServiceLoader}. */
     public HttpFrontend() {
-        this(HttpLimits.DEFAULTS);
-    }
-
-    HttpFrontend(HttpLimits limits) {
-        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     @Override
@@ -64,13 +56,13 @@ public final class HttpFrontend implements Frontend {
 
     @Override
     public void initChannel(Channel channel, Session session) {
-        HttpLimits limits = session.options(HttpOptions.class).map(HttpOptions::limits).orElse(this.limits);
+        HttpOptions options = session.options(HttpOptions.class).orElse(HttpOptions.defaults());
         HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(limits.maxChunkSize());
+                .setMaxInitialLineLength(options.maxRequestLine())
+                .setMaxHeaderSize(options.maxHeaderSize())
+                .setMaxChunkSize(HttpOptions.MAX_CHUNK_SIZE);
         channel.pipeline()
                 .addLast(ClientHandler.CODEC, new HttpServerCodec(config))
-                .addLast(ClientHandler.NAME, new ClientHandler(session, limits));
+                .addLast(ClientHandler.NAME, new ClientHandler(session, options));
     }
 }

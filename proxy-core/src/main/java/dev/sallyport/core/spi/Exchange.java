@@ -36,18 +36,6 @@ public interface Exchange {
         return Shaper.NONE;
     }
 
-    /**
-     * Charges {@code bytes} just relayed to the user's bandwidth limit for that direction
-     * ({@code upstream}: client to target) and returns how many nanoseconds the frontend should
-     * pause reading the side they came from; 0 when the user has no limit or budget is left.
-     *
-     * @deprecated use {@link #shaper}; to be removed with the HTTP frontend's move to it
-     */
-    @Deprecated
-    default long shape(boolean upstream, long bytes) {
-        return 0;
-    }
-
     /** Adds bytes moved client to target ({@code up}) and target to client ({@code down}). */
     void count(long up, long down);
 

@@ -71,14 +71,6 @@ final class DefaultExchange extends Attempt implements Exchange {
     }
 
     @Override
-    @SuppressWarnings("deprecation")
-    public long shape(boolean upstream, long bytes) {
-        var state = session.heldFor(principal);
-        var bucket = state == null ? null : upstream ? state.up : state.down;
-        return bucket == null ? 0 : bucket.consume(bytes);
-    }
-
-    @Override
     public void count(long bytesUp, long bytesDown) {
         up += bytesUp;
         down += bytesDown;
