@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,6 +95,13 @@ class AuthChainTest {
                 !"alice".equals(credentials.username()) ? AuthResult.notMine()
                         : credentials.equals(ALICE) ? AuthResult.success(Principal.of("alice"))
                         : AuthResult.failure("bad_password")));
+    }
+
+    /** Fails every login (its database is down) until {@code up} is set; then lets alice in. */
+    private static FakeBackend downUntil(AtomicBoolean up) {
+        return new FakeBackend("db", credentials -> up.get()
+                ? CompletableFuture.completedFuture(AuthResult.success(Principal.of("alice")))
+                : CompletableFuture.failedFuture(new IllegalStateException("down")));
     }
 
     private AuthChain chain(AuthBackend... backends) {
@@ -339,14 +347,12 @@ class AuthChainTest {
 
     @Test
     void unavailable_isNotCached_soTheNextLoginAsksAgain() {
-        boolean[] up = {false};
-        FakeBackend flaky = new FakeBackend("db", credentials -> up[0]
-                ? CompletableFuture.completedFuture(AuthResult.success(Principal.of("alice")))
-                : CompletableFuture.failedFuture(new IllegalStateException("down")));
+        AtomicBoolean up = new AtomicBoolean();
+        FakeBackend flaky = downUntil(up);
         AuthChain chain = chain(flaky);
         assertThat(refusal(login(chain, ALICE)).outcome()).isEqualTo(Outcome.AUTH_UNAVAILABLE);
 
-        up[0] = true;
+        up.set(true);
 
         assertThat(login(chain, ALICE).getNow().name()).isEqualTo("alice");
         assertThat(flaky.calls).hasSize(2);
@@ -474,16 +480,14 @@ class AuthChainTest {
     @Test
     void missingCredentials_andUnavailableBackends_areNotCountedAsFailures_norDelayed() {
         LoginGuard guard = new LoginGuard(ticker, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100));
-        boolean[] up = {false};
-        FakeBackend flaky = new FakeBackend("db", credentials -> up[0]
-                ? CompletableFuture.completedFuture(AuthResult.success(Principal.of("alice")))
-                : CompletableFuture.failedFuture(new IllegalStateException("down")));
+        AtomicBoolean up = new AtomicBoolean();
+        FakeBackend flaky = downUntil(up);
         AuthChain chain = chain(guard, flaky);
 
         assertThat(login(chain, Credentials.none()).isDone()).isTrue();
         assertThat(login(chain, Credentials.none()).isDone()).isTrue();
         assertThat(login(chain, ALICE).isDone()).isTrue();
-        up[0] = true;
+        up.set(true);
 
         assertThat(login(chain, ALICE).getNow().name()).isEqualTo("alice");
     }

@@ -20,6 +20,8 @@ class UserLimitsTest {
     private final FakeTicker ticker = new FakeTicker();
     private final InetAddress ip = new InetSocketAddress("192.0.2.1", 0).getAddress();
     private final InetAddress otherIp = new InetSocketAddress("192.0.2.2", 0).getAddress();
+    /** Without default limits; tests of the defaults build their own. */
+    private final UserLimits limits = new UserLimits(ticker, Limits.NONE);
 
     /** A session slot holder that records why it was revoked. */
     private static final class Session implements UserLimits.Holder {
@@ -31,13 +33,12 @@ class UserLimitsTest {
         }
     }
 
-    private static Principal user(String name, Limits limits) {
-        return new Principal(name, limits, Map.of());
+    private static Principal user(String name, Limits own) {
+        return new Principal(name, own, Map.of());
     }
 
     @Test
     void maxSessions_refusesTheSessionOverTheLimit_namingTheRule() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal alice = user("alice", Limits.NONE.withMaxSessions(2));
 
         assertThat(limits.admit(alice, ip, new Session()).refusal()).isNull();
@@ -51,7 +52,6 @@ class UserLimitsTest {
 
     @Test
     void release_freesTheSlot_once() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal alice = user("alice", Limits.NONE.withMaxSessions(2));
         Session first = new Session();
         UserLimits.State state = limits.admit(alice, ip, first).state();
@@ -67,7 +67,6 @@ class UserLimitsTest {
 
     @Test
     void sessionsOfOneUser_shareOneState() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal alice = user("alice", Limits.NONE.withBandwidth(1_000));
 
         UserLimits.State a = limits.admit(alice, ip, new Session()).state();
@@ -79,7 +78,6 @@ class UserLimitsTest {
 
     @Test
     void sessionsPerSecond_refusesOverTheRate_untilTheTickerRefillsIt() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal bob = user("bob", new Limits(0, 2, 0, 0));
 
         assertThat(limits.admit(bob, ip, new Session()).refusal()).isNull();
@@ -96,7 +94,6 @@ class UserLimitsTest {
 
     @Test
     void maxSessionsRefusal_isCheckedFirst_andTakesNoRateToken() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal carol = user("carol", new Limits(1, 2, 0, 0));
         Session first = new Session();
         UserLimits.State state = limits.admit(carol, ip, first).state();
@@ -111,7 +108,6 @@ class UserLimitsTest {
 
     @Test
     void anonymous_isNotTracked_withoutDefaultLimits() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Session session = new Session();
 
         UserLimits.Admitted admitted = limits.admit(Principal.anonymous(), ip, session);
@@ -125,21 +121,20 @@ class UserLimitsTest {
 
     @Test
     void anonymous_withDefaultLimits_isTrackedPerClientIp() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE.withMaxSessions(1));
+        UserLimits withDefaults = new UserLimits(ticker, Limits.NONE.withMaxSessions(1));
 
-        UserLimits.Admitted first = limits.admit(Principal.anonymous(), ip, new Session());
+        UserLimits.Admitted first = withDefaults.admit(Principal.anonymous(), ip, new Session());
 
-        assertThat(limits.tracksAnonymous()).isTrue();
+        assertThat(withDefaults.tracksAnonymous()).isTrue();
         assertThat(first.state().key).isEqualTo("anonymous@192.0.2.1");
-        assertThat(limits.admit(Principal.anonymous(), ip, new Session()).refusal().rule()).isEqualTo("max-sessions");
-        assertThat(limits.admit(Principal.anonymous(), otherIp, new Session()).refusal()).isNull();
-        assertThat(limits.active("anonymous@192.0.2.1")).isEqualTo(1);
-        assertThat(limits.active("anonymous@192.0.2.2")).isEqualTo(1);
+        assertThat(withDefaults.admit(Principal.anonymous(), ip, new Session()).refusal().rule()).isEqualTo("max-sessions");
+        assertThat(withDefaults.admit(Principal.anonymous(), otherIp, new Session()).refusal()).isNull();
+        assertThat(withDefaults.active("anonymous@192.0.2.1")).isEqualTo(1);
+        assertThat(withDefaults.active("anonymous@192.0.2.2")).isEqualTo(1);
     }
 
     @Test
     void namedUser_isTrackedEvenWithoutAnyLimit() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
 
         UserLimits.Admitted admitted = limits.admit(Principal.of("dave"), ip, new Session());
 
@@ -151,7 +146,6 @@ class UserLimitsTest {
 
     @Test
     void release_ofTheLastSession_dropsTheStateWhenItHoldsNoBucket() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal erin = user("erin", Limits.NONE.withMaxSessions(3));
         Session session = new Session();
         UserLimits.State before = limits.admit(erin, ip, session).state();
@@ -164,7 +158,6 @@ class UserLimitsTest {
 
     @Test
     void release_ofTheLastSession_keepsAStateWithBuckets_soReconnectingDoesNotRefillThem() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Principal frank = user("frank", Limits.NONE.withBandwidth(1_000));
         Session session = new Session();
         UserLimits.State before = limits.admit(frank, ip, session).state();
@@ -179,7 +172,6 @@ class UserLimitsTest {
 
     @Test
     void bandwidth_limitsGetOneBucketPerDirection() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
 
         UserLimits.State state = limits.admit(user("gina", new Limits(0, 0, 1_000, 3_000)), ip, new Session()).state();
 
@@ -190,7 +182,6 @@ class UserLimitsTest {
 
     @Test
     void update_reshapesTheLiveBuckets_inPlace() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         UserLimits.State state = limits.admit(user("hal", Limits.NONE.withBandwidth(1_000)), ip, new Session()).state();
         TokenBucket up = state.up;
         TokenBucket down = state.down;
@@ -205,7 +196,6 @@ class UserLimitsTest {
 
     @Test
     void update_removingTheBandwidthLimit_dropsTheBuckets() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         UserLimits.State state = limits.admit(user("ivy", Limits.NONE.withBandwidth(1_000)), ip, new Session()).state();
 
         limits.update("ivy", Limits.NONE);
@@ -216,10 +206,10 @@ class UserLimitsTest {
 
     @Test
     void update_fallsBackToTheDefaults() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE.withBandwidth(2_000));
-        UserLimits.State state = limits.admit(user("jay", Limits.NONE.withBandwidth(9_000)), ip, new Session()).state();
+        UserLimits withDefaults = new UserLimits(ticker, Limits.NONE.withBandwidth(2_000));
+        UserLimits.State state = withDefaults.admit(user("jay", Limits.NONE.withBandwidth(9_000)), ip, new Session()).state();
 
-        limits.update("jay", Limits.NONE);
+        withDefaults.update("jay", Limits.NONE);
 
         assertThat(state.up.rate()).isEqualTo(2_000);
         assertThat(state.down.rate()).isEqualTo(2_000);
@@ -227,7 +217,6 @@ class UserLimitsTest {
 
     @Test
     void update_ofAUserWithoutSessions_isANoOp() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
 
         limits.update("nobody", Limits.NONE.withMaxSessions(1));
 
@@ -236,7 +225,6 @@ class UserLimitsTest {
 
     @Test
     void admit_appliesTheLimitsThePrincipalCarries_toTheSharedState() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         UserLimits.State state = limits.admit(user("kim", Limits.NONE.withBandwidth(1_000)), ip, new Session()).state();
 
         limits.admit(user("kim", Limits.NONE.withBandwidth(7_000)), ip, new Session());
@@ -246,7 +234,6 @@ class UserLimitsTest {
 
     @Test
     void revoke_callsEveryHolderOfThatUser_withTheReason() {
-        UserLimits limits = new UserLimits(ticker, Limits.NONE);
         Session a = new Session();
         Session b = new Session();
         Session released = new Session();
@@ -268,12 +255,12 @@ class UserLimitsTest {
 
     @Test
     void effective_fallsBackToTheDefaults_fieldByField() {
-        UserLimits limits = new UserLimits(ticker, new Limits(1, 2, 3, 4));
+        UserLimits withDefaults = new UserLimits(ticker, new Limits(1, 2, 3, 4));
 
-        assertThat(limits.effective(new Limits(0, 5, 0, 7))).isEqualTo(new Limits(1, 5, 3, 7));
-        assertThat(limits.effective(new Limits(9, 0, 8, 0))).isEqualTo(new Limits(9, 2, 8, 4));
-        assertThat(limits.effective(Limits.NONE)).isEqualTo(new Limits(1, 2, 3, 4));
-        assertThat(limits.effective(new Limits(10, 20, 30, 40))).isEqualTo(new Limits(10, 20, 30, 40));
+        assertThat(withDefaults.effective(new Limits(0, 5, 0, 7))).isEqualTo(new Limits(1, 5, 3, 7));
+        assertThat(withDefaults.effective(new Limits(9, 0, 8, 0))).isEqualTo(new Limits(9, 2, 8, 4));
+        assertThat(withDefaults.effective(Limits.NONE)).isEqualTo(new Limits(1, 2, 3, 4));
+        assertThat(withDefaults.effective(new Limits(10, 20, 30, 40))).isEqualTo(new Limits(10, 20, 30, 40));
     }
 
     @Test
