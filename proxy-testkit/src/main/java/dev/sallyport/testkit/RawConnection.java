@@ -4,8 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A client socket that writes bytes exactly as the test spells them and reads the peer's bytes
@@ -57,6 +63,35 @@ public interface RawConnection extends AutoCloseable {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in().transferTo(all);
         return all.toByteArray();
+    }
+
+    /**
+     * Sends {@code data} and half-closes while reading until the peer closes, the two at once (so
+     * a peer that answers as it reads, an echo, never stalls on full buffers); returns what came
+     * back.
+     */
+    default byte[] exchange(byte[] data) throws IOException {
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                out().write(data);
+                out().flush();
+                socket().shutdownOutput();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        byte[] received = readToEnd();
+        try {
+            writer.get(socket().getSoTimeout() == 0 ? Long.MAX_VALUE : socket().getSoTimeout(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("sending failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while sending");
+        } catch (TimeoutException e) {
+            throw new InterruptedIOException("sending did not finish within the read timeout");
+        }
+        return received;
     }
 
     /** Whether the peer closed (end of input or reset) with nothing more to read. */
