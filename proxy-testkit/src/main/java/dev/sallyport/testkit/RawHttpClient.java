@@ -5,9 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collections;
@@ -30,7 +28,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe.
  */
-public final class RawHttpClient implements RawConnection {
+public final class RawHttpClient extends SocketConnection {
 
     /**
      * One response.
@@ -56,19 +54,13 @@ public final class RawHttpClient implements RawConnection {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
-
-    private RawHttpClient(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+    private RawHttpClient(InetSocketAddress address) throws IOException {
+        super(address, BufferedInputStream::new);
     }
 
     /** Connects to {@code address} (a proxy or an origin); nothing is sent yet. */
     public static RawHttpClient open(InetSocketAddress address) throws IOException {
-        return new RawHttpClient(Sockets.connect(address));
+        return new RawHttpClient(address);
     }
 
     /** A {@code Proxy-Authorization: Basic ...} header line (no line break) for {@code user}. */
@@ -155,7 +147,7 @@ public final class RawHttpClient implements RawConnection {
     /** One line without its CR LF. */
     private String line() throws IOException {
         StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
+        for (int c = in().read(); c != '\n'; c = in().read()) {
             if (c < 0) {
                 throw new EOFException("connection closed after: '" + line + "'");
             }
@@ -164,25 +156,5 @@ public final class RawHttpClient implements RawConnection {
             }
         }
         return line.toString();
-    }
-
-    @Override
-    public Socket socket() {
-        return socket;
-    }
-
-    @Override
-    public InputStream in() {
-        return in;
-    }
-
-    @Override
-    public OutputStream out() {
-        return out;
-    }
-
-    @Override
-    public String toString() {
-        return "RawHttpClient" + socket.getRemoteSocketAddress();
     }
 }

@@ -3,12 +3,9 @@ package dev.sallyport.testkit;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -23,7 +20,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe.
  */
-public final class Socks4Client implements RawConnection {
+public final class Socks4Client extends SocketConnection {
 
     /** Command CONNECT. */
     public static final int CONNECT = 0x01;
@@ -47,19 +44,13 @@ public final class Socks4Client implements RawConnection {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
-
-    private Socks4Client(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+    private Socks4Client(InetSocketAddress proxy) throws IOException {
+        super(proxy, BufferedInputStream::new);
     }
 
     /** Connects to the proxy at {@code proxy}; nothing is sent yet. */
     public static Socks4Client open(InetSocketAddress proxy) throws IOException {
-        return new Socks4Client(Sockets.connect(proxy));
+        return new Socks4Client(proxy);
     }
 
     /** SOCKS4 CONNECT to an IPv4 address. */
@@ -119,25 +110,5 @@ public final class Socks4Client implements RawConnection {
             throw new IllegalArgumentException("address: " + address + " (expected: IPv4; SOCKS4 has no IPv6)");
         }
         return address.getAddress();
-    }
-
-    @Override
-    public Socket socket() {
-        return socket;
-    }
-
-    @Override
-    public InputStream in() {
-        return in;
-    }
-
-    @Override
-    public OutputStream out() {
-        return out;
-    }
-
-    @Override
-    public String toString() {
-        return "Socks4Client" + socket.getRemoteSocketAddress();
     }
 }

@@ -4,10 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -27,7 +24,7 @@ import java.util.Objects;
  * <p>Host names are sent as names (ATYP 3), IP literals as addresses (ATYP 1 or 4); nothing is
  * resolved by the client. Not thread-safe.
  */
-public final class Socks5Client implements RawConnection {
+public final class Socks5Client extends SocketConnection {
 
     /** Method: no authentication. */
     public static final int NO_AUTHENTICATION = 0x00;
@@ -58,19 +55,16 @@ public final class Socks5Client implements RawConnection {
         }
     }
 
-    private final Socket socket;
     private final DataInputStream in;
-    private final OutputStream out;
 
-    private Socks5Client(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-        this.out = socket.getOutputStream();
+    private Socks5Client(InetSocketAddress proxy) throws IOException {
+        super(proxy, raw -> new DataInputStream(new BufferedInputStream(raw)));
+        this.in = (DataInputStream) in();
     }
 
     /** Connects to the proxy at {@code proxy}; nothing is sent yet. */
     public static Socks5Client open(InetSocketAddress proxy) throws IOException {
-        return new Socks5Client(Sockets.connect(proxy));
+        return new Socks5Client(proxy);
     }
 
     /** Sends a greeting offering {@code methods}; returns the method the proxy chose. */
@@ -188,25 +182,5 @@ public final class Socks5Client implements RawConnection {
             throw new AssertionError("version byte 0x" + Integer.toHexString(actual & 0xff) + " (expected: 0x0"
                     + expected + ")");
         }
-    }
-
-    @Override
-    public Socket socket() {
-        return socket;
-    }
-
-    @Override
-    public InputStream in() {
-        return in;
-    }
-
-    @Override
-    public OutputStream out() {
-        return out;
-    }
-
-    @Override
-    public String toString() {
-        return "Socks5Client" + socket.getRemoteSocketAddress();
     }
 }

@@ -1,9 +1,7 @@
 package dev.sallyport.testkit;
 
 import dev.sallyport.api.Outcome;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,17 +28,8 @@ class BandwidthAndCurlTest {
     @RegisterExtension
     static SallyportExtension proxy = SallyportExtension.socks5().http().bandwidth(CAP).build();
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() {
-        origin = new TestOrigin();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
     /** The one end-to-end shaping check here, with a wide margin: a lower bound on the time taken. */
     @Test

@@ -4,8 +4,6 @@ import dev.sallyport.api.Command;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,17 +41,8 @@ class FaultsTest {
             .customize(b -> b.connectTimeout(CONNECT_TIMEOUT))
             .build();
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() {
-        origin = new TestOrigin();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
     private HttpClient httpClient() {
         return HttpClient.newBuilder().proxy(ProxySelector.of(proxy.httpAddress()))

@@ -1,8 +1,6 @@
 package dev.sallyport.testkit;
 
 import dev.sallyport.api.Outcome;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,17 +41,8 @@ class HostApplicationTest {
     @RegisterExtension
     static SallyportExtension proxy = SallyportExtension.http().build();
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() {
-        origin = new TestOrigin();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
     @Test
     void fetch_throughAHealthyProxy_returnsThePage() throws Exception {

@@ -1,6 +1,8 @@
 package dev.sallyport.testkit;
 
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,9 +17,9 @@ import java.util.concurrent.Executors;
 /**
  * A web server on loopback for the kit's own tests: {@code /hello} answers {@code hello},
  * {@code /bytes?n=N} sends N pattern bytes with a Content-Length, {@code /chunked} answers in
- * chunked coding.
+ * chunked coding. In a static {@code @RegisterExtension} field it closes after the class.
  */
-final class TestOrigin implements AutoCloseable {
+final class TestOrigin implements AutoCloseable, AfterAllCallback {
 
     private final HttpServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -62,6 +64,11 @@ final class TestOrigin implements AutoCloseable {
 
     URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override
