@@ -103,8 +103,9 @@ public final class Faults {
     }
 
     /**
-     * Accepts the client's request and never answers it: the connect never completes, until the
-     * client leaves or the proxy's connect timeout refuses it (SOCKS5 0x06, HTTP 504).
+     * Accepts the client's request and never answers it: the connect never completes, so the
+     * proxy's connect timeout refuses the request (SOCKS5 0x06, HTTP 504) unless the client's
+     * connection closes first.
      */
     public Faults hang() {
         return update(s -> new State(s.latencyNanos(), s.resetAfter(), s.resetDirection(), null, true));

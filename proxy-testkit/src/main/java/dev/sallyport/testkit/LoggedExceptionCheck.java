@@ -118,7 +118,7 @@ public final class LoggedExceptionCheck implements BeforeAllCallback, AfterEachC
             if (allow.value().length == 0) {
                 return true;
             }
-            for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
                 for (Class<? extends Throwable> type : allow.value()) {
                     if (type.isInstance(t)) {
                         return true;

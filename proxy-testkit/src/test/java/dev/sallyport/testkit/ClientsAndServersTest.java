@@ -70,7 +70,9 @@ class ClientsAndServersTest {
         try (TcpServer echo = TcpServer.echo(LOOPBACK_2)) {
             assertThat(echo.address().getAddress()).isEqualTo(LOOPBACK_2);
             try (Socket socket = connect(echo.address())) {
-                assertThat(echo.awaitConnections(1, WAIT).get(0).local()).isEqualTo(echo.address());
+                TcpServer.Connection connection = echo.awaitConnections(1, WAIT).get(0);
+                assertThat(connection.local()).isEqualTo(echo.address());
+                assertThat(connection.remote()).isEqualTo(socket.getLocalSocketAddress());
             }
         }
         assertThatThrownBy(() -> TcpServer.echo(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1})))
@@ -80,10 +82,11 @@ class ClientsAndServersTest {
 
     @Test
     void tcpSink_countsEveryByte_tcpSource_sendsThePattern() throws Exception {
-        try (TcpServer sink = TcpServer.sink(); Socket socket = connect(sink.address())) {
-            socket.getOutputStream().write(TestBytes.random(100_000, 1));
-            assertThat(sink.awaitBytesReceived(100_000, WAIT)).isEqualTo(100_000);
-            socket.close();
+        try (TcpServer sink = TcpServer.sink()) {
+            try (Socket socket = connect(sink.address())) {
+                socket.getOutputStream().write(TestBytes.random(100_000, 1));
+                assertThat(sink.awaitBytesReceived(100_000, WAIT)).isEqualTo(100_000);
+            }
             assertThat(sink.awaitEnded(1, WAIT).get(0).reset()).isFalse();
         }
         try (TcpServer source = TcpServer.source(300_000); Socket socket = connect(source.address())) {
@@ -201,6 +204,8 @@ class ClientsAndServersTest {
             assertThat(listening.granted()).isTrue();
             try (Socket peer = connect(listening.address())) {
                 assertThat(client.readReply().granted()).isTrue();
+                peer.getOutputStream().write(5);
+                assertThat(client.read(1)).containsExactly(5);
             }
         }
         assertThatThrownBy(() -> Socks4Client.open(proxy.socks5Address())
