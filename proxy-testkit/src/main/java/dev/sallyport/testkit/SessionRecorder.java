@@ -25,7 +25,9 @@ import java.util.Objects;
  * <p>A session is reported when it ends, so a test waits for it ({@code await...}, no sleeping).
  * {@link #clear()} forgets what was recorded and, from then on, ignores sessions that started
  * before it: a session that a previous test left open and that ends later is not counted for the
- * next one. Thread-safe; the sink methods are called on the proxy's event loops and never block
+ * next one. "Started" is when the proxy took the connection, which can lag the client's connect a
+ * little: a test that opens a connection and ends at once should close it, or it may be counted
+ * for the next test. Thread-safe; the sink methods are called on the proxy's event loops and never block
  * for long.
  */
 public final class SessionRecorder implements MetricsSink {

@@ -208,8 +208,11 @@ class ClientsAndServersTest {
                 assertThat(client.read(1)).containsExactly(5);
             }
         }
-        assertThatThrownBy(() -> Socks4Client.open(proxy.socks5Address())
-                .connect(InetAddress.getByName("::1"), 1, "")).isInstanceOf(IllegalArgumentException.class);
+        try (Socks4Client client = Socks4Client.open(proxy.socks5Address())) {
+            assertThatThrownBy(() -> client.connect(InetAddress.getByName("::1"), 1, ""))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("address: /0:0:0:0:0:0:0:1 (expected: IPv4; SOCKS4 has no IPv6)");
+        }
     }
 
     @Test
