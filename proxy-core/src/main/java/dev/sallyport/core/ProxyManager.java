@@ -404,7 +404,8 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * Client connections open at once, all listeners together; the next one is refused with
-         * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429). Default 0: no cap.
+         * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429), at its login if it logs in
+         * (SOCKS5 login failure status, HTTP 429), before any password is checked. Default 0: no cap.
          */
         public Builder maxConnections(int connections) {
             c.maxConnections = requireNotNegative("maxConnections", connections);
@@ -418,9 +419,12 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Failed logins from one client IP within {@link #loginFailureWindow} that lock the IP
-         * out for {@link #lockoutDuration}; during the lockout every login from it fails with the
-         * ordinary failure reply. Default 10; 0 turns brute-force protection off.
+         * Failed logins of one user name from one client (an IP address, an IPv6
+         * {@link #loginIpv6Prefix prefix}) within {@link #loginFailureWindow} that lock that name
+         * out from that client for {@link #lockoutDuration}; during the lockout every login of it
+         * fails with the ordinary failure reply. Checks still running count, so concurrent guesses
+         * cannot overtake the limit. A success of that name clears its count, never another
+         * name's. Default 10; 0 turns brute-force protection off (and {@link #maxLoginFailuresPerClient}).
          */
         public Builder maxLoginFailures(int failures) {
             c.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
@@ -440,8 +444,8 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Delay of the reply to a failed login, doubling with each further failure from the same
-         * IP up to 2 s. Default 100 ms; zero for none.
+         * Delay of the reply to a failed login, doubling with each further failure of the same
+         * user name from the same client, up to 2 s. Default 100 ms; zero for none.
          */
         public Builder loginBackoff(Duration backoff) {
             c.loginBackoff = requireNotNegative("loginBackoff", backoff);
@@ -520,6 +524,44 @@ public final class ProxyManager implements AutoCloseable {
         /** The class loader that finds protocol modules and providers. Default: core's own. */
         public Builder classLoader(ClassLoader loader) {
             c.classLoader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /**
+         * Failed logins from one client (an IP address, an IPv6 {@link #loginIpv6Prefix prefix}),
+         * all user names together, within {@link #loginFailureWindow} that lock every name out from
+         * that client for {@link #lockoutDuration}: guessing across many names. Successes do not
+         * reset it. Default 100; 0 for no such lockout.
+         */
+        public Builder maxLoginFailuresPerClient(int failures) {
+            c.maxLoginFailuresPerClient = requireNotNegative("maxLoginFailuresPerClient", failures);
+            return this;
+        }
+
+        /**
+         * Leading bits of an IPv6 client address that make one client for the login lockout and
+         * the password-check queue (a host usually holds a whole /64). IPv4 counts by address.
+         * Default 64; 32 to 128.
+         */
+        public Builder loginIpv6Prefix(int bits) {
+            if (bits < 32 || bits > 128) {
+                throw new IllegalArgumentException("loginIpv6Prefix: " + bits + " (expected: 32-128)");
+            }
+            c.loginIpv6Prefix = bits;
+            return this;
+        }
+
+        /**
+         * Password checks the auth backends run at once; the others wait in a queue that takes
+         * clients in turn (at most 32 waiting per client, 1024 in all; beyond that a login is
+         * refused as unavailable, not counted as failed). A waiting check whose client left or
+         * timed out is dropped. Default 4; must be positive.
+         */
+        public Builder maxConcurrentLoginChecks(int checks) {
+            if (checks < 1) {
+                throw new IllegalArgumentException("maxConcurrentLoginChecks: " + checks + " (expected: >= 1)");
+            }
+            c.maxConcurrentLoginChecks = checks;
             return this;
         }
 

@@ -60,6 +60,9 @@ public final class Config {
     public boolean nativeTransport = true;
     public int ioThreads = Runtime.getRuntime().availableProcessors();
     public ClassLoader classLoader = ProxyManager.class.getClassLoader();
+    public int maxLoginFailuresPerClient = 100;
+    public int loginIpv6Prefix = 64;
+    public int maxConcurrentLoginChecks = 4;
 
     /** Where a listener's TLS key and certificates come from. */
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,

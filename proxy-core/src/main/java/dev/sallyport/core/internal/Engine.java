@@ -9,6 +9,7 @@ import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.DefaultRules;
 import dev.sallyport.core.internal.policy.InMemoryUserStore;
 import dev.sallyport.core.internal.policy.LoginGuard;
+import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
@@ -138,10 +139,12 @@ public final class Engine {
                 join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
             }
         }
-        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(), settings.loginFailureWindow(),
-                settings.lockoutDuration(), settings.loginBackoff());
+        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(),
+                settings.maxLoginFailuresPerClient(), settings.loginFailureWindow(), settings.lockoutDuration(),
+                settings.loginBackoff(), settings.loginIpv6Prefix());
         auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
-                settings.authCacheNegativeTtl(), settings.ticker(), guard);
+                settings.authCacheNegativeTtl(), settings.ticker(), guard,
+                new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
         users.addListener(this::userChanged);
         services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
     }

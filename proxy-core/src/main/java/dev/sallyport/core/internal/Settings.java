@@ -61,6 +61,9 @@ public final class Settings {
     private final Ticker ticker;
     private final Map<Class<? extends ProtocolOptions>, ProtocolOptions> protocolOptions;
     private final Map<String, SslContext> tls;
+    private final int maxLoginFailuresPerClient;
+    private final int loginIpv6Prefix;
+    private final int maxConcurrentLoginChecks;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -96,6 +99,9 @@ public final class Settings {
         this.ticker = c.ticker;
         this.protocolOptions = Map.copyOf(c.protocolOptions);
         this.tls = tls;
+        this.maxLoginFailuresPerClient = c.maxLoginFailuresPerClient;
+        this.loginIpv6Prefix = c.loginIpv6Prefix;
+        this.maxConcurrentLoginChecks = c.maxConcurrentLoginChecks;
     }
 
     public static Settings from(Config b) {
@@ -321,5 +327,17 @@ public final class Settings {
 
     public Map<String, SslContext> tls() {
         return tls;
+    }
+
+    public int maxLoginFailuresPerClient() {
+        return maxLoginFailuresPerClient;
+    }
+
+    public int loginIpv6Prefix() {
+        return loginIpv6Prefix;
+    }
+
+    public int maxConcurrentLoginChecks() {
+        return maxConcurrentLoginChecks;
     }
 }
