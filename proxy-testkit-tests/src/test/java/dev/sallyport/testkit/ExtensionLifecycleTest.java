@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** How registering the extension chooses one proxy per class or one per test, and what each test starts with. */
 @Timeout(60)
@@ -52,6 +53,22 @@ class ExtensionLifecycleTest {
         for (ProxyManager manager : SEEN) {
             assertPortFree(manager.address("socks5"));
         }
+    }
+
+    @Test
+    void restart_replacesTheProxyForTheTest_withTheChange_andTheNextTestGetsTheClassesOwnAgain() throws Exception {
+        SEEN.clear();
+        TestExecutionSummary summary = SampleRun.run(Restarted.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SEEN).hasSize(3).doesNotHaveDuplicates();
+        for (ProxyManager manager : SEEN) {
+            assertPortFree(manager.address("socks5"));
+        }
+        assertThatThrownBy(() -> SallyportExtension.socks5().build().restart(b -> { }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("SallyportExtension: not running");
     }
 
     @Test
@@ -112,6 +129,39 @@ class ExtensionLifecycleTest {
         void second_startsWithNeither() throws IOException {
             SEEN.add(proxy.manager());
             assertThat(proxy.sessions()).isEmpty();
+            tunnel(proxy);
+        }
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class Restarted {
+        @RegisterExtension
+        static SallyportExtension proxy = SallyportExtension.socks5().build();
+
+        @Test
+        @Order(1)
+        void first_restartsWithAUser_andOnlyTheNewProxyServes() throws IOException {
+            ProxyManager original = proxy.manager();
+            proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
+            ProxyManager replaced = proxy.restart(b -> b.user("alice", "pw"));
+            SEEN.add(original);
+            SEEN.add(replaced);
+            assertThat(proxy.manager()).isSameAs(replaced);
+            assertPortFree(original.address("socks5"));
+            try (Socks5Client client = Socks5Client.open(proxy.socks5Address())) {
+                assertThat(client.greet(Socks5Client.NO_AUTHENTICATION)).isEqualTo(Socks5Client.NO_ACCEPTABLE_METHODS);
+            }
+            try (TcpServer echo = TcpServer.echo(); Socks5Client client = Socks5Client.open(proxy.socks5Address())) {
+                assertThat(client.login("alice", "pw")).isZero();
+                assertThat(client.connect(echo.address()).rep()).as("faults start empty").isZero();
+            }
+        }
+
+        @Test
+        @Order(2)
+        void second_getsTheClassesOwnProxyAgain() throws IOException {
+            SEEN.add(proxy.manager());
             tunnel(proxy);
         }
     }
