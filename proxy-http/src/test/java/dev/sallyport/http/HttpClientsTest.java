@@ -15,8 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,29 +54,19 @@ class HttpClientsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static TestOrigin origin;
-    private static TcpServer echo;
-    private static NettyProxyClient netty;
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
+
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
+    @RegisterExtension
+    static NettyProxyClient netty = NettyProxyClient.create(1);
 
     @RegisterExtension
     SallyportExtension proxy = SallyportExtension.http()
             .connectionPool(ConnectionPools.pooled(8, Duration.ofSeconds(60)))
             .customize(b -> b.resolver(RESOLVER))
             .build();
-
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = TcpServer.echo();
-        netty = NettyProxyClient.create(1);
-    }
-
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-        netty.close();
-    }
 
     @BeforeEach
     void forgetEarlierRequests() {

@@ -15,10 +15,9 @@ import dev.sallyport.core.Resolver;
 import dev.sallyport.testkit.RawHttpClient;
 import dev.sallyport.testkit.SessionRecorder;
 import dev.sallyport.testkit.TcpServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,20 +48,11 @@ class HttpPolicyTest {
             "www.blocked.test", List.of(InetAddress.getLoopbackAddress())));
     private static final AccessRule DENY_ALL = AccessRule.named("deny-all", r -> Decision.deny("nothing else"));
 
-    private static TestOrigin origin;
-    private static TcpServer echo;
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = TcpServer.echo();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-    }
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
     private static String basic(String user, String password) {
         return RawHttpClient.proxyAuthorization(user, password) + "\r\n";

@@ -10,8 +10,6 @@ import dev.sallyport.core.Resolver;
 import dev.sallyport.testkit.RawHttpClient;
 import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.TcpServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,26 +34,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HttpRepliesTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestOrigin origin;
-    private static TcpServer echo;
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
+
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
     @RegisterExtension
     SallyportExtension proxy = SallyportExtension.http()
             .connectionPool(ConnectionPools.pooled(8, Duration.ofSeconds(60)))
             .customize(b -> b.resolver(Resolver.fixed(Map.of("origin.test", List.of(InetAddress.getLoopbackAddress())))))
             .build();
-
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = TcpServer.echo();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-    }
 
     @BeforeEach
     void forgetEarlierRequests() {

@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MixedPortTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+
     private static Socks5Client socks5(InetSocketAddress proxy, int port) throws IOException {
         Socks5Client client = Socks5Client.open(proxy);
         assertThat(client.noAuth().connect("127.0.0.1", port).rep()).as("SOCKS5 REP").isZero();

@@ -4,6 +4,8 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sallyport.testkit.TestBytes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,9 +24,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A web server on loopback port 0 for tests. {@code /echo} streams the request body back,
  * {@code /bytes?n=N} sends N {@link TestBytes#pattern(long) pattern} bytes, anything else answers
- * {@code hello}. Every request is recorded with its headers and the proxy's outbound port.
+ * {@code hello}. Every request is recorded with its headers and the proxy's outbound port. In a
+ * static {@code @RegisterExtension} field it closes after the class.
  */
-final class TestOrigin implements AutoCloseable {
+final class TestOrigin implements AutoCloseable, AfterAllCallback {
 
     /** What the origin received. */
     record Received(String method, String uri, Headers headers, InetSocketAddress from) {
@@ -103,6 +106,11 @@ final class TestOrigin implements AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -12,10 +12,9 @@ import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import dev.sallyport.testkit.TestBytes;
 import io.netty.handler.proxy.Socks4ProxyHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,21 +35,12 @@ class Socks4Test {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private static TcpServer echo;
-    private static NettyProxyClient clients;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
+
+    @RegisterExtension
+    static NettyProxyClient clients = NettyProxyClient.create(1);
     private static final Resolver RESOLVER = Resolver.fixed(Map.of("echo.test", List.of(InetAddress.getLoopbackAddress())));
-
-    @BeforeAll
-    static void start() {
-        echo = TcpServer.echo();
-        clients = NettyProxyClient.create(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        echo.close();
-        clients.close();
-    }
 
     @Test
     void socks4_ipv4Connect_granted_andTunnels() throws Exception {

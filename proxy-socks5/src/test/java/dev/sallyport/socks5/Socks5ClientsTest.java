@@ -8,9 +8,7 @@ import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.TcpServer;
 import dev.sallyport.testkit.TestBytes;
 import io.netty.handler.proxy.Socks5ProxyHandler;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,23 +41,14 @@ class Socks5ClientsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Resolver RESOLVER = Resolver.fixed(Map.of("echo.test", List.of(InetAddress.getLoopbackAddress())));
 
-    private static TcpServer echo;
-    private static NettyProxyClient netty;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
+
+    @RegisterExtension
+    static NettyProxyClient netty = NettyProxyClient.create(2);
 
     @RegisterExtension
     SallyportExtension proxy = SallyportExtension.socks5().customize(b -> b.resolver(RESOLVER)).build();
-
-    @BeforeAll
-    static void startEcho() {
-        echo = TcpServer.echo();
-        netty = NettyProxyClient.create(2);
-    }
-
-    @AfterAll
-    static void stopEcho() {
-        echo.close();
-        netty.close();
-    }
 
     @AfterEach
     void forgetCredentials() {

@@ -2,6 +2,7 @@ package dev.sallyport.socks5;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Decision;
+import dev.sallyport.api.Limits;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.Resolver;
@@ -9,20 +10,16 @@ import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,22 +39,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class Socks5RepliesTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TcpServer echo;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
     @RegisterExtension
     SallyportExtension proxy = SallyportExtension.socks5()
             .customize(b -> b.resolver(Resolver.fixed(Map.of("echo.test", List.of(InetAddress.getLoopbackAddress())))))
             .build();
-
-    @BeforeAll
-    static void startEcho() {
-        echo = TcpServer.echo();
-    }
-
-    @AfterAll
-    static void stopEcho() {
-        echo.close();
-    }
 
     private SessionSummary nextSession() {
         return proxy.recorder().takeSession(WAIT);
@@ -79,12 +67,36 @@ class Socks5RepliesTest {
 
     private boolean authOn;
 
-    private int connectReply(InetSocketAddress address, int port) throws IOException {
+    /** What a test does on one connection. */
+    @FunctionalInterface
+    private interface Exchange {
+        void run(Socks5Client client) throws IOException;
+    }
+
+    /** Runs {@code exchange} on a connection of its own, then expects the proxy to close it. */
+    private static void thenClosed(InetSocketAddress address, Exchange exchange) throws IOException {
         try (Socks5Client client = Socks5Client.open(address)) {
-            int rep = client.noAuth().connect("127.0.0.1", port).rep();
-            assertThat(client.closedByPeer()).as("closed after the failure reply").isTrue();
-            return rep;
+            exchange.run(client);
+            assertThat(client.closedByPeer()).as("closed after the reply").isTrue();
         }
+    }
+
+    private int connectReply(InetSocketAddress address, int port) throws IOException {
+        int[] rep = new int[1];
+        thenClosed(address, client -> rep[0] = client.noAuth().connect("127.0.0.1", port).rep());
+        return rep[0];
+    }
+
+    /** A proxy that knows alice (password "secret") and requires a login. */
+    private InetSocketAddress startWithAlice() {
+        authOn = true;
+        return proxy.restart(b -> b.user("alice", "secret")).address("socks5");
+    }
+
+    /** Greets offering only username and password, and expects the proxy to choose it. */
+    private static Socks5Client passwordChosen(Socks5Client client) throws IOException {
+        assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
+        return client;
     }
 
     @Test
@@ -156,10 +168,7 @@ class Socks5RepliesTest {
     @Test
     void connect_unknownName_rep04HostUnreachable() throws Exception {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.noAuth().connect("nowhere.test", 80).rep()).isEqualTo(0x04);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        thenClosed(address, client -> assertThat(client.noAuth().connect("nowhere.test", 80).rep()).isEqualTo(0x04));
         assertThat(nextSession().outcome()).isEqualTo(Outcome.DNS_FAILED);
         assertStillServes(address);
     }
@@ -231,11 +240,10 @@ class Socks5RepliesTest {
     @Test
     void unknownAddressType_rep08() throws Exception {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.noAuth().send(5, 1, 0, 9, 127, 0, 0, 1, 0, 80);
             assertThat(client.readReply().rep()).isEqualTo(0x08);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertThat(nextSession().outcome()).isEqualTo(Outcome.UNSUPPORTED_ADDRESS);
         assertStillServes(address);
     }
@@ -243,32 +251,24 @@ class Socks5RepliesTest {
     @Test
     void greeting_wrongVersion_noAcceptableMethodThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.send(6, 1, 0);
             assertThat(client.read(2)).containsExactly(5, 0xff);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void greeting_zeroMethods_noAcceptableMethodThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet()).isEqualTo(NO_ACCEPTABLE_METHODS);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        thenClosed(address, client -> assertThat(client.greet()).isEqualTo(NO_ACCEPTABLE_METHODS));
         assertStillServes(address);
     }
 
     @Test
     void greeting_onlyNoAuthWhenAuthRequired_noAcceptableMethodThenClose() throws Exception {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(NO_AUTHENTICATION)).isEqualTo(NO_ACCEPTABLE_METHODS);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> assertThat(client.greet(NO_AUTHENTICATION)).isEqualTo(NO_ACCEPTABLE_METHODS));
         assertThat(nextSession().outcome()).isEqualTo(Outcome.AUTH_FAILED);
         assertStillServes(address);
     }
@@ -276,22 +276,14 @@ class Socks5RepliesTest {
     @Test
     void greeting_onlyPasswordWhenAuthOff_noAcceptableMethodThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(NO_ACCEPTABLE_METHODS);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        thenClosed(address, client -> assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(NO_ACCEPTABLE_METHODS));
         assertStillServes(address);
     }
 
     @Test
     void login_wrongPassword_failureStatusThenClose() throws Exception {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
-            assertThat(client.sendCredentials("alice", "wrong")).isEqualTo(1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> assertThat(passwordChosen(client).sendCredentials("alice", "wrong")).isEqualTo(1));
         assertThat(nextSession().outcome()).isEqualTo(Outcome.AUTH_FAILED);
         assertThat(proxy.recorder().authFailures()).containsExactly("socks5:bad_password");
         assertStillServes(address);
@@ -299,39 +291,30 @@ class Socks5RepliesTest {
 
     @Test
     void login_unknownUser_sameFailureStatus() throws IOException {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
-            assertThat(client.sendCredentials("eve", "secret")).isEqualTo(1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> assertThat(passwordChosen(client).sendCredentials("eve", "secret")).isEqualTo(1));
         assertStillServes(address);
     }
 
     @Test
     void login_wrongSubnegotiationVersion_failureStatusThenClose() throws IOException {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> {
+            passwordChosen(client);
             client.send(5, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e', 't');
             assertThat(client.read(2)).containsExactly(1, 1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void login_emptyUserName_failureStatusThenClose() throws IOException {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> {
+            passwordChosen(client);
             client.send(1, 0, 0);
             assertThat(client.read(2)).containsExactly(1, 1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
@@ -344,27 +327,14 @@ class Socks5RepliesTest {
             assertThat(client.login("jürgen", password)).isZero();
             assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
         }
-        try (Socks5Client client = Socks5Client.open(address)) {
-            byte[] user = "jürgen".getBytes(StandardCharsets.UTF_8);
-            byte[] wrong = impostor.getBytes(StandardCharsets.UTF_8);
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
-            ByteArrayOutputStream login = new ByteArrayOutputStream();
-            login.write(1);
-            login.write(user.length);
-            login.writeBytes(user);
-            login.write(wrong.length);
-            login.writeBytes(wrong);
-            client.send(login.toByteArray());
-            assertThat(client.read(2)).containsExactly(1, 1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        thenClosed(address, client -> assertThat(passwordChosen(client).sendCredentials("jürgen", impostor)).isEqualTo(1));
     }
 
     @Test
     void login_tokenAsPassword_succeeds() throws Exception {
         authOn = true;
         InetSocketAddress address = proxy.restart(b -> b.requireAuthentication(true)).address("socks5");
-        var created = proxy.manager().users().create("carol", dev.sallyport.api.Limits.NONE).toCompletableFuture().get();
+        var created = proxy.manager().users().create("carol", Limits.NONE).toCompletableFuture().get();
         try (Socks5Client client = Socks5Client.open(address)) {
             assertThat(client.login("carol", created.token())).isZero();
             assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
@@ -374,34 +344,31 @@ class Socks5RepliesTest {
     @Test
     void request_wrongVersion_rep01ThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.noAuth().send(4, 1, 0, 1, 127, 0, 0, 1, 0, 80);
             assertThat(client.readReply().rep()).isEqualTo(0x01);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void request_emptyDomainName_rep01ThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.noAuth().send(5, 1, 0, 3, 0, 0, 80);
             assertThat(client.readReply().rep()).isEqualTo(0x01);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void request_truncatedThenEndOfInput_rep01ThenClose() throws Exception {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.noAuth().send(5, 1, 0, 1, 127, 0);
             client.socket().shutdownOutput();
             assertThat(client.readReply().rep()).isEqualTo(0x01);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertThat(nextSession().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
         assertStillServes(address);
     }
@@ -409,36 +376,30 @@ class Socks5RepliesTest {
     @Test
     void greeting_truncatedThenEndOfInput_noAcceptableMethodThenClose() throws IOException {
         InetSocketAddress address = proxy.socks5Address();
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.send(5, 3, 0);
             client.socket().shutdownOutput();
             assertThat(client.read(2)).containsExactly(5, 0xff);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void login_truncatedThenEndOfInput_failureStatusThenClose() throws IOException {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.greet(USERNAME_PASSWORD)).isEqualTo(USERNAME_PASSWORD);
+        InetSocketAddress address = startWithAlice();
+        thenClosed(address, client -> {
+            passwordChosen(client);
             client.send(1, 5, 'a', 'l');
             client.socket().shutdownOutput();
             assertThat(client.read(2)).containsExactly(1, 1);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void silence_pastHandshakeTimeout_noAcceptableMethodThenClose() throws Exception {
         InetSocketAddress address = proxy.restart(b -> b.handshakeTimeout(Duration.ofMillis(200))).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
-            assertThat(client.read(2)).containsExactly(5, 0xff);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        thenClosed(address, client -> assertThat(client.read(2)).containsExactly(5, 0xff));
         assertThat(nextSession().outcome()).isEqualTo(Outcome.HANDSHAKE_TIMEOUT);
         assertStillServes(address);
     }
@@ -446,18 +407,16 @@ class Socks5RepliesTest {
     @Test
     void silence_afterGreeting_pastHandshakeTimeout_rep01ThenClose() throws IOException {
         InetSocketAddress address = proxy.restart(b -> b.handshakeTimeout(Duration.ofMillis(200))).address("socks5");
-        try (Socks5Client client = Socks5Client.open(address)) {
+        thenClosed(address, client -> {
             client.noAuth();
             assertThat(client.readReply().rep()).isEqualTo(0x01);
-            assertThat(client.closedByPeer()).isTrue();
-        }
+        });
         assertStillServes(address);
     }
 
     @Test
     void fragments_byteByByte_handshakeSucceeds() throws IOException {
-        authOn = true;
-        InetSocketAddress address = proxy.restart(b -> b.user("alice", "secret")).address("socks5");
+        InetSocketAddress address = startWithAlice();
         try (Socks5Client client = Socks5Client.open(address)) {
             client.socket().setTcpNoDelay(true);
             int[] greeting = {5, 1, 2};

@@ -13,8 +13,6 @@ import dev.sallyport.testkit.Socks5Datagram;
 import dev.sallyport.testkit.UdpServer;
 import io.netty.util.NetUtil;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,17 +49,8 @@ class UdpAssociateTest {
             .customize(b -> b.resolver(Resolver.fixed(Map.of("echo.test", List.of(LOOPBACK)))))
             .build();
 
-    private UdpServer echo;
-
-    @BeforeEach
-    void startEcho() {
-        echo = UdpServer.echo();
-    }
-
-    @AfterEach
-    void stopEcho() {
-        echo.close();
-    }
+    @RegisterExtension
+    UdpServer echo = UdpServer.echo();
 
     private SessionSummary nextSession() {
         return proxy.recorder().takeSession(WAIT);

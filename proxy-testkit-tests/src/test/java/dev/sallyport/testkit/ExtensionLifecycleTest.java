@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -28,6 +29,7 @@ class ExtensionLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final List<ProxyManager> SEEN = new CopyOnWriteArrayList<>();
+    private static final List<InetSocketAddress> SERVERS = new CopyOnWriteArrayList<>();
 
     @Test
     void staticField_oneProxyForTheClass_closedAfterIt_faultsAndSessionsClearedBetweenTests() throws Exception {
@@ -69,6 +71,25 @@ class ExtensionLifecycleTest {
         assertThatThrownBy(() -> SallyportExtension.socks5().build().restart(b -> { }))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("SallyportExtension: not running");
+    }
+
+    @Test
+    void servers_inAStaticField_closeAfterTheClass_inAnInstanceField_afterEachTest() throws Exception {
+        SERVERS.clear();
+        TestExecutionSummary summary = SampleRun.run(Servers.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SERVERS).hasSize(6);
+        assertThat(SERVERS.get(0)).as("one static server for both tests").isEqualTo(SERVERS.get(3));
+        for (InetSocketAddress tcp : List.of(SERVERS.get(0), SERVERS.get(1), SERVERS.get(4))) {
+            assertPortFree(tcp);
+        }
+        for (InetSocketAddress udp : List.of(SERVERS.get(2), SERVERS.get(5))) {
+            try (DatagramSocket rebound = new DatagramSocket(udp)) {
+                assertThat(rebound.getLocalSocketAddress()).isEqualTo(udp);
+            }
+        }
     }
 
     @Test
@@ -163,6 +184,40 @@ class ExtensionLifecycleTest {
         void second_getsTheClassesOwnProxyAgain() throws IOException {
             SEEN.add(proxy.manager());
             tunnel(proxy);
+        }
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class Servers {
+        @RegisterExtension
+        static TcpServer shared = TcpServer.echo();
+
+        @RegisterExtension
+        TcpServer own = TcpServer.sink();
+
+        @RegisterExtension
+        UdpServer datagrams = UdpServer.sink();
+
+        private void record() throws IOException {
+            SERVERS.addAll(List.of(shared.address(), own.address(), datagrams.address()));
+            try (Socket socket = new Socket()) {
+                socket.connect(shared.address(), 5000);
+                assertThat(shared.awaitConnections(1, WAIT)).isNotEmpty();
+            }
+        }
+
+        @Test
+        @Order(1)
+        void first() throws IOException {
+            record();
+        }
+
+        @Test
+        @Order(2)
+        void second_theFirstTestsOwnServersAreClosed_theSharedOneServes() throws IOException {
+            assertPortFree(SERVERS.get(1));
+            record();
         }
     }
 

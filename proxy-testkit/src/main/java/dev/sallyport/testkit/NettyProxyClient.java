@@ -37,9 +37,11 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>Names in unresolved target addresses go to the proxy as names (the client resolves
- * nothing). Thread-safe; {@link #close()} shuts its event loops down.
+ * nothing). Thread-safe; {@link #close()} shuts its event loops down. In a
+ * {@code @RegisterExtension} field the client closes itself: after the class for a
+ * {@code static} field, after each test for an instance field.
  */
-public final class NettyProxyClient implements AutoCloseable {
+public final class NettyProxyClient extends ClosedAfterUse {
 
     private final EventLoopGroup group;
 

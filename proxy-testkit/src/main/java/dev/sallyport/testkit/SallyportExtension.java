@@ -71,8 +71,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     private final Faults faults = new Faults();
     private final Object lifecycle = new Object();
     private volatile ProxyManager manager;
-    /** Class contexts this instance serves (a static field is seen again by {@code @Nested} classes). */
-    private int classes;
+    private final Registration registration = new Registration();
     /** Whether the running proxy came from {@link #restart}, so the next test needs the class's own. */
     private boolean restarted;
 
@@ -102,7 +101,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeAll(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes++ == 0) {
+            if (registration.classStarts()) {
                 start(NO_CHANGE);
             }
         }
@@ -111,7 +110,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeEach(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes == 0) {
+            if (registration.perTest()) {
                 start(NO_CHANGE);
             } else if (restarted) {
                 stop();
@@ -127,7 +126,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void afterEach(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes == 0) {
+            if (registration.perTest()) {
                 stop();
             }
         }
@@ -136,7 +135,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void afterAll(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (--classes == 0) {
+            if (registration.classEnds()) {
                 stop();
             }
         }

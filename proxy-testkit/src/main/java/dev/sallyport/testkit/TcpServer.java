@@ -39,9 +39,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} closes the listening socket and every open connection.
+ * <p>Thread-safe. {@link #close()} closes the listening socket and every open connection. In a
+ * {@code @RegisterExtension} field the server closes itself: after the class for a {@code static}
+ * field, after each test for an instance field.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static TcpServer echo = TcpServer.echo();
+ * }</pre>
  */
-public final class TcpServer implements AutoCloseable {
+public final class TcpServer extends ClosedAfterUse {
 
     /** An accepted connection: the server's address and the peer's (the proxy's outbound socket). */
     public record Connection(InetSocketAddress local, InetSocketAddress remote) {
