@@ -3,9 +3,7 @@ package dev.sallyport.http;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
-import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.Resolver;
 import dev.sallyport.testkit.NettyProxyClient;
 import dev.sallyport.testkit.RawHttpClient;
 import dev.sallyport.testkit.SallyportExtension;
@@ -15,14 +13,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.util.concurrent.Future;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.net.Authenticator;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PasswordAuthentication;
 import java.net.ProxySelector;
@@ -48,10 +44,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class HttpClientsTest {
 
     private static final int MIB = 1 << 20;
-    private static final Resolver RESOLVER = Resolver.fixed(Map.of(
-            "origin.test", List.of(InetAddress.getLoopbackAddress()),
-            "echo.test", List.of(InetAddress.getLoopbackAddress())));
-
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @RegisterExtension
@@ -59,19 +51,12 @@ class HttpClientsTest {
 
     @RegisterExtension
     static TcpServer echo = TcpServer.echo();
+
     @RegisterExtension
     static NettyProxyClient netty = NettyProxyClient.create(1);
 
     @RegisterExtension
-    SallyportExtension proxy = SallyportExtension.http()
-            .connectionPool(ConnectionPools.pooled(8, Duration.ofSeconds(60)))
-            .customize(b -> b.resolver(RESOLVER))
-            .build();
-
-    @BeforeEach
-    void forgetEarlierRequests() {
-        origin.clear();
-    }
+    SallyportExtension proxy = TestProxies.http();
 
     private InetSocketAddress start(Consumer<ProxyManager.Builder> config) {
         return proxy.restart(config).address("http");

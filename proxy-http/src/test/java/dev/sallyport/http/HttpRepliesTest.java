@@ -4,13 +4,10 @@ import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Decision;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
-import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.Resolver;
 import dev.sallyport.testkit.RawHttpClient;
 import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.TcpServer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HttpRepliesTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+
     @RegisterExtension
     static TestOrigin origin = new TestOrigin();
 
@@ -41,15 +38,7 @@ class HttpRepliesTest {
     static TcpServer echo = TcpServer.echo();
 
     @RegisterExtension
-    SallyportExtension proxy = SallyportExtension.http()
-            .connectionPool(ConnectionPools.pooled(8, Duration.ofSeconds(60)))
-            .customize(b -> b.resolver(Resolver.fixed(Map.of("origin.test", List.of(InetAddress.getLoopbackAddress())))))
-            .build();
-
-    @BeforeEach
-    void forgetEarlierRequests() {
-        origin.clear();
-    }
+    SallyportExtension proxy = TestProxies.http();
 
     private InetSocketAddress start(Consumer<ProxyManager.Builder> config) {
         return proxy.restart(config).address("http");

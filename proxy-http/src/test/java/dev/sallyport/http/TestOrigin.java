@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.sallyport.testkit.TestBytes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
@@ -25,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * A web server on loopback port 0 for tests. {@code /echo} streams the request body back,
  * {@code /bytes?n=N} sends N {@link TestBytes#pattern(long) pattern} bytes, anything else answers
  * {@code hello}. Every request is recorded with its headers and the proxy's outbound port. In a
- * static {@code @RegisterExtension} field it closes after the class.
+ * static {@code @RegisterExtension} field it forgets what earlier tests sent before each test and
+ * closes after the class.
  */
-final class TestOrigin implements AutoCloseable, AfterAllCallback {
+final class TestOrigin implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
 
     /** What the origin received. */
     record Received(String method, String uri, Headers headers, InetSocketAddress from) {
@@ -106,6 +108,11 @@ final class TestOrigin implements AutoCloseable, AfterAllCallback {
                 }
             }
         }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        clear();
     }
 
     @Override

@@ -152,13 +152,16 @@ class BehindABadProxyTest {
     static SallyportExtension http = SallyportExtension.http().user("app", "s3cret").build();
 
     private static final byte[] SNAPSHOT = TestBytes.pattern(0, 64 * 1024);
-    private static TcpServer dataServer;
+
+    /** The data server: answers every request with the snapshot, length first. */
+    @RegisterExtension
+    static TcpServer dataServer = TcpServer.replyAfterEof(ByteBuffer.allocate(4 + SNAPSHOT.length)
+            .putInt(SNAPSHOT.length).put(SNAPSHOT).array());
+
     private static HttpServer web;
 
     @BeforeAll
-    static void startServers() throws IOException {
-        dataServer = TcpServer.replyAfterEof(ByteBuffer.allocate(4 + SNAPSHOT.length).putInt(SNAPSHOT.length)
-                .put(SNAPSHOT).array());
+    static void startWebServer() throws IOException {
         web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         web.createContext("/status", exchange -> {
             byte[] body = "all systems go".getBytes(StandardCharsets.US_ASCII);
@@ -171,8 +174,7 @@ class BehindABadProxyTest {
     }
 
     @AfterAll
-    static void stopServers() {
-        dataServer.close();
+    static void stopWebServer() {
         web.stop(0);
     }
 
