@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -83,7 +84,7 @@ class ExtensionLifecycleTest {
         assertThat(SERVERS).hasSize(6);
         assertThat(SERVERS.get(0)).as("one static server for both tests").isEqualTo(SERVERS.get(3));
         for (InetSocketAddress tcp : List.of(SERVERS.get(0), SERVERS.get(1), SERVERS.get(4))) {
-            assertPortFree(tcp);
+            assertRefused(tcp);
         }
         for (InetSocketAddress udp : List.of(SERVERS.get(2), SERVERS.get(5))) {
             try (DatagramSocket rebound = new DatagramSocket(udp)) {
@@ -111,6 +112,15 @@ class ExtensionLifecycleTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SallyportExtension.socks5().bandwidth(-1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bytesPerSecond: -1 (expected: >= 0, 0 for none)");
+    }
+
+    /** Nothing listens on {@code address} any more: a connect is refused. */
+    private static void assertRefused(InetSocketAddress address) {
+        assertThatThrownBy(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 5000);
+            }
+        }).isInstanceOf(ConnectException.class);
     }
 
     /** A listening socket can be opened on the port again: nothing listens there any more. */
@@ -201,9 +211,10 @@ class ExtensionLifecycleTest {
 
         private void record() throws IOException {
             SERVERS.addAll(List.of(shared.address(), own.address(), datagrams.address()));
+            int before = shared.connections().size();
             try (Socket socket = new Socket()) {
                 socket.connect(shared.address(), 5000);
-                assertThat(shared.awaitConnections(1, WAIT)).isNotEmpty();
+                assertThat(shared.awaitConnections(before + 1, WAIT)).hasSize(before + 1);
             }
         }
 
@@ -216,7 +227,7 @@ class ExtensionLifecycleTest {
         @Test
         @Order(2)
         void second_theFirstTestsOwnServersAreClosed_theSharedOneServes() throws IOException {
-            assertPortFree(SERVERS.get(1));
+            assertRefused(SERVERS.get(1));
             record();
         }
     }
