@@ -1,12 +1,9 @@
-package dev.sallyport.core.internal;
+package dev.sallyport.core;
 
-import dev.sallyport.api.Protocol;
-import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.internal.Config;
+import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.spi.Frontend;
-import dev.sallyport.core.spi.Session;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,35 +25,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class SettingsBeyondLoopbackTest {
 
-    /** A frontend that does nothing, so that a {@code socks5} listener can be configured. */
-    public static final class IdleFrontend implements Frontend {
-        @Override
-        public String name() {
-            return "socks5";
-        }
-
-        @Override
-        public Protocol protocol() {
-            return Protocol.SOCKS5;
-        }
-
-        @Override
-        public boolean claims(ByteBuf firstBytes) {
-            return true;
-        }
-
-        @Override
-        public void initChannel(Channel channel, Session session) {
-            // Never used: these settings are not started.
-        }
-    }
-
     private static ClassLoader frontends;
 
     @BeforeAll
     static void registerFrontend(@TempDir Path dir) throws IOException {
         Path services = Files.createDirectories(dir.resolve("META-INF/services"));
-        Files.writeString(services.resolve(Frontend.class.getName()), IdleFrontend.class.getName() + "\n");
+        Files.writeString(services.resolve(Frontend.class.getName()), OpenProxyGuardTest.NullFrontend.class.getName() + "\n");
         frontends = new URLClassLoader(new URL[] {dir.toUri().toURL()}, SettingsBeyondLoopbackTest.class.getClassLoader());
     }
 
