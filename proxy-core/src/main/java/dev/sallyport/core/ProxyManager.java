@@ -396,7 +396,8 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * Allows listening on a non-loopback address without authentication: an open proxy that
-         * anyone who can reach it may use. Default: refused at {@link #start()}.
+         * anyone who can reach it may use; {@link #start()} then logs a WARN naming the address.
+         * Default: refused at {@link #start()}.
          */
         public Builder allowOpenProxy(boolean allow) {
             c.allowOpenProxy = allow;

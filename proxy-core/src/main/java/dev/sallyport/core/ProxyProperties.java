@@ -139,7 +139,7 @@ public final class ProxyProperties {
                 properties.setProperty(key, line.substring(equals + 1).strip());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + " (" + e.getMessage() + ")", e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
         return properties;
     }

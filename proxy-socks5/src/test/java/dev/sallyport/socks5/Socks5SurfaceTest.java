@@ -129,6 +129,20 @@ class Socks5SurfaceTest {
     }
 
     @Test
+    void connect_overTheTotalConnectionCap_refusedNotAllowed() throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 4, loopback(1))) {
+            InetSocketAddress address = start(b -> b.maxConnections(1));
+            try (Socket first = client(address, loopback(1), false)) {
+                assertThat(request(first, CONNECT, loopback(1).getAddress(), target.getLocalPort())).isZero();
+                try (Socket second = client(address, loopback(2), false)) {
+                    assertThat(request(second, CONNECT, loopback(1).getAddress(), target.getLocalPort()))
+                            .isEqualTo(NOT_ALLOWED);
+                }
+            }
+        }
+    }
+
+    @Test
     void connect_ipv4CompatibleLoopbackInBinary_isDeniedByDenyPrivate() throws Exception {
         try (ServerSocket service = new ServerSocket(0, 1, loopback(1))) {
             InetSocketAddress address = start(b -> b.accessRule(AccessRules.denyPrivateDestinations()));

@@ -96,7 +96,9 @@ final class ConfigFile {
     private static Properties read(Path file) throws UsageException {
         try {
             return ProxyProperties.read(file);
-        } catch (UncheckedIOException | IllegalArgumentException e) {
+        } catch (UncheckedIOException e) {
+            throw new UsageException("--config: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
+        } catch (IllegalArgumentException e) {
             throw new UsageException("--config: " + e.getMessage());
         }
     }
