@@ -156,7 +156,9 @@ class OperationsTest {
         assertThat(dockerfile).contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/sallyport/sallyport.jar\", \"serve\", \"--bind\", \"0.0.0.0\"]")
                 .contains("USER sallyport").contains("EXPOSE 1080 8080");
         try (TcpServer echo = TcpServer.echo();
-             ServerProcess server = ServerProcess.start("serve", "--bind", "0.0.0.0", "--socks5", "0", "--user", "alice:s3cret")) {
+             // The echo server is on loopback, which a bind beyond loopback denies as a target unless allowed.
+             ServerProcess server = ServerProcess.start("serve", "--bind", "0.0.0.0", "--socks5", "0", "--user", "alice:s3cret",
+                     "--allow", "127.0.0.1/32")) {
             ServerProcess.Listening socks = server.awaitReady().get(0);
             assertThat(socks.line()).matches("listening socks5 0\\.0\\.0\\.0:[1-9][0-9]*");
             InetSocketAddress viaLoopback = new InetSocketAddress("127.0.0.1", socks.address().getPort());
