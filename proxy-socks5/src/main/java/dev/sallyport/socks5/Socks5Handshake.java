@@ -28,10 +28,9 @@ final class Socks5Handshake {
 
     /** Starts the handshake on a new client channel. */
     static void start(Channel channel, Session session) {
-        Socks5Greeting.Decoder decoder = new Socks5Greeting.Decoder();
         channel.pipeline()
                 .addLast(ENCODER, REPLIES)
-                .addLast(DECODER, decoder)
-                .addLast(HANDLER, new Socks5Greeting(session, decoder));
+                .addLast(DECODER, new Socks5Greeting.Decoder())
+                .addLast(HANDLER, new Socks5Greeting(session));
     }
 }

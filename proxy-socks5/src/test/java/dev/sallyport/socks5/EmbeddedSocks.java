@@ -22,6 +22,7 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,25 +125,18 @@ final class EmbeddedSocks implements Session {
 
     /** Everything written to the client so far, as bytes. */
     byte[] replies() {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (Object out; (out = channel.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) out;
-            try {
-                byte[] raw = new byte[buf.readableBytes()];
-                buf.readBytes(raw);
-                all.writeBytes(raw);
-            } finally {
-                buf.release();
-            }
-        }
-        return all.toByteArray();
+        return drain(channel::readOutbound);
     }
 
     /** Everything that went on past the handshake (into the relay), as bytes. */
     byte[] passedOn() {
+        return drain(channel::readInbound);
+    }
+
+    private static byte[] drain(Supplier<Object> queue) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (Object in; (in = channel.readInbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) in;
+        for (Object next; (next = queue.get()) != null; ) {
+            ByteBuf buf = (ByteBuf) next;
             try {
                 byte[] raw = new byte[buf.readableBytes()];
                 buf.readBytes(raw);

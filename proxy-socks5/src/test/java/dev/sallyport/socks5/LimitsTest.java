@@ -224,15 +224,7 @@ class LimitsTest {
         try (RawClient client = new RawClient(proxy.address("socks5"))) {
             client.send(5, 1, 2);
             client.read(2);
-            byte[] u = user.getBytes();
-            byte[] p = password.getBytes();
-            java.io.ByteArrayOutputStream msg = new java.io.ByteArrayOutputStream();
-            msg.write(1);
-            msg.write(u.length);
-            msg.writeBytes(u);
-            msg.write(p.length);
-            msg.writeBytes(p);
-            client.send(msg.toByteArray());
+            client.sendLogin(user, password);
             return client.read(2)[1];
         }
     }

@@ -74,6 +74,13 @@ final class RawClient implements AutoCloseable {
     RawClient login(String user, String password) throws IOException {
         send(5, 1, 2);
         expect(read(2), 5, 2);
+        sendLogin(user, password);
+        expect(read(2), 1, 0);
+        return this;
+    }
+
+    /** The RFC 1929 message, fields in UTF-8, without waiting for the answer. */
+    RawClient sendLogin(String user, String password) throws IOException {
         byte[] u = user.getBytes(StandardCharsets.UTF_8);
         byte[] p = password.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream msg = new ByteArrayOutputStream();
@@ -82,9 +89,7 @@ final class RawClient implements AutoCloseable {
         msg.writeBytes(u);
         msg.write(p.length);
         msg.writeBytes(p);
-        send(msg.toByteArray());
-        expect(read(2), 1, 0);
-        return this;
+        return send(msg.toByteArray());
     }
 
     /** CONNECT to an IPv4 loopback port. */
