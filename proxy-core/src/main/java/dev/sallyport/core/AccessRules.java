@@ -1,5 +1,10 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.policy.Cidr;
+import dev.sallyport.core.internal.policy.DomainPattern;
+import dev.sallyport.core.internal.policy.PortSet;
+
 import dev.sallyport.api.AccessRequest;
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Decision;

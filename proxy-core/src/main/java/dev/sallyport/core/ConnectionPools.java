@@ -1,5 +1,7 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.net.PoolingConnectionPool;
+
 import dev.sallyport.api.ConnectionPool;
 
 import java.time.Duration;

@@ -1,5 +1,10 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.Config;
+import dev.sallyport.core.internal.Engine;
+import dev.sallyport.core.internal.Settings;
+import dev.sallyport.core.internal.net.Addresses;
+
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
@@ -10,6 +15,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 
 import java.net.InetAddress;
@@ -166,42 +172,14 @@ public final class ProxyManager implements AutoCloseable {
 
         private static final Pattern LISTENER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
-        InetAddress bind = InetAddress.getLoopbackAddress();
-        final Map<String, Integer> listeners = new LinkedHashMap<>();
-        final List<AuthBackend> authBackends = new ArrayList<>();
-        final List<ProviderRef> authProviders = new ArrayList<>();
-        final List<Map.Entry<String, String>> initialUsers = new ArrayList<>();
-        boolean requireAuthentication;
-        UserStore userStore;
-        final List<AccessRule> accessRules = new ArrayList<>();
-        final List<MetricsSink> metrics = new ArrayList<>();
-        final List<ProviderRef> metricsProviders = new ArrayList<>();
-        ConnectionPool connectionPool = ConnectionPools.pooled(8, Duration.ofSeconds(60));
-        Resolver resolver = Resolver.system();
-        Duration handshakeTimeout = Duration.ofSeconds(10);
-        Duration connectTimeout = Duration.ofSeconds(10);
-        Duration idleTimeout = Duration.ofHours(1);
-        Duration drainTimeout = Duration.ofSeconds(30);
-        Duration authCacheTtl = Duration.ofMinutes(5);
-        Duration authCacheNegativeTtl = Duration.ofSeconds(10);
-        boolean allowOpenProxy;
-        boolean accessLog;
-        Limits defaultLimits = Limits.NONE;
-        int maxConnections;
-        int maxConnectionsPerClient;
-        int maxLoginFailures = 10;
-        Duration loginFailureWindow = Duration.ofMinutes(1);
-        Duration lockoutDuration = Duration.ofMinutes(5);
-        Duration loginBackoff = Duration.ofMillis(100);
-        Duration maxSessionDuration = Duration.ZERO;
-        Ticker ticker = Ticker.system();
-        final Map<String, String> frontendOptions = new LinkedHashMap<>();
-        final Map<String, TlsSource> tls = new LinkedHashMap<>();
-        boolean nativeTransport = true;
-        int ioThreads = Runtime.getRuntime().availableProcessors();
-        ClassLoader classLoader = ProxyManager.class.getClassLoader();
+        private final Config c = new Config();
 
         private Builder() {
+        }
+
+        /** What this builder collected so far; for tests in this package. */
+        Config config() {
+            return c;
         }
 
         /**
@@ -211,13 +189,13 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder bind(String address) {
             Objects.requireNonNull(address, "address");
-            this.bind = Addresses.parseBindAddress(address);
+            c.bind = Addresses.parseBindAddress(address);
             return this;
         }
 
         /** Like {@link #bind(String)} with an address object. */
         public Builder bind(InetAddress address) {
-            this.bind = Objects.requireNonNull(address, "address");
+            c.bind = Objects.requireNonNull(address, "address");
             return this;
         }
 
@@ -253,11 +231,11 @@ public final class ProxyManager implements AutoCloseable {
                 throw new IllegalArgumentException("listener: '" + name + "' (expected: lowercase letters, digits, '-')");
             }
             requirePort(name, port);
-            if (listeners.containsKey(name)) {
-                throw new IllegalStateException(name + ": already configured on port " + listeners.get(name)
+            if (c.listeners.containsKey(name)) {
+                throw new IllegalStateException(name + ": already configured on port " + c.listeners.get(name)
                         + " (expected: one listener per protocol)");
             }
-            listeners.put(name, port);
+            c.listeners.put(name, port);
             return this;
         }
 
@@ -267,7 +245,7 @@ public final class ProxyManager implements AutoCloseable {
          * is on.
          */
         public Builder auth(AuthBackend backend) {
-            authBackends.add(Objects.requireNonNull(backend, "backend"));
+            c.authBackends.add(Objects.requireNonNull(backend, "backend"));
             return this;
         }
 
@@ -277,7 +255,7 @@ public final class ProxyManager implements AutoCloseable {
          * fails when it is missing) and turns authentication on.
          */
         public Builder auth(String provider, Map<String, String> settings) {
-            authProviders.add(new ProviderRef("auth", provider, settings));
+            c.authProviders.add(new Config.ProviderRef("auth", provider, settings));
             return this;
         }
 
@@ -286,18 +264,19 @@ public final class ProxyManager implements AutoCloseable {
          * use {@link #users()} at run time or a persistent backend.
          */
         public Builder user(String name, String password) {
-            InMemoryUserStore.validateName(name);
+            UserNames.validate(name);
             Objects.requireNonNull(password, "password");
             if (password.isEmpty()) {
                 throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
             }
-            initialUsers.add(Map.entry(name, password));
+            UserNames.validatePassword(password);
+            c.initialUsers.add(Map.entry(name, password));
             return this;
         }
 
         /** Requires authentication even when no user or backend is configured yet. Default: off. */
         public Builder requireAuthentication(boolean required) {
-            this.requireAuthentication = required;
+            c.requireAuthentication = required;
             return this;
         }
 
@@ -306,7 +285,7 @@ public final class ProxyManager implements AutoCloseable {
          * {@link UserStore}, otherwise the in-memory store.
          */
         public Builder userStore(UserStore store) {
-            this.userStore = Objects.requireNonNull(store, "store");
+            c.userStore = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -316,13 +295,13 @@ public final class ProxyManager implements AutoCloseable {
          * decides; no decision means allow.
          */
         public Builder accessRule(AccessRule rule) {
-            accessRules.add(Objects.requireNonNull(rule, "rule"));
+            c.accessRules.add(Objects.requireNonNull(rule, "rule"));
             return this;
         }
 
         /** Adds a metrics sink; several may be active at once. Default: none. */
         public Builder metrics(MetricsSink sink) {
-            metrics.add(Objects.requireNonNull(sink, "sink"));
+            c.metrics.add(Objects.requireNonNull(sink, "sink"));
             return this;
         }
 
@@ -332,13 +311,13 @@ public final class ProxyManager implements AutoCloseable {
          * bytes up and down, duration). Never a credential. Default: off.
          */
         public Builder accessLog(boolean enabled) {
-            this.accessLog = enabled;
+            c.accessLog = enabled;
             return this;
         }
 
         /** Adds the sink built by the {@link MetricsSinkProvider} called {@code provider}. */
         public Builder metrics(String provider, Map<String, String> settings) {
-            metricsProviders.add(new ProviderRef("metrics", provider, settings));
+            c.metricsProviders.add(new Config.ProviderRef("metrics", provider, settings));
             return this;
         }
 
@@ -349,25 +328,25 @@ public final class ProxyManager implements AutoCloseable {
          * fresh connection. {@link ConnectionPool#direct()} dials every time.
          */
         public Builder connectionPool(ConnectionPool pool) {
-            this.connectionPool = Objects.requireNonNull(pool, "pool");
+            c.connectionPool = Objects.requireNonNull(pool, "pool");
             return this;
         }
 
         /** How target names are resolved. Default: {@link Resolver#system()}. */
         public Builder resolver(Resolver resolver) {
-            this.resolver = Objects.requireNonNull(resolver, "resolver");
+            c.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;
         }
 
         /** Time a client has from connecting to completing its request. Default 10 s; must be positive. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = requirePositive("handshakeTimeout", timeout);
+            c.handshakeTimeout = requirePositive("handshakeTimeout", timeout);
             return this;
         }
 
         /** Time to resolve and connect to a target. Default 10 s; must be positive. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = requirePositive("connectTimeout", timeout);
+            c.connectTimeout = requirePositive("connectTimeout", timeout);
             if (timeout.toMillis() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: <= " + Integer.MAX_VALUE + " ms)");
             }
@@ -376,13 +355,13 @@ public final class ProxyManager implements AutoCloseable {
 
         /** A tunnel with no bytes either way for this long is closed. Default 1 h; zero for none. */
         public Builder idleTimeout(Duration timeout) {
-            this.idleTimeout = requireNotNegative("idleTimeout", timeout);
+            c.idleTimeout = requireNotNegative("idleTimeout", timeout);
             return this;
         }
 
         /** How long {@link ProxyManager#close()} waits for open connections. Default 30 s; zero closes at once. */
         public Builder drainTimeout(Duration timeout) {
-            this.drainTimeout = requireNotNegative("drainTimeout", timeout);
+            c.drainTimeout = requireNotNegative("drainTimeout", timeout);
             return this;
         }
 
@@ -391,7 +370,7 @@ public final class ProxyManager implements AutoCloseable {
          * Default 5 min; zero disables the cache. Any change to a user invalidates it.
          */
         public Builder authCacheTtl(Duration ttl) {
-            this.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
+            c.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
             return this;
         }
 
@@ -401,7 +380,7 @@ public final class ProxyManager implements AutoCloseable {
          * change to a user invalidates it.
          */
         public Builder authCacheNegativeTtl(Duration ttl) {
-            this.authCacheNegativeTtl = requireNotNegative("authCacheNegativeTtl", ttl);
+            c.authCacheNegativeTtl = requireNotNegative("authCacheNegativeTtl", ttl);
             return this;
         }
 
@@ -410,7 +389,7 @@ public final class ProxyManager implements AutoCloseable {
          * anyone who can reach it may use. Default: refused at {@link #start()}.
          */
         public Builder allowOpenProxy(boolean allow) {
-            this.allowOpenProxy = allow;
+            c.allowOpenProxy = allow;
             return this;
         }
 
@@ -419,7 +398,7 @@ public final class ProxyManager implements AutoCloseable {
          * (no limit). Sessions without authentication are limited per client IP. Default: none.
          */
         public Builder defaultLimits(Limits limits) {
-            this.defaultLimits = Objects.requireNonNull(limits, "limits");
+            c.defaultLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
@@ -428,13 +407,13 @@ public final class ProxyManager implements AutoCloseable {
          * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429). Default 0: no cap.
          */
         public Builder maxConnections(int connections) {
-            this.maxConnections = requireNotNegative("maxConnections", connections);
+            c.maxConnections = requireNotNegative("maxConnections", connections);
             return this;
         }
 
         /** Like {@link #maxConnections} for each client IP address. Default 0: no cap. */
         public Builder maxConnectionsPerClient(int connections) {
-            this.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
+            c.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
             return this;
         }
 
@@ -444,19 +423,19 @@ public final class ProxyManager implements AutoCloseable {
          * ordinary failure reply. Default 10; 0 turns brute-force protection off.
          */
         public Builder maxLoginFailures(int failures) {
-            this.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
+            c.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
             return this;
         }
 
         /** The window in which {@link #maxLoginFailures} are counted. Default 1 min; must be positive. */
         public Builder loginFailureWindow(Duration window) {
-            this.loginFailureWindow = requirePositive("loginFailureWindow", window);
+            c.loginFailureWindow = requirePositive("loginFailureWindow", window);
             return this;
         }
 
         /** How long a locked-out client IP stays locked out. Default 5 min; must be positive. */
         public Builder lockoutDuration(Duration duration) {
-            this.lockoutDuration = requirePositive("lockoutDuration", duration);
+            c.lockoutDuration = requirePositive("lockoutDuration", duration);
             return this;
         }
 
@@ -465,19 +444,19 @@ public final class ProxyManager implements AutoCloseable {
          * IP up to 2 s. Default 100 ms; zero for none.
          */
         public Builder loginBackoff(Duration backoff) {
-            this.loginBackoff = requireNotNegative("loginBackoff", backoff);
+            c.loginBackoff = requireNotNegative("loginBackoff", backoff);
             return this;
         }
 
         /** Tunnels are closed after this long, busy or not. Default zero: no maximum. */
         public Builder maxSessionDuration(Duration duration) {
-            this.maxSessionDuration = requireNotNegative("maxSessionDuration", duration);
+            c.maxSessionDuration = requireNotNegative("maxSessionDuration", duration);
             return this;
         }
 
         /** The time source of limits, lockouts and the auth cache. Default: {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            c.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -492,7 +471,7 @@ public final class ProxyManager implements AutoCloseable {
             Objects.requireNonNull(listener, "listener");
             requireReadable("certificateChainPem", certificateChainPem);
             requireReadable("privateKeyPem", privateKeyPem);
-            tls.put(listener, new TlsSource(certificateChainPem, privateKeyPem, null, null));
+            c.tls.put(listener, new Config.TlsSource(certificateChainPem, privateKeyPem, null, null));
             return this;
         }
 
@@ -501,7 +480,7 @@ public final class ProxyManager implements AutoCloseable {
             Objects.requireNonNull(listener, "listener");
             Objects.requireNonNull(keyStore, "keyStore");
             Objects.requireNonNull(keyPassword, "keyPassword");
-            tls.put(listener, new TlsSource(null, null, keyStore, keyPassword.clone()));
+            c.tls.put(listener, new Config.TlsSource(null, null, keyStore, keyPassword.clone()));
             return this;
         }
 
@@ -513,26 +492,13 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Largest request header section the HTTP frontend accepts, in bytes; larger gets 431.
-         * Default 16384; at least 1024.
+         * Settings owned by a protocol module, such as {@code HttpOptions} from {@code proxy-http};
+         * one object per type, the last one set wins. The module validated them when they were
+         * built. Default: each module's own defaults.
          */
-        public Builder httpMaxHeaderSize(int bytes) {
-            if (bytes < 1024) {
-                throw new IllegalArgumentException("httpMaxHeaderSize: " + bytes + " (expected: >= 1024 bytes)");
-            }
-            frontendOptions.put("http.max-header-size", Integer.toString(bytes));
-            return this;
-        }
-
-        /**
-         * Longest HTTP request line the HTTP frontend accepts, in bytes; longer gets 414.
-         * Default 8192; at least 256.
-         */
-        public Builder httpMaxRequestLine(int bytes) {
-            if (bytes < 256) {
-                throw new IllegalArgumentException("httpMaxRequestLine: " + bytes + " (expected: >= 256 bytes)");
-            }
-            frontendOptions.put("http.max-request-line", Integer.toString(bytes));
+        public Builder options(ProtocolOptions options) {
+            Objects.requireNonNull(options, "options");
+            c.protocolOptions.put(options.getClass(), options);
             return this;
         }
 
@@ -541,19 +507,19 @@ public final class ProxyManager implements AutoCloseable {
             if (threads < 1) {
                 throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
             }
-            this.ioThreads = threads;
+            c.ioThreads = threads;
             return this;
         }
 
         /** Whether to use native epoll when available. Default: true. */
         public Builder nativeTransport(boolean enabled) {
-            this.nativeTransport = enabled;
+            c.nativeTransport = enabled;
             return this;
         }
 
         /** The class loader that finds protocol modules and providers. Default: core's own. */
         public Builder classLoader(ClassLoader loader) {
-            this.classLoader = Objects.requireNonNull(loader, "loader");
+            c.classLoader = Objects.requireNonNull(loader, "loader");
             return this;
         }
 
@@ -566,7 +532,7 @@ public final class ProxyManager implements AutoCloseable {
          *                               or provider) or a port cannot be bound
          */
         public ProxyManager start() {
-            Settings settings = Settings.from(this);
+            Settings settings = Settings.from(c);
             return new ProxyManager(Engine.start(settings));
         }
 
@@ -597,18 +563,6 @@ public final class ProxyManager implements AutoCloseable {
                 throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0, 0 for none)");
             }
             return value;
-        }
-    }
-
-    /** Where a listener's TLS key and certificates come from. */
-    record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore, char[] keyPassword) {
-    }
-
-    /** A provider chosen by name, resolved at start. */
-    record ProviderRef(String kind, String name, Map<String, String> settings) {
-        ProviderRef {
-            Objects.requireNonNull(name, kind + " provider");
-            settings = Map.copyOf(Objects.requireNonNull(settings, "settings"));
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.net.FixedResolver;
+import dev.sallyport.core.internal.net.SystemResolver;
+
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 

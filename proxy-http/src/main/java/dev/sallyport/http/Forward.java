@@ -2,6 +2,7 @@ package dev.sallyport.http;
 
 import dev.sallyport.api.Outcome;
 import dev.sallyport.core.spi.Exchange;
+import dev.sallyport.core.spi.Shaper;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -44,6 +45,15 @@ import java.util.concurrent.TimeUnit;
  * without a body (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) is sent again on another connection
  * instead of failing; a failure on a connection that carried nothing before is never retried,
  * and neither is a request with a body or any other method.
+ *
+ * <p>The client side drives a forward through {@link #start}, {@link #sendBody}, {@link #flush},
+ * {@link #wantsBody}, {@link #clientWritable} and {@link #abort}; the forward answers through
+ * {@link ClientSide}. Both run on the client channel's event loop, which the outbound channel shares.
+ *
+ * <p>Shaping: one core {@link Shaper} per direction. The upload shaper pauses reading the client
+ * (the client side asks {@link #wantsBody} before reading on); the download shaper pauses reading
+ * the origin. The last piece of a response is charged too, but its pause never holds the
+ * connection: the exchange finishes at once and cancels it, and the debt stays with the user.
  */
 final class Forward {
 
@@ -62,9 +72,10 @@ final class Forward {
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
             HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
 
-    private final ClientHandler client;
+    private final ClientSide client;
     private final Exchange exchange;
     private final HttpRequest request;
+    private final HttpOptions options;
     private final Channel outbound;
     private final Counter counter = new Counter();
     private final Origin origin = new Origin();
@@ -72,25 +83,28 @@ final class Forward {
     private final int attempt;
     /** A copy of the request head to send again, or null when this request may not be retried. */
     private final HttpRequest retryCopy;
+    /** The user's upload limit: pauses reading the client's request body. */
+    private final Shaper upload;
+    /** The user's download limit: pauses reading the origin's response. */
+    private final Shaper download;
     private ScheduledFuture<?> responseTimer;
     private boolean requestSent;
     private boolean responseStarted;
     private boolean informational;
     private boolean originKeepAlive;
     private boolean done;
-    /** Reading the origin is paused by the user's download limit until this runs. */
-    private ScheduledFuture<?> downloadPause;
-    /** Reading the client's request body is paused by the user's upload limit until this runs. */
-    private ScheduledFuture<?> uploadPause;
 
     /**
      * @param attempt 0 for the first try of a request, then the number of the retry
      */
-    Forward(ClientHandler client, Exchange exchange, HttpRequest request, int attempt) {
+    Forward(ClientSide client, Exchange exchange, HttpRequest request, int attempt, HttpOptions options) {
         this.client = client;
         this.exchange = exchange;
         this.request = request;
+        this.options = options;
         this.outbound = exchange.outbound();
+        this.upload = exchange.shaper(true, () -> client.channel().config().setAutoRead(false), client::bodyWanted);
+        this.download = exchange.shaper(false, () -> outbound.config().setAutoRead(false), this::downloadResumed);
         this.head = HttpMethod.HEAD.equals(request.method());
         this.attempt = attempt;
         Integer carried = outbound.attr(EXCHANGES).get();
@@ -110,90 +124,78 @@ final class Forward {
                 request.headers().copy());
     }
 
-    /** Sends a request whose body is known to be empty (a retry): head and end at once. */
-    void startComplete() {
-        start();
-        outbound.write(LastHttpContent.EMPTY_LAST_CONTENT, outbound.voidPromise());
-        requestSent();
-        outbound.flush();
-    }
-
+    /**
+     * Sets up the outbound pipeline, starts the response timer and writes the request head (not
+     * flushed: the client side {@linkplain #flush flushes} once it has passed on what it holds).
+     */
     void start() {
-        HttpLimits limits = client.limits();
         HttpDecoderConfig config = new HttpDecoderConfig()
                 // A status line is short whatever the clients' request line limit is.
-                .setMaxInitialLineLength(Math.max(limits.maxRequestLine(), HttpLimits.DEFAULTS.maxRequestLine()))
-                .setMaxHeaderSize(limits.maxResponseHeaderSize())
-                .setMaxChunkSize(limits.maxChunkSize());
+                .setMaxInitialLineLength(Math.max(options.maxRequestLine(), HttpOptions.defaults().maxRequestLine()))
+                .setMaxHeaderSize(options.maxResponseHeaderSize())
+                .setMaxChunkSize(HttpOptions.MAX_CHUNK_SIZE);
         outbound.pipeline()
                 .addLast(COUNTER, counter)
                 .addLast(CODEC, new HttpClientCodec(config, false, false))
                 .addLast(ORIGIN, origin);
         responseTimer = outbound.eventLoop().schedule(this::responseTimedOut,
-                limits.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                options.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
         outbound.write(request, outbound.voidPromise());
         if (request instanceof LastHttpContent) {
-            requestSent();
+            requestSent = true;
         }
         outbound.config().setAutoRead(true);
     }
 
+    /** Passes on the next piece of the request body (not flushed); the last one completes the request. */
     void sendBody(HttpContent content) {
+        if (content instanceof LastHttpContent) {
+            requestSent = true;
+        }
         if (done || !outbound.isActive()) {
             content.release();
             return;
         }
         int bytes = content.content().readableBytes();
         outbound.write(content, outbound.voidPromise());
-        long pause = bytes == 0 || uploadPause != null ? 0 : exchange.shape(true, bytes);
-        if (pause > 0) {
-            uploadPause = outbound.eventLoop().schedule(() -> {
-                uploadPause = null;
-                client.originWritable();
-            }, pause, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
+        upload.charge(bytes);
     }
 
-    /** Whether the user's upload limit pauses reading the request body now. */
-    boolean uploadPaused() {
-        return uploadPause != null;
+    /** Whether the client side may read more of the request body: the origin is writable and no upload pause runs. */
+    boolean wantsBody() {
+        return outbound.isWritable() && !upload.paused();
     }
 
-    void requestSent() {
-        requestSent = true;
-    }
-
-    void flushToOrigin() {
+    /** Flushes what {@link #start} and {@link #sendBody} wrote. */
+    void flush() {
         if (!done) {
             outbound.flush();
         }
     }
 
-    boolean originWritable() {
-        return outbound.isWritable();
-    }
-
+    /** The client can take more of the response: read the origin again, unless a download pause runs. */
     void clientWritable() {
-        if (!done && responseStarted && downloadPause == null) {
+        if (!done && responseStarted && !download.paused()) {
             outbound.config().setAutoRead(true);
         }
     }
 
-    /** The client went away: drop the origin connection. */
-    void clientGone() {
-        finish(Outcome.CLIENT_CLOSED, false);
-    }
-
-    /** The client's request broke off: drop the origin connection. */
+    /** The client went away ({@link Outcome#CLIENT_CLOSED}) or its request broke off: drop the origin connection. */
     void abort(Outcome outcome) {
         finish(outcome, false);
     }
 
+    private void downloadResumed() {
+        if (!done && client.channel().isWritable()) {
+            outbound.config().setAutoRead(true);
+        }
+    }
+
     private void responseTimedOut() {
         if (!done && !responseStarted) {
-            log.debug("http: {} did not answer in {}", exchange.request().targetHost(), client.limits().responseTimeout());
+            log.debug("http: {} did not answer in {}", exchange.request().targetHost(), options.responseTimeout());
             fail(Outcome.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT,
-                    "the origin did not answer within " + client.limits().responseTimeout().toSeconds() + " s");
+                    "the origin did not answer within " + options.responseTimeout().toSeconds() + " s");
         }
     }
 
@@ -217,26 +219,22 @@ final class Forward {
             log.debug("http: reused connection to {} lost before the response; retrying {}",
                     exchange.request().targetHost(), request.method());
             finish(outcome, false);
-            client.forwardRetry(retryCopy, exchange.request(), attempt + 1);
+            client.retry(retryCopy, exchange.request(), attempt + 1);
             return;
         }
         finish(outcome, false);
         if (started) {
-            client.forwardBroken();
+            client.broken();
         } else {
-            client.forwardFailed(status, text, complete);
+            client.failed(status, text, complete);
         }
     }
 
     /** The response was written to its end. */
     private void responseDone() {
         boolean reusable = originKeepAlive && requestSent && outbound.isActive();
-        boolean complete = requestSent;
-        if (!complete) {
-            client.closeAfterResponse(true);
-        }
         finish(Outcome.OK, reusable);
-        client.forwardDone(complete);
+        client.responded(requestSent);
     }
 
     private void finish(Outcome outcome, boolean reusable) {
@@ -247,14 +245,8 @@ final class Forward {
         if (responseTimer != null) {
             responseTimer.cancel(false);
         }
-        if (downloadPause != null) {
-            downloadPause.cancel(false);
-            downloadPause = null;
-        }
-        if (uploadPause != null) {
-            uploadPause.cancel(false);
-            uploadPause = null;
-        }
+        upload.cancel();
+        download.cancel();
         outbound.config().setAutoRead(false);
         if (reusable) {
             // Leftover bytes after the response surface in Origin as a raw buffer and spoil reuse.
@@ -313,17 +305,7 @@ final class Forward {
                 boolean last = content instanceof LastHttpContent;
                 int bytes = content.content().readableBytes();
                 client.channel().write(content, client.channel().voidPromise());
-                long pause = bytes == 0 || downloadPause != null ? 0 : exchange.shape(false, bytes);
-                if (pause > 0 && !last) {
-                    // The user's download limit: stop reading the origin until the budget refills.
-                    ctx.channel().config().setAutoRead(false);
-                    downloadPause = ctx.executor().schedule(() -> {
-                        downloadPause = null;
-                        if (!done && client.channel().isWritable()) {
-                            outbound.config().setAutoRead(true);
-                        }
-                    }, pause, java.util.concurrent.TimeUnit.NANOSECONDS);
-                }
+                download.charge(bytes);
                 if (!client.channel().isWritable()) {
                     // Stop within this read loop, not after it: the proxy holds at most the water mark and one read.
                     ctx.channel().config().setAutoRead(false);
@@ -355,6 +337,7 @@ final class Forward {
                 return false;
             }
             informational = code < 200;
+            boolean closeClient = false;
             if (!informational) {
                 responseStarted = true;
                 responseTimer.cancel(false);
@@ -363,13 +346,13 @@ final class Forward {
                         || HttpUtil.isTransferEncodingChunked(response);
                 if (!delimited) {
                     // The body ends when the origin closes: so must the client's connection.
-                    client.closeAfterResponse(true);
                     originKeepAlive = false;
                 }
+                closeClient = client.closesAfterResponse(!delimited);
             }
             ProxyHeaders.removeHopByHop(response.headers());
             ProxyHeaders.addVia(response.headers());
-            if (!informational && client.closeAfterResponse()) {
+            if (closeClient) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             client.channel().write(response, client.channel().voidPromise());
@@ -390,7 +373,7 @@ final class Forward {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (!done && ctx.channel().isWritable()) {
-                client.originWritable();
+                client.bodyWanted();
             }
             ctx.fireChannelWritabilityChanged();
         }

@@ -8,9 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
-import java.util.Map;
-import java.util.Objects;
-
 /**
  * The HTTP/1.1 proxy frontend: {@code CONNECT} tunnels and forwarding of absolute-form
  * {@code http://} requests (RFC 9110, RFC 9112), found by core through
@@ -18,8 +15,9 @@ import java.util.Objects;
  * {@code ProxyManager.builder().http(port)} with this module on the class path.
  *
  * <p>Limits (defaults): request line 8 KiB (then 414), request header section 16 KiB (then 431),
- * 60 s for the origin to start its response (then 504), 60 s keep-alive between requests. The
- * first two follow the builder's {@code httpMaxRequestLine} and {@code httpMaxHeaderSize}.
+ * response header section 64 KiB (then 502), 60 s for the origin to start its response (then
+ * 504), 60 s keep-alive between requests. {@link HttpOptions} passed to the builder's
+ * {@code options(...)} change them.
  *
  * <p>Origin connections come from the builder's {@code ConnectionPool}: with
  * {@code ConnectionPools.pooled(...)} a connection whose response was read to its end and that
@@ -32,20 +30,8 @@ import java.util.Objects;
  */
 public final class HttpFrontend implements Frontend {
 
-    /** Session option: largest request header section in bytes (builder: {@code httpMaxHeaderSize}). */
-    static final String OPTION_MAX_HEADER_SIZE = "http.max-header-size";
-    /** Session option: longest request line in bytes (builder: {@code httpMaxRequestLine}). */
-    static final String OPTION_MAX_REQUEST_LINE = "http.max-request-line";
-
-    private final HttpLimits limits;
-
-    /** For {@link java.util.ServiceLoader}: the default limits. */
+    /** For {@link java.util.ServiceLoader}. */
     public HttpFrontend() {
-        this(HttpLimits.DEFAULTS);
-    }
-
-    HttpFrontend(HttpLimits limits) {
-        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     @Override
@@ -70,38 +56,13 @@ public final class HttpFrontend implements Frontend {
 
     @Override
     public void initChannel(Channel channel, Session session) {
-        HttpLimits limits = limitsFor(session.options());
+        HttpOptions options = session.options(HttpOptions.class).orElse(HttpOptions.defaults());
         HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(limits.maxChunkSize());
+                .setMaxInitialLineLength(options.maxRequestLine())
+                .setMaxHeaderSize(options.maxHeaderSize())
+                .setMaxChunkSize(HttpOptions.MAX_CHUNK_SIZE);
         channel.pipeline()
                 .addLast(ClientHandler.CODEC, new HttpServerCodec(config))
-                .addLast(ClientHandler.NAME, new ClientHandler(session, limits));
-    }
-
-    /**
-     * This frontend's limits with the builder's {@code http.max-header-size} and
-     * {@code http.max-request-line} options applied (validated by the builder when set).
-     */
-    HttpLimits limitsFor(Map<String, String> options) {
-        HttpLimits configured = limits;
-        String headerSize = options.get(OPTION_MAX_HEADER_SIZE);
-        if (headerSize != null) {
-            configured = configured.withMaxHeaderSize(parse(OPTION_MAX_HEADER_SIZE, headerSize));
-        }
-        String requestLine = options.get(OPTION_MAX_REQUEST_LINE);
-        if (requestLine != null) {
-            configured = configured.withMaxRequestLine(parse(OPTION_MAX_REQUEST_LINE, requestLine));
-        }
-        return configured;
-    }
-
-    private static int parse(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": " + value + " (expected: a number of bytes)", e);
-        }
+                .addLast(ClientHandler.NAME, new ClientHandler(session, options));
     }
 }

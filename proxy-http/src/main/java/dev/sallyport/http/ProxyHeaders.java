@@ -1,12 +1,9 @@
 package dev.sallyport.http;
 
-import dev.sallyport.api.Credentials;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -15,9 +12,6 @@ final class ProxyHeaders {
 
     /** What this proxy adds to {@code Via} (RFC 9110 section 7.6.3). */
     static final String VIA = "1.1 sallyport";
-
-    /** Marks a {@code Proxy-Authorization} header that cannot be decoded. */
-    static final Credentials MALFORMED = Credentials.token("");
 
     private static final String PROXY_CONNECTION = "proxy-connection";
 
@@ -60,44 +54,5 @@ final class ProxyHeaders {
     /** Appends this proxy to {@code Via}. */
     static void addVia(HttpHeaders headers) {
         headers.add(HttpHeaderNames.VIA, VIA);
-    }
-
-    /**
-     * The credentials in {@code Proxy-Authorization}: {@code Basic} (RFC 7617) as user name and
-     * password, {@code Bearer} (RFC 6750) as a token, {@link Credentials#none()} when absent, and
-     * {@link #MALFORMED} when present but not decodable or of another scheme.
-     */
-    static Credentials credentials(HttpHeaders headers) {
-        String value = headers.get(HttpHeaderNames.PROXY_AUTHORIZATION);
-        if (value == null) {
-            return Credentials.none();
-        }
-        value = value.trim();
-        int space = value.indexOf(' ');
-        if (space < 0) {
-            return MALFORMED;
-        }
-        String scheme = value.substring(0, space);
-        String param = value.substring(space + 1).trim();
-        if (param.isEmpty()) {
-            return MALFORMED;
-        }
-        if ("basic".equalsIgnoreCase(scheme)) {
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(param), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return MALFORMED;
-            }
-            int colon = decoded.indexOf(':');
-            if (colon <= 0) {
-                return MALFORMED;
-            }
-            return Credentials.password(decoded.substring(0, colon), decoded.substring(colon + 1));
-        }
-        if ("bearer".equalsIgnoreCase(scheme)) {
-            return Credentials.token(param);
-        }
-        return MALFORMED;
     }
 }

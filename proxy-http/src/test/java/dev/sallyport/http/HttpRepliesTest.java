@@ -265,7 +265,7 @@ class HttpRepliesTest {
 
     @Test
     void headersOverTheConfiguredSize_431_andJustUnderIsServed() throws Exception {
-        InetSocketAddress address = start(b -> b.httpMaxHeaderSize(2048));
+        InetSocketAddress address = start(b -> b.options(HttpOptions.defaults().maxHeaderSize(2048)));
         try (HttpRawClient client = new HttpRawClient(address)) {
             client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(3000) + "\r\n\r\n");
             HttpRawClient.Response response = client.response();
@@ -283,7 +283,7 @@ class HttpRepliesTest {
 
     @Test
     void requestLineOverTheConfiguredLength_414() throws Exception {
-        InetSocketAddress address = start(b -> b.httpMaxRequestLine(512));
+        InetSocketAddress address = start(b -> b.options(HttpOptions.defaults().maxRequestLine(512)));
         HttpRawClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(600)) + "\r\n");
         assertThat(response.status()).isEqualTo(414);
         assertThat(response.text()).contains("512 bytes");

@@ -2,6 +2,7 @@ package dev.sallyport.socks5;
 
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.spi.Session;
+import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
@@ -74,7 +75,7 @@ abstract class RequestPhase extends SocksPhase {
             session.relay(channel);
             done(ctx);
         } else {
-            fail(ctx, outcomeOf(verdict.cause()));
+            fail(ctx, SessionException.outcomeOf(verdict.cause()));
         }
     }
 

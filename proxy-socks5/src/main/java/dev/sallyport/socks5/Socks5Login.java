@@ -4,6 +4,7 @@ import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.spi.Session;
+import dev.sallyport.core.spi.SessionException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -58,7 +59,7 @@ final class Socks5Login extends SocksPhase {
     private void answer(ChannelHandlerContext ctx, Future<Principal> verdict) {
         if (!verdict.isSuccess()) {
             // RFC 1929: a failure status, then the server MUST close the connection.
-            fail(ctx, outcomeOf(verdict.cause()));
+            fail(ctx, SessionException.outcomeOf(verdict.cause()));
             return;
         }
         ctx.writeAndFlush(Socks5.AUTH_SUCCESS);

@@ -6,6 +6,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.spi.Session;
+import dev.sallyport.core.spi.SessionException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
@@ -88,7 +89,7 @@ final class Socks5Request extends RequestPhase {
                 ctx.channel().config().setAutoRead(true);
                 done(ctx);
             } else {
-                fail(ctx, outcomeOf(f.cause()));
+                fail(ctx, SessionException.outcomeOf(f.cause()));
             }
         });
     }

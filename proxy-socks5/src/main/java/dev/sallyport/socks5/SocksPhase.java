@@ -3,7 +3,6 @@ package dev.sallyport.socks5;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionEvent;
-import dev.sallyport.core.spi.SessionException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -135,10 +134,6 @@ abstract class SocksPhase extends ChannelInboundHandlerAdapter {
         session.fail(outcome);
         release();
         ctx.writeAndFlush(refusal(outcome)).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    static Outcome outcomeOf(Throwable cause) {
-        return cause instanceof SessionException e ? e.outcome() : Outcome.ERROR;
     }
 
     @Override

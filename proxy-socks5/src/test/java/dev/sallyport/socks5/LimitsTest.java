@@ -85,72 +85,6 @@ class LimitsTest {
         return client;
     }
 
-    /** Downloads everything; returns bytes per second from the first byte to the last. */
-    private static double downloadRate(RawClient client, long expected) throws IOException {
-        InputStream in = client.socket.getInputStream();
-        byte[] buf = new byte[65536];
-        int first = in.read(buf);
-        long start = System.nanoTime();
-        long total = Math.max(first, 0);
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-            total += n;
-        }
-        long elapsed = System.nanoTime() - start;
-        assertThat(total).isEqualTo(expected);
-        return (total - first) * 1e9 / elapsed;
-    }
-
-    @Test
-    void bandwidth_oneSession_landsWithinTwentyPercentOfTheLimit() throws Exception {
-        long limit = 512 * 1024;
-        long size = limit * 4; // about 3.9 s at the limit: the burst and socket buffers weigh less
-        try (Source source = new Source(size);
-             ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).start()) {
-            NewCredentials alice = proxy.users().create("alice", Limits.NONE.withBandwidth(limit)).toCompletableFuture().get();
-            try (RawClient client = tunnel(proxy, "alice", alice.password(), source.port())) {
-                double rate = downloadRate(client, size);
-                System.out.printf("shaping, one session: limit %d B/s, measured %.0f B/s (%.1f%%)%n", limit, rate,
-                        100 * (rate - limit) / limit);
-                assertThat(rate).isBetween(limit * 0.8, limit * 1.2);
-            }
-        }
-    }
-
-    @Test
-    void bandwidth_threeSessionsOfOneUser_shareTheLimit() throws Exception {
-        long limit = 768 * 1024;
-        long size = limit * 4 / 3; // three sessions together: about 3.9 s at the limit
-        try (Source source = new Source(size);
-             ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).start()) {
-            NewCredentials bob = proxy.users().create("bob", Limits.NONE.withBandwidth(limit)).toCompletableFuture().get();
-            List<RawClient> clients = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                clients.add(tunnel(proxy, "bob", bob.password(), source.port()));
-            }
-            long start = System.nanoTime();
-            List<CompletableFuture<Long>> reads = new ArrayList<>();
-            for (RawClient client : clients) {
-                reads.add(CompletableFuture.supplyAsync(() -> {
-                    try (client) {
-                        return client.socket.getInputStream().transferTo(OutputStream.nullOutputStream());
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                }));
-            }
-            long total = 0;
-            for (CompletableFuture<Long> read : reads) {
-                total += read.get(60, TimeUnit.SECONDS);
-            }
-            double rate = total * 1e9 / (System.nanoTime() - start);
-            System.out.printf("shaping, three sessions: limit %d B/s, measured %.0f B/s (%.1f%%)%n", limit, rate,
-                    100 * (rate - limit) / limit);
-            assertThat(total).isEqualTo(3 * size);
-            assertThat(rate).isBetween(limit * 0.8, limit * 1.2);
-        }
-    }
-
     @Test
     void concurrentSessions_theNPlusFirstIsRefused_andAcceptedAgainAfterOneCloses() throws Exception {
         RecordingMetrics metrics = new RecordingMetrics();
@@ -224,7 +158,15 @@ class LimitsTest {
         try (RawClient client = new RawClient(proxy.address("socks5"))) {
             client.send(5, 1, 2);
             client.read(2);
-            client.sendLogin(user, password);
+            byte[] u = user.getBytes();
+            byte[] p = password.getBytes();
+            java.io.ByteArrayOutputStream msg = new java.io.ByteArrayOutputStream();
+            msg.write(1);
+            msg.write(u.length);
+            msg.writeBytes(u);
+            msg.write(p.length);
+            msg.writeBytes(p);
+            client.send(msg.toByteArray());
             return client.read(2)[1];
         }
     }
@@ -259,6 +201,12 @@ class LimitsTest {
         }
     }
 
+    /**
+     * The one end-to-end shaping test of the relay, with a wide margin: the live change must reach
+     * the open tunnel (Engine's user listener, UserLimits.update, the relay's shaper). The rates
+     * themselves are pinned on a fake ticker in proxy-core (TokenBucketTest, BucketShaperTest,
+     * RelayTest).
+     */
     @Test
     void changingAUsersLimits_reshapesTheirOpenSession() throws Exception {
         long size = 8L * 1024 * 1024;

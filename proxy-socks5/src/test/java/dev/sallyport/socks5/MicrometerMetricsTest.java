@@ -1,6 +1,7 @@
 package dev.sallyport.socks5;
 
-import dev.sallyport.core.MicrometerMetricsSink;
+import dev.sallyport.core.micrometer.MicrometerMetricsSink;
+
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.testing.EchoServer;
 import dev.sallyport.core.testing.RecordingMetrics;

@@ -74,13 +74,6 @@ final class RawClient implements AutoCloseable {
     RawClient login(String user, String password) throws IOException {
         send(5, 1, 2);
         expect(read(2), 5, 2);
-        sendLogin(user, password);
-        expect(read(2), 1, 0);
-        return this;
-    }
-
-    /** The RFC 1929 message, fields in UTF-8, without waiting for the answer. */
-    RawClient sendLogin(String user, String password) throws IOException {
         byte[] u = user.getBytes(StandardCharsets.UTF_8);
         byte[] p = password.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream msg = new ByteArrayOutputStream();
@@ -89,7 +82,9 @@ final class RawClient implements AutoCloseable {
         msg.writeBytes(u);
         msg.write(p.length);
         msg.writeBytes(p);
-        return send(msg.toByteArray());
+        send(msg.toByteArray());
+        expect(read(2), 1, 0);
+        return this;
     }
 
     /** CONNECT to an IPv4 loopback port. */

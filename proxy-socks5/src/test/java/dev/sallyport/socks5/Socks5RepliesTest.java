@@ -367,9 +367,17 @@ class Socks5RepliesTest {
             assertThat(client.replyCode()).isZero();
         }
         try (RawClient client = new RawClient(address)) {
+            byte[] user = "jürgen".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] wrong = impostor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             client.send(5, 1, 2);
             RawClient.expect(client.read(2), 5, 2);
-            client.sendLogin("jürgen", impostor);
+            java.io.ByteArrayOutputStream login = new java.io.ByteArrayOutputStream();
+            login.write(1);
+            login.write(user.length);
+            login.writeBytes(user);
+            login.write(wrong.length);
+            login.writeBytes(wrong);
+            client.send(login.toByteArray());
             RawClient.expect(client.read(2), 1, 1);
             assertThat(client.closedByPeer()).isTrue();
         }

@@ -1,6 +1,7 @@
 package dev.sallyport.examples.embedding;
 
-import dev.sallyport.core.MicrometerMetricsSink;
+import dev.sallyport.core.micrometer.MicrometerMetricsSink;
+
 import dev.sallyport.core.ProxyManager;
 import io.micrometer.core.instrument.MeterRegistry;
 

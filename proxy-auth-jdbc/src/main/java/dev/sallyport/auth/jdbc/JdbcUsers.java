@@ -1,5 +1,6 @@
 package dev.sallyport.auth.jdbc;
 
+import dev.sallyport.api.UserNames;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthContext;
 import dev.sallyport.api.AuthResult;
@@ -83,7 +84,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         if (!(credentials instanceof Credentials.UsernamePassword up)) {
             return CompletableFuture.completedFuture(AuthResult.notMine());
         }
-        if (!Names.plausible(up.username())) {
+        if (!UserNames.plausible(up.username())) {
             // No stored user can have this name (NUL, lone surrogates, too long): no round trip.
             return CompletableFuture.completedFuture(AuthResult.notMine());
         }
@@ -115,10 +116,10 @@ final class JdbcUsers implements AuthBackend, UserStore {
     @Override
     public CompletionStage<NewCredentials> create(String name, String password, Limits limits) {
         try {
-            Names.validate(name);
+            UserNames.validate(name);
             Objects.requireNonNull(limits, "limits");
             if (password != null) {
-                Names.validatePassword(password);
+                UserNames.validatePassword(password);
             }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -160,7 +161,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         if (name == null) {
             return CompletableFuture.failedFuture(new NullPointerException("name"));
         }
-        if (!Names.plausible(name)) {
+        if (!UserNames.plausible(name)) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return db.submit("find user", () -> db.jdbi.withHandle(h -> findRow(h, name)).map(Row::user));
@@ -213,7 +214,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         if (name == null) {
             return CompletableFuture.failedFuture(new NullPointerException("name"));
         }
-        if (!Names.plausible(name)) {
+        if (!UserNames.plausible(name)) {
             return CompletableFuture.completedFuture(false);
         }
         return db.submit("delete user", () -> {
@@ -247,7 +248,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         if (name == null) {
             return CompletableFuture.failedFuture(new NullPointerException("name"));
         }
-        if (!Names.plausible(name)) {
+        if (!UserNames.plausible(name)) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("name: no user '" + name + "'"));
         }
         return db.submit(operation, () -> {

@@ -6,8 +6,10 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
+import dev.sallyport.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +21,6 @@ import javax.sql.DataSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 
 import static dev.sallyport.auth.jdbc.JdbcUserStoreTest.join;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,15 +30,15 @@ import static org.awaitility.Awaitility.await;
 @Timeout(120)
 class JdbcProxyTest {
 
-    private static EchoServer echo;
+    private static TcpServer echo;
     private DataSource ds;
     private JdbcStore store;
-    private RecordingMetrics metrics;
+    private SessionRecorder metrics;
     private ProxyManager proxy;
 
     @BeforeAll
     static void startEcho() {
-        echo = EchoServer.echo();
+        echo = TcpServer.echo();
     }
 
     @AfterAll
@@ -49,7 +50,7 @@ class JdbcProxyTest {
     void start() {
         ds = TestDatabase.fresh();
         store = JdbcStore.builder(ds).flushInterval(Duration.ofMillis(100)).build();
-        metrics = new RecordingMetrics();
+        metrics = new SessionRecorder();
         proxy = ProxyManager.builder().socks5(0).auth(store).metrics(store.accounting()).metrics(metrics).start();
     }
 
@@ -59,20 +60,14 @@ class JdbcProxyTest {
         store.close();
     }
 
-    static byte[] random(int size, long seed) {
-        byte[] data = new byte[size];
-        new Random(seed).nextBytes(data);
-        return data;
-    }
-
     /** Logs in, tunnels {@code data} to the echo server and back, and returns the session's summary. */
     private SessionSummary tunnel(String user, String secret, byte[] data) throws Exception {
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login(user, secret)).as("login status").isZero();
-            assertThat(client.connectLoopback(echo.port())).as("CONNECT reply").isZero();
-            assertThat(client.echo(data)).isEqualTo(data);
+            assertThat(client.connect("127.0.0.1", echo.port()).rep()).as("CONNECT reply").isZero();
+            assertThat(client.exchange(data)).isEqualTo(data);
         }
-        return metrics.nextSummary();
+        return metrics.takeSession(Duration.ofSeconds(10));
     }
 
     @Test
@@ -80,8 +75,8 @@ class JdbcProxyTest {
         NewCredentials alice = join(proxy.users().create("alice", Limits.NONE));
         Instant before = Instant.now();
 
-        SessionSummary first = tunnel("alice", alice.password(), random(100_000, 1));
-        SessionSummary second = tunnel("alice", alice.token(), random(70_001, 2));
+        SessionSummary first = tunnel("alice", alice.password(), TestBytes.random(100_000, 1));
+        SessionSummary second = tunnel("alice", alice.token(), TestBytes.random(70_001, 2));
 
         // Written by the periodic flush, without any explicit flush call.
         await().atMost(Duration.ofSeconds(20)).until(() ->
@@ -118,7 +113,7 @@ class JdbcProxyTest {
         String password = "p'; DELETE FROM sallyport_users; -- ß\"\\" + "x".repeat(200);
         join(proxy.users().create(name, password, Limits.NONE));
 
-        SessionSummary summary = tunnel(name, password, random(4096, 3));
+        SessionSummary summary = tunnel(name, password, TestBytes.random(4096, 3));
         assertThat(summary.user()).isEqualTo(name);
 
         assertThat(store.flush().toCompletableFuture().get()).isTrue();
@@ -132,11 +127,11 @@ class JdbcProxyTest {
     @Test
     void socks5_wrongPassword_refusedWithStatusFailure() throws Exception {
         join(proxy.users().create("bob", "right", Limits.NONE));
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login("bob", "wrong")).isNotZero();
             assertThat(client.closedByPeer()).isTrue();
         }
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login("nobody", "right")).isNotZero();
         }
     }
@@ -144,11 +139,11 @@ class JdbcProxyTest {
     @Test
     void disableThroughUsers_evictsTheCachedLogin_nextLoginRefused() throws Exception {
         NewCredentials carol = join(proxy.users().create("carol", Limits.NONE));
-        tunnel("carol", carol.password(), random(10, 4));
+        tunnel("carol", carol.password(), TestBytes.random(10, 4));
 
         join(proxy.users().enable("carol", false));
 
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login("carol", carol.password())).isNotZero();
         }
     }

@@ -5,8 +5,11 @@ import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.AllowLoggedExceptions;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
+import dev.sallyport.testkit.TestBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import static dev.sallyport.auth.jdbc.JdbcProxyTest.random;
 import static dev.sallyport.auth.jdbc.JdbcUserStoreTest.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,19 +32,19 @@ class OutageTest {
 
     private TestDatabase.Private pg;
     private PGSimpleDataSource ds;
-    private EchoServer echo;
+    private TcpServer echo;
     private JdbcStore store;
-    private RecordingMetrics metrics;
+    private SessionRecorder metrics;
     private ProxyManager proxy;
 
     @BeforeEach
     void start() throws Exception {
         pg = new TestDatabase.Private();
         ds = pg.dataSource();
-        echo = EchoServer.echo();
+        echo = TcpServer.echo();
         store = JdbcStore.builder(ds).flushInterval(Duration.ofMillis(50)).maxBackoff(Duration.ofMillis(200))
                 .batchSize(5).bufferSize(BUFFER).build();
-        metrics = new RecordingMetrics();
+        metrics = new SessionRecorder();
         proxy = ProxyManager.builder().socks5(0).auth(store).metrics(store.accounting()).metrics(metrics).start();
     }
 
@@ -55,32 +57,34 @@ class OutageTest {
     }
 
     private SessionSummary tunnel(String user, String password, byte[] data) throws Exception {
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login(user, password)).as("login status of " + user).isZero();
-            assertThat(client.connectLoopback(echo.port())).isZero();
-            assertThat(client.echo(data)).isEqualTo(data);
+            assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
+            assertThat(client.exchange(data)).isEqualTo(data);
         }
-        return metrics.nextSummary();
+        return metrics.takeSession(Duration.ofSeconds(10));
     }
 
     @Test
+    // PostgreSQL is stopped on purpose: the auth chain logs the login it fails closed.
+    @AllowLoggedExceptions(IllegalStateException.class)
     void databaseDown_cachedLoginsWork_unknownFailClosed_recordsBufferedThenWritten_overflowCounted() throws Exception {
         NewCredentials alice = join(store.create("alice", Limits.NONE));
         NewCredentials bob = join(store.create("bob", Limits.NONE));
-        tunnel("alice", alice.password(), random(1000, 1));
+        tunnel("alice", alice.password(), TestBytes.random(1000, 1));
         await().atMost(Duration.ofSeconds(20)).until(() -> store.writtenRecords() == 1);
 
         pg.stop();
 
         // alice is in core's auth cache: no database needed.
-        SessionSummary during = tunnel("alice", alice.password(), random(2345, 2));
+        SessionSummary during = tunnel("alice", alice.password(), TestBytes.random(2345, 2));
         assertThat(during.outcome()).isEqualTo(Outcome.OK);
         // bob never logged in: the lookup fails, and the login fails closed (RFC 1929 status 0x01).
-        try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
             assertThat(client.login("bob", bob.password())).isEqualTo(1);
             assertThat(client.closedByPeer()).isTrue();
         }
-        assertThat(metrics.nextSummary().outcome()).isNotEqualTo(Outcome.OK);
+        assertThat(metrics.takeSession(Duration.ofSeconds(10)).outcome()).isNotEqualTo(Outcome.OK);
         assertThat(store.bufferedRecords()).isEqualTo(2);
 
         // Fill the buffer to its bound and past it: the excess is dropped and counted.
@@ -103,6 +107,6 @@ class OutageTest {
                 .isEqualTo(BUFFER - 2);
         assertThat(store.droppedRecords()).isEqualTo(3);
 
-        assertThat(tunnel("bob", bob.password(), random(77, 3)).user()).isEqualTo("bob");
+        assertThat(tunnel("bob", bob.password(), TestBytes.random(77, 3)).user()).isEqualTo("bob");
     }
 }

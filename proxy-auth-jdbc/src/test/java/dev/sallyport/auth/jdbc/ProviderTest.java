@@ -6,7 +6,8 @@ import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.NewCredentials;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -35,14 +36,14 @@ class ProviderTest {
     @Test
     void authJdbc_byName_storesUsersAndLogsInOverSocks5() throws Exception {
         PGSimpleDataSource ds = (PGSimpleDataSource) TestDatabase.fresh();
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).auth("jdbc", TestDatabase.settings(ds)).start()) {
             assertThat(proxy.users()).isInstanceOf(JdbcStore.class);
             NewCredentials alice = join(proxy.users().create("alice", Limits.NONE));
-            try (Socks5Client client = new Socks5Client(proxy.address("socks5"))) {
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
                 assertThat(client.login("alice", alice.token())).isZero();
-                assertThat(client.connectLoopback(echo.port())).isZero();
-                assertThat(client.echo(new byte[] {1, 2, 3})).containsExactly(1, 2, 3);
+                assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
+                assertThat(client.exchange(new byte[] {1, 2, 3})).containsExactly(1, 2, 3);
             }
             // Core does not close what providers build; the owner of the manager does.
             ((JdbcStore) proxy.users()).close();

@@ -2,11 +2,11 @@ package dev.sallyport.bench.load;
 
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.spi.Frontend;
-import org.junit.jupiter.api.AfterAll;
+import dev.sallyport.testkit.SallyportExtension;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,27 +29,16 @@ class LoadGeneratorSmokeTest {
         "--ping-duration", "200ms", "--ttfb-duration", "200ms", "--idle", "40", "--idle-cap", "20s",
     };
 
-    private static ProxyManager open;
-    private static ProxyManager withUsers;
+    @RegisterExtension
+    static SallyportExtension open = openProxy().customize(b -> b.drainTimeout(Duration.ZERO)).build();
 
-    @BeforeAll
-    static void startProxies() {
-        ProxyManager.Builder builder = ProxyManager.builder().socks5(0);
-        if (httpFrontendPresent()) {
-            builder.http(0);
-        }
-        open = builder.start();
-        withUsers = ProxyManager.builder().socks5(0).user("bench", "bench-secret").start();
-    }
+    @RegisterExtension
+    static SallyportExtension withUsers = SallyportExtension.socks5().user("bench", "bench-secret")
+            .customize(b -> b.drainTimeout(Duration.ZERO)).build();
 
-    @AfterAll
-    static void stopProxies() {
-        if (open != null) {
-            open.close(Duration.ZERO);
-        }
-        if (withUsers != null) {
-            withUsers.close(Duration.ZERO);
-        }
+    private static SallyportExtension.Builder openProxy() {
+        SallyportExtension.Builder builder = SallyportExtension.socks5();
+        return httpFrontendPresent() ? builder.http() : builder;
     }
 
     @Test
@@ -60,12 +49,12 @@ class LoadGeneratorSmokeTest {
 
     @Test
     void socks5_everyModeRunsClean() throws Exception {
-        assertClean(run("socks5://127.0.0.1:" + open.address("socks5").getPort()), 8);
+        assertClean(run("socks5://127.0.0.1:" + open.socks5Address().getPort()), 8);
     }
 
     @Test
     void socks5WithPassword_everyModeRunsClean() throws Exception {
-        List<Result> results = run("socks5://bench:bench-secret@127.0.0.1:" + withUsers.address("socks5").getPort());
+        List<Result> results = run("socks5://bench:bench-secret@127.0.0.1:" + withUsers.socks5Address().getPort());
         assertClean(results, 8);
         assertThat(results).filteredOn(r -> r.get("mode").equals("sessions")).allMatch(r -> r.get("auth").equals("yes"));
     }
@@ -83,7 +72,7 @@ class LoadGeneratorSmokeTest {
     @Test
     void httpConnect_everyModeRunsClean() throws Exception {
         Assumptions.assumeTrue(httpFrontendPresent(), "proxy-http has no frontend yet");
-        assertClean(run("http://127.0.0.1:" + open.address("http").getPort()), 8);
+        assertClean(run("http://127.0.0.1:" + open.httpAddress().getPort()), 8);
     }
 
     private static List<Result> run(String target, String... overrides) throws InterruptedException {

@@ -27,12 +27,13 @@ public interface Exchange {
     Channel outbound();
 
     /**
-     * Charges {@code bytes} just relayed to the user's bandwidth limit for that direction
-     * ({@code upstream}: client to target) and returns how many nanoseconds the frontend should
-     * pause reading the side they came from; 0 when the user has no limit or budget is left.
+     * A shaper for one direction of this exchange ({@code upstream}: client to target), charged
+     * with every body byte the frontend passes on: it runs {@code pause} when the user's bandwidth
+     * budget is spent and {@code resume} when it has refilled. {@link Shaper#NONE} when the user
+     * has no bandwidth limit.
      */
-    default long shape(boolean upstream, long bytes) {
-        return 0;
+    default Shaper shaper(boolean upstream, Runnable pause, Runnable resume) {
+        return Shaper.NONE;
     }
 
     /** Adds bytes moved client to target ({@code up}) and target to client ({@code down}). */

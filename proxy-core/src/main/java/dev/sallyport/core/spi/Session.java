@@ -4,10 +4,12 @@ import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.core.ProtocolOptions;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * Core's side of one client connection, handed to a {@link Frontend}. Every method must be
@@ -27,11 +29,11 @@ public interface Session {
     InetSocketAddress listener();
 
     /**
-     * Frontend settings from the builder, by name (e.g. {@code http.max-header-size}); values were
-     * validated when they were set. Empty when none were set.
+     * The protocol module's own settings of type {@code type}, as passed to
+     * {@code ProxyManager.Builder.options(...)}; empty when none were set (use the module's defaults).
      */
-    default java.util.Map<String, String> options() {
-        return java.util.Map.of();
+    default <T extends ProtocolOptions> Optional<T> options(Class<T> type) {
+        return Optional.empty();
     }
 
     /** Whether clients must authenticate on this proxy. */

@@ -36,4 +36,12 @@ public final class SessionException extends RuntimeException {
     public String rule() {
         return rule;
     }
+
+    /**
+     * The outcome a failed session future carries: the {@link SessionException}'s own, and
+     * {@link Outcome#ERROR} for any other failure (a bug or a broken backend, never a verdict).
+     */
+    public static Outcome outcomeOf(Throwable failure) {
+        return failure instanceof SessionException e ? e.outcome() : Outcome.ERROR;
+    }
 }

@@ -1,0 +1,308 @@
+package dev.sallyport.core;
+
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.Limits;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Reads proxy settings from a properties file into a {@link ProxyManager.Builder}: the keys of the
+ * standalone server's {@code --config} file that configure the proxy itself (listeners, users,
+ * rules, limits, TLS). Anything else (auth backends, metrics, timeouts) stays in code.
+ *
+ * <pre>{@code
+ * try (ProxyManager proxy = ProxyProperties.apply(ProxyManager.builder(), Path.of("proxy.properties"))
+ *         .metrics(sink)
+ *         .start()) { ... }
+ * }</pre>
+ *
+ * <table>
+ * <caption>Keys</caption>
+ * <tr><td>{@code bind}</td><td>listen address, as {@link ProxyManager.Builder#bind(String)}</td></tr>
+ * <tr><td>{@code socks5}, {@code http}, {@code mixed}</td><td>listener ports, 0 for any free port</td></tr>
+ * <tr><td>{@code tls-cert}, {@code tls-key}</td><td>PEM files, both or neither: the {@code http}
+ *     listener serves TLS</td></tr>
+ * <tr><td>{@code user.NAME}</td><td>an in-memory user and its password</td></tr>
+ * <tr><td>{@code allow-open-proxy}</td><td>{@code true} or {@code false}</td></tr>
+ * <tr><td>{@code allow-ports}</td><td>only these target ports ({@code 80,443,8000-8100})</td></tr>
+ * <tr><td>{@code allow}, {@code deny}</td><td>destination addresses or CIDRs, comma separated</td></tr>
+ * <tr><td>{@code deny-private}</td><td>{@code true}: {@link AccessRules#denyPrivateDestinations()}</td></tr>
+ * <tr><td>{@code bandwidth}</td><td>default bytes per second per user, each way: {@code 1048576},
+ *     {@code 512K}, {@code 10M}, {@code 1G} (binary multiples)</td></tr>
+ * <tr><td>{@code max-connections}</td><td>default concurrent sessions per user, at least 1</td></tr>
+ * <tr><td>{@code max-clients-per-ip}</td><td>connections open at once from one client IP, at least 1</td></tr>
+ * </table>
+ *
+ * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
+ * first, then each {@code allow} (exceptions), each {@code deny}, and {@code deny-private}.
+ * {@code bandwidth} and {@code max-connections} together replace the builder's default limits.
+ * A key that is absent leaves the builder as it was; values are trimmed.
+ *
+ * <p>Every key and value is checked before the builder changes. An unknown key or a bad value
+ * throws {@link IllegalArgumentException} reading {@code key: value (expected: ...)}; a password
+ * never appears in a message. A conflict with what the builder already holds (a listener set
+ * twice) throws the builder's {@link IllegalStateException}.
+ */
+public final class ProxyProperties {
+
+    private static final String USER = "user.";
+    private static final String BOOLEAN = "true or false";
+    private static final String PORT = "a port 0-65535, 0 for any free port";
+    private static final String CIDR = "an address or CIDR such as 10.0.0.0/8 or fd00::/8";
+    private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
+            "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
+            "max-clients-per-ip");
+
+    private ProxyProperties() {
+    }
+
+    /** The keys {@link #apply(ProxyManager.Builder, Properties)} reads, besides {@code user.NAME}. */
+    public static Set<String> keys() {
+        return KEYS;
+    }
+
+    /**
+     * Reads {@code file} (UTF-8) and applies it as {@link #apply(ProxyManager.Builder, Properties)} does.
+     *
+     * @throws UncheckedIOException     when the file cannot be read
+     * @throws IllegalArgumentException when it is not a properties file, or holds an unknown key or a bad value
+     */
+    public static ProxyManager.Builder apply(ProxyManager.Builder builder, Path file) {
+        Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(file, "file");
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("file: " + file + " (expected: a properties file; " + e.getMessage() + ")", e);
+        }
+        return apply(builder, properties);
+    }
+
+    /**
+     * Applies the settings in {@code properties} to {@code builder} and returns the builder.
+     *
+     * @throws IllegalArgumentException when a key is unknown or a value is bad; the builder is unchanged
+     * @throws IllegalStateException    when a setting conflicts with what the builder already holds
+     */
+    public static ProxyManager.Builder apply(ProxyManager.Builder builder, Properties properties) {
+        Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(properties, "properties");
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> users = new LinkedHashMap<>();
+        for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+            String value = properties.getProperty(key).trim();
+            if (key.startsWith(USER)) {
+                users.put(key.substring(USER.length()), value);
+            } else if (KEYS.contains(key)) {
+                values.put(key, value);
+            } else {
+                throw new IllegalArgumentException(key + ": unknown key (expected one of: "
+                        + String.join(", ", new TreeSet<>(KEYS)) + ", user.NAME)");
+            }
+        }
+        // Checked on a scratch builder, so that a bad address or user name leaves the caller's untouched.
+        ProxyManager.Builder scratch = ProxyManager.builder();
+        String bind = values.get("bind");
+        if (bind != null) {
+            try {
+                scratch.bind(bind);
+            } catch (IllegalArgumentException e) {
+                throw bad("bind", bind, "an IP address such as 127.0.0.1, ::1 or 0.0.0.0, or localhost");
+            }
+        }
+        users.forEach((name, password) -> checkUser(scratch, name, password));
+        Map<String, Integer> listeners = new LinkedHashMap<>();
+        for (String listener : List.of("socks5", "http", "mixed")) {
+            if (values.containsKey(listener)) {
+                listeners.put(listener, integer(listener, values.get(listener), 0, 65535, PORT));
+            }
+        }
+        Path[] tls = tls(values.get("tls-cert"), values.get("tls-key"));
+        Boolean openProxy = bool(values, "allow-open-proxy");
+        List<AccessRule> rules = rules(values);
+        Limits limits = limits(values);
+        Integer perIp = values.containsKey("max-clients-per-ip")
+                ? integer("max-clients-per-ip", values.get("max-clients-per-ip"), 1, Integer.MAX_VALUE, "an integer >= 1")
+                : null;
+
+        if (bind != null) {
+            builder.bind(bind);
+        }
+        listeners.forEach(builder::listener);
+        if (tls != null) {
+            builder.tls("http", tls[0], tls[1]);
+        }
+        users.forEach(builder::user);
+        if (openProxy != null) {
+            builder.allowOpenProxy(openProxy);
+        }
+        rules.forEach(builder::accessRule);
+        if (limits != null) {
+            builder.defaultLimits(limits);
+        }
+        if (perIp != null) {
+            builder.maxConnectionsPerClient(perIp);
+        }
+        return builder;
+    }
+
+    private static void checkUser(ProxyManager.Builder scratch, String name, String password) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(USER + ": no user name (expected: user.NAME=PASSWORD)");
+        }
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException(USER + name + ": empty password (expected: at least one character)");
+        }
+        try {
+            scratch.user(name, password);
+        } catch (IllegalArgumentException e) {
+            // The builder's message names the rule the name broke; it never holds the password.
+            throw new IllegalArgumentException(USER + name + ": bad user name (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Path[] tls(String cert, String key) {
+        if (cert == null && key == null) {
+            return null;
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("tls-key: missing (expected: set together with tls-cert)");
+        }
+        if (cert == null) {
+            throw new IllegalArgumentException("tls-cert: missing (expected: set together with tls-key)");
+        }
+        return new Path[] {readable("tls-cert", cert), readable("tls-key", key)};
+    }
+
+    private static Path readable(String key, String value) {
+        Path file = Path.of(value);
+        if (!Files.isReadable(file)) {
+            throw bad(key, value, "a readable PEM file");
+        }
+        return file;
+    }
+
+    /** In the documented order: ports, allow exceptions, denials, the private-range preset. */
+    private static List<AccessRule> rules(Map<String, String> values) {
+        List<AccessRule> rules = new ArrayList<>();
+        String ports = values.get("allow-ports");
+        if (ports != null) {
+            try {
+                rules.add(AccessRules.onlyPorts(ports));
+            } catch (IllegalArgumentException e) {
+                throw bad("allow-ports", ports, "ports such as 80,443,8000-8100");
+            }
+        }
+        addPerCidr(rules, values, "allow", AccessRules::allowDestinations);
+        addPerCidr(rules, values, "deny", AccessRules::denyDestinations);
+        if (Boolean.TRUE.equals(bool(values, "deny-private"))) {
+            rules.add(AccessRules.denyPrivateDestinations());
+        }
+        return rules;
+    }
+
+    /** One rule per address, as the server's repeated {@code --allow}/{@code --deny} flags give. */
+    private static void addPerCidr(List<AccessRule> rules, Map<String, String> values, String key,
+                                   Function<String[], AccessRule> factory) {
+        String list = values.get(key);
+        if (list == null) {
+            return;
+        }
+        for (String item : list.split(",")) {
+            String cidr = item.trim();
+            if (cidr.isEmpty()) {
+                continue;
+            }
+            try {
+                rules.add(factory.apply(new String[] {cidr}));
+            } catch (IllegalArgumentException e) {
+                throw bad(key, cidr, CIDR);
+            }
+        }
+    }
+
+    private static Limits limits(Map<String, String> values) {
+        String bandwidth = values.get("bandwidth");
+        String sessions = values.get("max-connections");
+        if (bandwidth == null && sessions == null) {
+            return null;
+        }
+        Limits limits = Limits.NONE;
+        if (bandwidth != null) {
+            limits = limits.withBandwidth(bytesPerSecond(bandwidth));
+        }
+        if (sessions != null) {
+            limits = limits.withMaxSessions(integer("max-connections", sessions, 1, Integer.MAX_VALUE, "an integer >= 1"));
+        }
+        return limits;
+    }
+
+    /** {@code 1048576}, {@code 512K}, {@code 10M}, {@code 1G}: binary multiples. */
+    private static long bytesPerSecond(String text) {
+        String digits = text.toUpperCase(Locale.ROOT);
+        long multiplier = switch (digits.isEmpty() ? ' ' : digits.charAt(digits.length() - 1)) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            default -> 1;
+        };
+        if (multiplier > 1) {
+            digits = digits.substring(0, digits.length() - 1);
+        }
+        try {
+            long value = Math.multiplyExact(Long.parseLong(digits), multiplier);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // Reported below.
+        }
+        throw bad("bandwidth", text, "bytes per second > 0 such as 1048576, 512K, 10M or 1G");
+    }
+
+    private static int integer(String key, String text, int min, int max, String expected) {
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw bad(key, text, expected);
+    }
+
+    private static Boolean bool(Map<String, String> values, String key) {
+        String text = values.get(key);
+        if (text == null) {
+            return null;
+        }
+        return switch (text) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw bad(key, text, BOOLEAN);
+        };
+    }
+
+    private static IllegalArgumentException bad(String key, String value, String expected) {
+        return new IllegalArgumentException(key + ": " + (value.isEmpty() ? "''" : value) + " (expected: " + expected + ")");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.sallyport.core.internal;
+
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.UserStore;
+import dev.sallyport.core.ConnectionPools;
+import dev.sallyport.core.ProtocolOptions;
+import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Ticker;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a {@link ProxyManager.Builder} collected, one named field per setting, each already
+ * validated by its builder method; {@link Settings#from} seals it. The defaults live here.
+ */
+public final class Config {
+    public InetAddress bind = InetAddress.getLoopbackAddress();
+    public final Map<String, Integer> listeners = new LinkedHashMap<>();
+    public final List<AuthBackend> authBackends = new ArrayList<>();
+    public final List<ProviderRef> authProviders = new ArrayList<>();
+    public final List<Map.Entry<String, String>> initialUsers = new ArrayList<>();
+    public boolean requireAuthentication;
+    public UserStore userStore;
+    public final List<AccessRule> accessRules = new ArrayList<>();
+    public final List<MetricsSink> metrics = new ArrayList<>();
+    public final List<ProviderRef> metricsProviders = new ArrayList<>();
+    public ConnectionPool connectionPool = ConnectionPools.pooled(8, Duration.ofSeconds(60));
+    public Resolver resolver = Resolver.system();
+    public Duration handshakeTimeout = Duration.ofSeconds(10);
+    public Duration connectTimeout = Duration.ofSeconds(10);
+    public Duration idleTimeout = Duration.ofHours(1);
+    public Duration drainTimeout = Duration.ofSeconds(30);
+    public Duration authCacheTtl = Duration.ofMinutes(5);
+    public Duration authCacheNegativeTtl = Duration.ofSeconds(10);
+    public boolean allowOpenProxy;
+    public boolean accessLog;
+    public Limits defaultLimits = Limits.NONE;
+    public int maxConnections;
+    public int maxConnectionsPerClient;
+    public int maxLoginFailures = 10;
+    public Duration loginFailureWindow = Duration.ofMinutes(1);
+    public Duration lockoutDuration = Duration.ofMinutes(5);
+    public Duration loginBackoff = Duration.ofMillis(100);
+    public Duration maxSessionDuration = Duration.ZERO;
+    public Ticker ticker = Ticker.system();
+    public final Map<Class<? extends ProtocolOptions>, ProtocolOptions> protocolOptions = new LinkedHashMap<>();
+    public final Map<String, TlsSource> tls = new LinkedHashMap<>();
+    public boolean nativeTransport = true;
+    public int ioThreads = Runtime.getRuntime().availableProcessors();
+    public ClassLoader classLoader = ProxyManager.class.getClassLoader();
+
+    /** Where a listener's TLS key and certificates come from. */
+    public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
+                            char[] keyPassword) {
+    }
+
+    /** A provider chosen by name, resolved at start. */
+    public record ProviderRef(String kind, String name, Map<String, String> settings) {
+        public ProviderRef {
+            Objects.requireNonNull(name, kind + " provider");
+            settings = Map.copyOf(Objects.requireNonNull(settings, "settings"));
+        }
+    }
+}

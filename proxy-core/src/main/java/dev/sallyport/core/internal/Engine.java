@@ -1,0 +1,442 @@
+package dev.sallyport.core.internal;
+
+import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.Resolver;
+import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.net.OutboundDialer;
+import dev.sallyport.core.internal.net.SystemResolver;
+import dev.sallyport.core.internal.policy.AuthChain;
+import dev.sallyport.core.internal.policy.DefaultRules;
+import dev.sallyport.core.internal.policy.InMemoryUserStore;
+import dev.sallyport.core.internal.policy.LoginGuard;
+import dev.sallyport.core.internal.policy.RuleChain;
+import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.internal.session.DefaultSession;
+import dev.sallyport.core.internal.session.Services;
+
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.api.UserStore;
+import dev.sallyport.core.spi.Frontend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The running state behind a {@link ProxyManager}: event loops, listeners and shared services. */
+public final class Engine {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyManager.class);
+
+    /** Explicit water marks: a slow reader stops the other side's reads at 256 KiB pending. */
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
+    private final Settings settings;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("sallyport-connections", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger open = new AtomicInteger();
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, AtomicInteger> openPerClient =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set on a connection accepted over a connection cap: its request is refused as LIMITED. */
+    public static final io.netty.util.AttributeKey<String> OVER_CAPACITY = io.netty.util.AttributeKey.valueOf("sallyport.overCapacity");
+    private final UserLimits userLimits;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final Object closeLock = new Object();
+    private volatile boolean closing;
+    private boolean closed;
+
+    private Resolver resolver;
+    private UserStore users;
+    private AuthChain auth;
+    private volatile RuleChain rules;
+    private volatile List<InetSocketAddress> boundListeners = List.of();
+    private final CompositeMetrics metrics;
+    private Services services;
+    private final OutboundDialer dialer;
+
+    private Engine(Settings settings) {
+        this.settings = settings;
+        // Provider-built instances close last, after every session reported its summary.
+        this.owned.addAll(settings.providerInstances());
+        this.transport = Transport.choose(settings.nativeTransport());
+        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
+        this.metrics = new CompositeMetrics(settings.metrics());
+        this.dialer = new OutboundDialer(transport, settings.connectTimeout());
+        this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
+    }
+
+    public static Engine start(Settings settings) {
+        Engine engine = new Engine(settings);
+        try {
+            engine.startServices();
+            engine.bindListeners();
+        } catch (RuntimeException | Error e) {
+            engine.close(Duration.ZERO);
+            throw e;
+        }
+        return engine;
+    }
+
+    private void startServices() {
+        if (transport == Transport.EPOLL) {
+            log.info("Using the native epoll transport with {} I/O thread(s)", settings.ioThreads());
+        } else {
+            log.info("Using the NIO transport with {} I/O thread(s) ({})", settings.ioThreads(),
+                    Transport.unavailabilityReason(settings.nativeTransport()));
+        }
+        if (settings.resolver() == Resolver.system()) {
+            SystemResolver system = new SystemResolver(transport);
+            owned.add(system);
+            resolver = system;
+        } else {
+            resolver = settings.resolver();
+        }
+
+        users = settings.userStore();
+        List<AuthBackend> backends = settings.authBackends();
+        if (users == null || (settings.authenticationRequired() && backends.isEmpty())) {
+            InMemoryUserStore memory = new InMemoryUserStore();
+            owned.add(memory);
+            if (users == null) {
+                users = memory;
+            }
+            if (backends.isEmpty()) {
+                backends = List.of(memory);
+            }
+            for (Map.Entry<String, String> user : settings.initialUsers()) {
+                join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
+            }
+        }
+        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(), settings.loginFailureWindow(),
+                settings.lockoutDuration(), settings.loginBackoff());
+        auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
+                settings.authCacheNegativeTtl(), settings.ticker(), guard);
+        users.addListener(this::userChanged);
+        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
+    }
+
+    /**
+     * Sockets that all set SO_REUSEPORT share a port without complaint, so a second server (another
+     * Sallyport, say) on the same port would silently take half of the connections. A plain socket,
+     * bound and released first, fails as a taken port should.
+     */
+    private static void ensureFree(String name, InetSocketAddress address) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(address, 1);
+        } catch (java.io.IOException e) {
+            throw cannotListen(name, address, e);
+        }
+    }
+
+    private static IllegalStateException cannotListen(String name, InetSocketAddress address, Throwable cause) {
+        return new IllegalStateException(name + ": cannot listen on " + Addresses.format(address) + " ("
+                + cause.getMessage() + "; expected: a free port, or 0 for any)", cause);
+    }
+
+    private void bindListeners() {
+        // The self-loop rule learns each real port as soon as its listener is bound.
+        List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
+        boundListeners = boundSoFar;
+        rules = new RuleChain(settings.accessRules(), DefaultRules.all(boundSoFar));
+        for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
+            String name = entry.getKey();
+            InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
+            ListenerInitializer initializer = new ListenerInitializer(this, entry.getValue(), settings.tls().get(name));
+            if (entry.getValue().size() > 1) {
+                log.debug("{}: routing on the first bytes between {}", name,
+                        entry.getValue().stream().map(Frontend::name).toList());
+            }
+            // With epoll, every I/O thread gets its own listening socket on the port (SO_REUSEPORT):
+            // the kernel spreads connections over them and each connection stays on the thread that
+            // accepted it, with no hand-over between threads. NIO has one shared acceptor.
+            List<io.netty.channel.EventLoop> acceptors = new ArrayList<>();
+            if (transport == Transport.EPOLL) {
+                for (io.netty.util.concurrent.EventExecutor executor : group) {
+                    acceptors.add((io.netty.channel.EventLoop) executor);
+                }
+            }
+            if (!acceptors.isEmpty() && requested.getPort() != 0) {
+                ensureFree(name, requested);
+            }
+            InetSocketAddress actual = null;
+            int copies = Math.max(1, acceptors.size());
+            for (int i = 0; i < copies; i++) {
+                ServerBootstrap bootstrap = new ServerBootstrap()
+                        .channel(transport.serverChannelClass())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        // TCP_NODELAY is already on: Netty sets it when it creates the channel.
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                        .childHandler(initializer);
+                if (acceptors.isEmpty()) {
+                    bootstrap.group(group);
+                } else {
+                    bootstrap.group(acceptors.get(i), acceptors.get(i))
+                            .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+                }
+                InetSocketAddress address = actual == null ? requested : new InetSocketAddress(requested.getAddress(), actual.getPort());
+                ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
+                if (!bound.isSuccess()) {
+                    throw cannotListen(name, address, bound.cause());
+                }
+                Channel server = bound.channel();
+                serverChannels.add(server);
+                if (actual == null) {
+                    actual = (InetSocketAddress) server.localAddress();
+                }
+            }
+            if (actual.getAddress().isAnyLocalAddress() && settings.bind().isAnyLocalAddress()) {
+                // A dual-stack socket reports "::" for a bind to 0.0.0.0: report what was asked for.
+                actual = new InetSocketAddress(settings.bind(), actual.getPort());
+            }
+            boundSoFar.add(actual);
+            addresses.put(name, actual);
+        }
+        for (Map.Entry<String, InetSocketAddress> entry : addresses.entrySet()) {
+            log.info("Listening {} {}", entry.getKey(), Addresses.format(entry.getValue()));
+        }
+    }
+
+    /**
+     * Registers a newly accepted client connection; false when shutting down. A connection over a
+     * cap is still registered (so its frontend can answer with its protocol's refusal) and marked.
+     */
+    boolean register(Channel channel) {
+        if (closing) {
+            return false;
+        }
+        int total = open.incrementAndGet();
+        java.net.InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
+        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
+        int perClient = fromClient.incrementAndGet();
+        if (settings.maxConnections() > 0 && total > settings.maxConnections()) {
+            channel.attr(OVER_CAPACITY).set("max-connections");
+        } else if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()) {
+            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
+        }
+        connections.add(channel);
+        channel.closeFuture().addListener(f -> {
+            if (fromClient.decrementAndGet() == 0) {
+                openPerClient.remove(client, fromClient);
+            }
+            if (open.decrementAndGet() == 0 && closing) {
+                drained.complete(null);
+            }
+        });
+        return true;
+    }
+
+    /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */
+    private void userChanged(String name) {
+        auth.invalidate(name);
+        users.find(name).whenComplete((user, error) -> {
+            if (error != null) {
+                log.warn("Cannot re-read user {} after a change; their open sessions keep their limits", name, error);
+            } else if (user.isEmpty() || !user.get().enabled()) {
+                userLimits.revoke(name, user.isEmpty() ? "user deleted" : "user disabled");
+            } else {
+                userLimits.update(name, user.get().limits());
+            }
+        });
+    }
+
+    public long pendingWriteBytes() {
+        long total = 0;
+        for (Channel connection : connections) {
+            io.netty.channel.ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
+            if (buffer != null) {
+                total += buffer.totalPendingWriteBytes();
+            }
+        }
+        return total;
+    }
+
+    public UserLimits userLimits() {
+        return userLimits;
+    }
+
+    public void close(Duration drainTimeout) {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closing = true;
+        }
+        for (Channel server : serverChannels) {
+            server.close().awaitUninterruptibly();
+        }
+        if (open.get() == 0) {
+            drained.complete(null);
+        }
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(dev.sallyport.core.spi.SessionEvent.DRAINING);
+        }
+        if (!drainTimeout.isZero() && open.get() > 0) {
+            log.info("Draining {} open connection(s) for up to {}", open.get(), drainTimeout);
+        }
+        try {
+            drained.get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.info("Closing {} connection(s) still open after the drain timeout", open.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connections.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                log.warn("Failed to close {}", owned.get(i), e);
+            }
+        }
+        if (!addresses.isEmpty()) {
+            log.info("Stopped listening on {}", addresses.values().stream().map(Addresses::format).toList());
+        }
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Map<String, InetSocketAddress> addresses() {
+        return Collections.unmodifiableMap(addresses);
+    }
+
+    public UserStore users() {
+        return users;
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    public Resolver resolver() {
+        return resolver;
+    }
+
+    public AuthChain auth() {
+        return auth;
+    }
+
+    public RuleChain rules() {
+        return rules;
+    }
+
+    public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
+        CompletableFuture<ProxyManager.Explanation> result = new CompletableFuture<>();
+        java.net.InetAddress literal = Addresses.literal(request.targetHost());
+        io.netty.channel.EventLoop loop = group.next();
+        java.util.function.Consumer<List<java.net.InetAddress>> decide = addresses -> {
+            RuleChain.Verdict verdict = rules.evaluateAll(request, principal, addresses);
+            java.net.InetAddress about = addresses.get(0);
+            if (!verdict.allowed()) {
+                for (java.net.InetAddress address : addresses) {
+                    if (!rules.evaluate(new dev.sallyport.api.AccessRequest(request, principal, address)).allowed()) {
+                        about = address;
+                        break;
+                    }
+                }
+            }
+            result.complete(new ProxyManager.Explanation(verdict.decision().verdict(), verdict.rule(),
+                    verdict.decision().reason(), about));
+        };
+        if (literal != null) {
+            decide.accept(List.of(literal));
+        } else {
+            resolver.resolve(request.targetHost(), loop).addListener(f -> {
+                if (f.isSuccess() && f.getNow() instanceof List<?> list && !list.isEmpty()) {
+                    @SuppressWarnings("unchecked")
+                    List<java.net.InetAddress> addresses = (List<java.net.InetAddress>) list;
+                    decide.accept(addresses);
+                } else {
+                    result.completeExceptionally(f.cause() != null ? f.cause()
+                            : new java.net.UnknownHostException(request.targetHost()));
+                }
+            });
+        }
+        return result;
+    }
+
+    /** Replaces the host's rules atomically; core's defaults stay after them. */
+    public void replaceRules(List<AccessRule> accessRules) {
+        rules = new RuleChain(accessRules, DefaultRules.all(boundListeners));
+    }
+
+    public CompositeMetrics metrics() {
+        return metrics;
+    }
+
+    public OutboundDialer dialer() {
+        return dialer;
+    }
+
+    private static <T> T join(CompletableFuture<T> future, String what) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(what + ": " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted", e);
+        }
+    }
+
+    private static ThreadFactory threadFactory() {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new io.netty.util.concurrent.FastThreadLocalThread(runnable,
+                    "sallyport-io-" + counter.incrementAndGet());
+            thread.setDaemon(false);
+            return thread;
+        };
+    }
+
+    /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */
+    DefaultSession startSession(Channel channel, Frontend frontend) {
+        DefaultSession session = new DefaultSession(services, frontend.protocol(), channel);
+        frontend.initChannel(channel, session);
+        channel.pipeline().addLast(DefaultSession.GUARD, session.guard());
+        session.start();
+        return session;
+    }
+}

@@ -1,0 +1,325 @@
+package dev.sallyport.core.internal;
+
+import dev.sallyport.core.ProtocolOptions;
+import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Ticker;
+
+import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.AuthBackendProvider;
+import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.UserStore;
+import dev.sallyport.core.spi.Frontend;
+import io.netty.handler.ssl.SslContext;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The configuration of one manager, sealed at start: the builder's {@link Config} copied into
+ * named immutable fields, plus what start derives from it (frontends, backends, sinks, TLS
+ * contexts). {@link #from} is the one place that checks cross-field rules.
+ */
+public final class Settings {
+
+    private final InetAddress bind;
+    private final Map<String, Integer> ports;
+    private final Map<String, List<Frontend>> frontends;
+    private final boolean authenticationRequired;
+    private final List<AuthBackend> authBackends;
+    private final UserStore userStore;
+    private final List<Map.Entry<String, String>> initialUsers;
+    private final List<AccessRule> accessRules;
+    private final List<MetricsSink> metrics;
+    private final ConnectionPool connectionPool;
+    private final Resolver resolver;
+    private final Duration handshakeTimeout;
+    private final Duration connectTimeout;
+    private final Duration idleTimeout;
+    private final Duration drainTimeout;
+    private final Duration authCacheTtl;
+    private final Duration authCacheNegativeTtl;
+    private final boolean nativeTransport;
+    private final int ioThreads;
+    private final List<AutoCloseable> providerInstances;
+    private final Limits defaultLimits;
+    private final int maxConnections;
+    private final int maxConnectionsPerClient;
+    private final int maxLoginFailures;
+    private final Duration loginFailureWindow;
+    private final Duration lockoutDuration;
+    private final Duration loginBackoff;
+    private final Duration maxSessionDuration;
+    private final Ticker ticker;
+    private final Map<Class<? extends ProtocolOptions>, ProtocolOptions> protocolOptions;
+    private final Map<String, SslContext> tls;
+
+    private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
+                     List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
+                     List<AutoCloseable> providerInstances, Map<String, SslContext> tls) {
+        this.bind = c.bind;
+        this.ports = Collections.unmodifiableMap(new LinkedHashMap<>(c.listeners));
+        this.frontends = Collections.unmodifiableMap(frontends);
+        this.authenticationRequired = authenticationRequired;
+        this.authBackends = List.copyOf(authBackends);
+        this.userStore = userStore;
+        this.initialUsers = List.copyOf(c.initialUsers);
+        this.accessRules = List.copyOf(c.accessRules);
+        this.metrics = List.copyOf(metrics);
+        this.connectionPool = c.connectionPool;
+        this.resolver = c.resolver;
+        this.handshakeTimeout = c.handshakeTimeout;
+        this.connectTimeout = c.connectTimeout;
+        this.idleTimeout = c.idleTimeout;
+        this.drainTimeout = c.drainTimeout;
+        this.authCacheTtl = c.authCacheTtl;
+        this.authCacheNegativeTtl = c.authCacheNegativeTtl;
+        this.nativeTransport = c.nativeTransport;
+        this.ioThreads = c.ioThreads;
+        this.providerInstances = List.copyOf(providerInstances);
+        this.defaultLimits = c.defaultLimits;
+        this.maxConnections = c.maxConnections;
+        this.maxConnectionsPerClient = c.maxConnectionsPerClient;
+        this.maxLoginFailures = c.maxLoginFailures;
+        this.loginFailureWindow = c.loginFailureWindow;
+        this.lockoutDuration = c.lockoutDuration;
+        this.loginBackoff = c.loginBackoff;
+        this.maxSessionDuration = c.maxSessionDuration;
+        this.ticker = c.ticker;
+        this.protocolOptions = Map.copyOf(c.protocolOptions);
+        this.tls = tls;
+    }
+
+    public static Settings from(Config b) {
+        if (b.listeners.isEmpty()) {
+            throw new IllegalStateException("listeners: none configured (expected: at least one, e.g. builder().socks5(1080))");
+        }
+        Map<String, List<Frontend>> frontends = new LinkedHashMap<>();
+        for (String name : b.listeners.keySet()) {
+            frontends.put(name, Providers.frontends(name, b.classLoader));
+        }
+
+        // Instances built from providers are ours to close; instances the host passed are not.
+        List<AutoCloseable> created = new ArrayList<>();
+        List<AuthBackend> backends = new ArrayList<>(b.authBackends);
+        List<MetricsSink> sinks = new ArrayList<>(b.metrics);
+        try {
+            for (Config.ProviderRef ref : b.authProviders) {
+                AuthBackend backend = Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader);
+                backends.add(backend);
+                if (backend instanceof AutoCloseable closeable) {
+                    created.add(closeable);
+                }
+            }
+            if (b.accessLog) {
+                sinks.add(new AccessLog());
+            }
+            for (Config.ProviderRef ref : b.metricsProviders) {
+                MetricsSink sink = Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader);
+                sinks.add(sink);
+                if (sink instanceof AutoCloseable closeable) {
+                    created.add(closeable);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            closeQuietly(created);
+            throw e;
+        }
+
+        boolean authRequired = b.requireAuthentication || !backends.isEmpty() || !b.initialUsers.isEmpty();
+        if (!b.initialUsers.isEmpty() && !backends.isEmpty()) {
+            closeQuietly(created);
+            throw new IllegalStateException("user: in-memory users cannot be combined with auth(...) backends "
+                    + "(expected: create the users in the backend's store, or drop auth(...))");
+        }
+        if (!authRequired && !b.allowOpenProxy && !b.bind.isLoopbackAddress()) {
+            closeQuietly(created);
+            throw new IllegalStateException("bind: " + b.bind.getHostAddress() + " is not a loopback address and no "
+                    + "authentication is configured, so anyone who reaches it could use this proxy (expected: add "
+                    + "user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
+        }
+
+        UserStore store = b.userStore;
+        if (store == null) {
+            for (AuthBackend backend : backends) {
+                if (backend instanceof UserStore s) {
+                    store = s;
+                    break;
+                }
+            }
+        }
+        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tlsContexts(b));
+    }
+
+    private static Map<String, SslContext> tlsContexts(Config b) {
+        Map<String, SslContext> contexts = new LinkedHashMap<>();
+        for (Map.Entry<String, Config.TlsSource> entry : b.tls.entrySet()) {
+            String listener = entry.getKey();
+            if (!b.listeners.containsKey(listener)) {
+                throw new IllegalStateException("tls: no listener named '" + listener + "' (expected one of: "
+                        + b.listeners.keySet() + ")");
+            }
+            Config.TlsSource source = entry.getValue();
+            try {
+                io.netty.handler.ssl.SslContextBuilder builder;
+                if (source.keyStore() != null) {
+                    javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
+                            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                    keys.init(source.keyStore(), source.keyPassword());
+                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(keys);
+                } else {
+                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(source.certificateChainPem().toFile(),
+                            source.privateKeyPem().toFile());
+                }
+                contexts.put(listener, builder.sslProvider(io.netty.handler.ssl.SslProvider.JDK).build());
+            } catch (javax.net.ssl.SSLException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+                throw new IllegalStateException("tls: cannot load the key and certificates of listener '" + listener
+                        + "' (" + e.getMessage() + "; expected: a PEM certificate chain and a PKCS#8 PEM key, "
+                        + "or a key store holding one key entry)", e);
+            }
+        }
+        return Map.copyOf(contexts);
+    }
+
+    public static void closeQuietly(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception ignored) {
+                // Start is failing already; the original error is the one to report.
+            }
+        }
+    }
+
+    public InetAddress bind() {
+        return bind;
+    }
+
+    public Map<String, Integer> ports() {
+        return ports;
+    }
+
+    public Map<String, List<Frontend>> frontends() {
+        return frontends;
+    }
+
+    public boolean authenticationRequired() {
+        return authenticationRequired;
+    }
+
+    public List<AuthBackend> authBackends() {
+        return authBackends;
+    }
+
+    public UserStore userStore() {
+        return userStore;
+    }
+
+    public List<Map.Entry<String, String>> initialUsers() {
+        return initialUsers;
+    }
+
+    public List<AccessRule> accessRules() {
+        return accessRules;
+    }
+
+    public List<MetricsSink> metrics() {
+        return metrics;
+    }
+
+    public ConnectionPool connectionPool() {
+        return connectionPool;
+    }
+
+    public Resolver resolver() {
+        return resolver;
+    }
+
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    public Duration authCacheTtl() {
+        return authCacheTtl;
+    }
+
+    public Duration authCacheNegativeTtl() {
+        return authCacheNegativeTtl;
+    }
+
+    public boolean nativeTransport() {
+        return nativeTransport;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    public List<AutoCloseable> providerInstances() {
+        return providerInstances;
+    }
+
+    public Limits defaultLimits() {
+        return defaultLimits;
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public int maxConnectionsPerClient() {
+        return maxConnectionsPerClient;
+    }
+
+    public int maxLoginFailures() {
+        return maxLoginFailures;
+    }
+
+    public Duration loginFailureWindow() {
+        return loginFailureWindow;
+    }
+
+    public Duration lockoutDuration() {
+        return lockoutDuration;
+    }
+
+    public Duration loginBackoff() {
+        return loginBackoff;
+    }
+
+    public Duration maxSessionDuration() {
+        return maxSessionDuration;
+    }
+
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    public Map<Class<? extends ProtocolOptions>, ProtocolOptions> protocolOptions() {
+        return protocolOptions;
+    }
+
+    public Map<String, SslContext> tls() {
+        return tls;
+    }
+}

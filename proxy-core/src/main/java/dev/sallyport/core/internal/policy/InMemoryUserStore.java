@@ -1,0 +1,212 @@
+package dev.sallyport.core.internal.policy;
+
+import dev.sallyport.api.AuthBackend;
+import dev.sallyport.api.AuthContext;
+import dev.sallyport.api.AuthResult;
+import dev.sallyport.api.Credentials;
+import dev.sallyport.api.Limits;
+import dev.sallyport.api.NewCredentials;
+import dev.sallyport.api.PasswordHashes;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.User;
+import dev.sallyport.api.UserNames;
+import dev.sallyport.api.UserStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The embedded default: users in memory, passwords as PBKDF2 hashes, tokens as SHA-256.
+ * Password checks run on a small bounded executor of its own, never on an event loop; a full
+ * queue fails the login rather than queueing without bound.
+ */
+public final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InMemoryUserStore.class);
+
+    private record Entry(User user, String passwordHash, String tokenHash) {
+    }
+
+    private final Map<String, Entry> users = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Clock clock;
+    private final ThreadPoolExecutor hashing;
+
+    public InMemoryUserStore() {
+        this(Clock.systemUTC());
+    }
+
+    public InMemoryUserStore(Clock clock) {
+        this.clock = clock;
+        AtomicInteger threads = new AtomicInteger();
+        this.hashing = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+            Thread thread = new Thread(r, "sallyport-auth-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.hashing.allowCoreThreadTimeOut(true);
+    }
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    @Override
+    public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
+        if (credentials instanceof Credentials.BearerToken token) {
+            String hash = PasswordHashes.tokenHash(token.token());
+            for (Entry entry : users.values()) {
+                if (PasswordHashes.sameHash(hash, entry.tokenHash())) {
+                    return CompletableFuture.completedFuture(result(entry));
+                }
+            }
+            return CompletableFuture.completedFuture(AuthResult.notMine());
+        }
+        if (!(credentials instanceof Credentials.UsernamePassword up)) {
+            return CompletableFuture.completedFuture(AuthResult.notMine());
+        }
+        Entry entry = users.get(up.username());
+        if (entry == null) {
+            return CompletableFuture.completedFuture(AuthResult.notMine());
+        }
+        // A token works as the password too (SOCKS5 has no other place to carry it).
+        if (PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), entry.tokenHash())) {
+            return CompletableFuture.completedFuture(result(entry));
+        }
+        CompletableFuture<AuthResult> result = new CompletableFuture<>();
+        try {
+            hashing.execute(() -> result.complete(PasswordHashes.verify(up.password(), entry.passwordHash())
+                    ? result(users.getOrDefault(up.username(), entry)) : AuthResult.failure("bad_password")));
+        } catch (RejectedExecutionException e) {
+            log.warn("Password checks are queued beyond 1024; refusing a login");
+            result.complete(AuthResult.failure("overloaded"));
+        }
+        return result;
+    }
+
+    private static AuthResult result(Entry entry) {
+        if (!entry.user().enabled()) {
+            return AuthResult.failure("disabled");
+        }
+        return AuthResult.success(new Principal(entry.user().name(), entry.user().limits(), Map.of()));
+    }
+
+    @Override
+    public CompletionStage<NewCredentials> create(String name, String password, Limits limits) {
+        try {
+            UserNames.validate(name);
+            Objects.requireNonNull(limits, "limits");
+            if (password != null) {
+                UserNames.validatePassword(password);
+            }
+            String pw = password == null ? PasswordHashes.randomSecret(18) : password;
+            String token = PasswordHashes.randomSecret(32);
+            Instant now = clock.instant();
+            User user = new User(name, limits, true, now, now);
+            Entry entry = new Entry(user, PasswordHashes.hash(pw), PasswordHashes.tokenHash(token));
+            if (users.putIfAbsent(name, entry) != null) {
+                throw new IllegalArgumentException("name: user '" + name + "' already exists");
+            }
+            changed(name);
+            return CompletableFuture.completedFuture(new NewCredentials(user, pw, token));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletionStage<List<User>> list() {
+        return CompletableFuture.completedFuture(users.values().stream().map(Entry::user)
+                .sorted(Comparator.comparing(User::name)).toList());
+    }
+
+    @Override
+    public CompletionStage<Optional<User>> find(String name) {
+        Entry entry = users.get(Objects.requireNonNull(name, "name"));
+        return CompletableFuture.completedFuture(Optional.ofNullable(entry).map(Entry::user));
+    }
+
+    @Override
+    public CompletionStage<User> update(String name, Limits limits) {
+        Objects.requireNonNull(limits, "limits");
+        return change(name, e -> new Entry(new User(name, limits, e.user().enabled(), e.user().created(), clock.instant()),
+                e.passwordHash(), e.tokenHash())).thenApply(Entry::user);
+    }
+
+    @Override
+    public CompletionStage<User> enable(String name, boolean enabled) {
+        return change(name, e -> new Entry(new User(name, e.user().limits(), enabled, e.user().created(), clock.instant()),
+                e.passwordHash(), e.tokenHash())).thenApply(Entry::user);
+    }
+
+    @Override
+    public CompletionStage<NewCredentials> rotate(String name) {
+        String password = PasswordHashes.randomSecret(18);
+        String token = PasswordHashes.randomSecret(32);
+        return change(name, e -> new Entry(new User(name, e.user().limits(), e.user().enabled(), e.user().created(),
+                clock.instant()), PasswordHashes.hash(password), PasswordHashes.tokenHash(token)))
+                .thenApply(e -> new NewCredentials(e.user(), password, token));
+    }
+
+    @Override
+    public CompletionStage<Boolean> delete(String name) {
+        boolean existed = users.remove(Objects.requireNonNull(name, "name")) != null;
+        if (existed) {
+            changed(name);
+        }
+        return CompletableFuture.completedFuture(existed);
+    }
+
+    @Override
+    public void addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private CompletionStage<Entry> change(String name, java.util.function.UnaryOperator<Entry> update) {
+        Objects.requireNonNull(name, "name");
+        Entry updated = users.computeIfPresent(name, (k, e) -> update.apply(e));
+        if (updated == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("name: no user '" + name + "'"));
+        }
+        changed(name);
+        return CompletableFuture.completedFuture(updated);
+    }
+
+    private void changed(String name) {
+        for (Listener listener : listeners) {
+            try {
+                listener.userChanged(name);
+            } catch (RuntimeException e) {
+                log.warn("User store listener {} threw", listener, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        hashing.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryUserStore[" + users.size() + " users]";
+    }
+}

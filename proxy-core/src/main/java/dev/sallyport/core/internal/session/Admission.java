@@ -1,0 +1,240 @@
+package dev.sallyport.core.internal.session;
+
+import dev.sallyport.api.AuthContext;
+import dev.sallyport.api.Credentials;
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Principal;
+import dev.sallyport.core.internal.Engine;
+import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.net.ConnectFailures;
+import dev.sallyport.core.internal.policy.RuleChain;
+import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.spi.SessionException;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The admission path: every request a client makes goes through these steps, in this order, and
+ * nowhere else. Each path below reads top to bottom; {@link #run} starts one with the connect
+ * timeout. A step either ends the attempt (a refusal, or the final result) or calls
+ * {@link Attempt#proceed()}; steps that wait (authentication, DNS, the dial) continue on the
+ * client's event loop.
+ *
+ * <ol>
+ *   <li>authenticate: the request's credentials through the auth cache and backends, unless the
+ *       handshake already did or the proxy is open;</li>
+ *   <li>resolve: the target once, every address kept;</li>
+ *   <li>rules: the access rules against every resolved address (one denied address refuses the
+ *       request: DNS rebinding with mixed answers);</li>
+ *   <li>limits: the connection caps and the user's concurrent-session slot and session rate;</li>
+ *   <li>route: how to reach the target (today always direct);</li>
+ *   <li>then the command's own end: dial (CONNECT, HTTP), listen (BIND) or open a UDP socket.</li>
+ * </ol>
+ */
+final class Admission {
+
+    private static final Logger log = LoggerFactory.getLogger(Admission.class);
+
+    /** One step of a path. */
+    @FunctionalInterface
+    interface Step {
+        void run(Attempt attempt);
+    }
+
+    /** CONNECT and every HTTP exchange. */
+    static final List<Step> CONNECT = List.of(Admission::authenticate, Admission::resolve, Admission::checkRules,
+            Admission::takeLimits, Admission::route, Admission::dial);
+
+    /** BIND: the expected peer is checked like a target; then the caller's listen step. */
+    static List<Step> bind(Step listen) {
+        return List.of(Admission::authenticate, Admission::resolve, Admission::checkRules, Admission::takeLimits, listen);
+    }
+
+    /** UDP ASSOCIATE: no rule decides the association itself, every datagram is checked on its own. */
+    static List<Step> associate(Step open) {
+        return List.of(Admission::authenticate, Admission::takeLimits, open);
+    }
+
+    private Admission() {
+    }
+
+    /**
+     * Runs {@code path} for {@code attempt}, failing it with {@link Outcome#CONNECT_TIMEOUT} when it
+     * has not ended within the connect timeout. Returns the attempt's future.
+     */
+    static <T> Future<T> run(Attempt attempt, List<Step> path) {
+        Services services = attempt.session.services();
+        EventLoop loop = attempt.session.channel().eventLoop();
+        Promise<T> promise = loop.newPromise();
+        Duration timeout = services.settings().connectTimeout();
+        attempt.promise = promise;
+        attempt.path = path;
+        attempt.startNanos = System.nanoTime();
+        attempt.timer = loop.schedule(() -> attempt.refuse(Outcome.CONNECT_TIMEOUT, null, "timed out after " + timeout,
+                null), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        promise.addListener(f -> attempt.timer.cancel(false));
+        attempt.proceed();
+        return promise;
+    }
+
+    /**
+     * Checks credentials through the auth cache and the backend chain, recording the verdict on
+     * {@code attempt}. The handshake of a protocol that logs in before its request calls it too.
+     */
+    static Future<Principal> login(DefaultSession session, Credentials credentials, Attempt attempt) {
+        Services services = session.services();
+        EventLoop loop = session.channel().eventLoop();
+        Promise<Principal> promise = loop.newPromise();
+        services.auth().authenticate(credentials, new AuthContext(session.client(), session.protocol()), loop)
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        Principal who = (Principal) f.getNow();
+                        attempt.authenticated(who);
+                        promise.trySuccess(who);
+                        return;
+                    }
+                    String rule = f.cause() instanceof SessionException e ? e.rule() : null;
+                    attempt.refused(SessionException.outcomeOf(f.cause()), rule);
+                    services.metrics().authFailed(session.protocol(), rule);
+                    log.debug("{}", f.cause().getMessage());
+                    promise.tryFailure(f.cause());
+                });
+        return promise;
+    }
+
+    private static void authenticate(Attempt attempt) {
+        if (!attempt.authenticate || !attempt.session.services().auth().required()) {
+            attempt.proceed();
+            return;
+        }
+        login(attempt.session, attempt.request.credentials(), attempt).addListener(f -> {
+            if (f.isSuccess()) {
+                attempt.proceed();
+            } else if (!attempt.promise.isDone()) {
+                attempt.promise.tryFailure(f.cause());
+            }
+        });
+    }
+
+    private static void resolve(Attempt attempt) {
+        String host = attempt.request.targetHost();
+        InetAddress literal = Addresses.literal(host);
+        if (literal != null) {
+            attempt.addresses = List.of(literal);
+            attempt.proceed();
+            return;
+        }
+        EventLoop loop = attempt.session.channel().eventLoop();
+        attempt.session.services().resolver().resolve(host, loop).addListener(f -> {
+            if (loop.inEventLoop()) {
+                resolved(attempt, f);
+            } else {
+                loop.execute(() -> resolved(attempt, f));
+            }
+        });
+    }
+
+    private static void resolved(Attempt attempt, Future<?> f) {
+        @SuppressWarnings("unchecked")
+        List<InetAddress> addresses = f.isSuccess() ? (List<InetAddress>) f.getNow() : null;
+        if (addresses == null || addresses.isEmpty()) {
+            String host = attempt.request.targetHost();
+            Throwable cause = f.cause() != null ? f.cause() : new UnknownHostException(host);
+            attempt.refuse(Outcome.DNS_FAILED, null, "cannot resolve " + host, cause);
+            return;
+        }
+        attempt.addresses = addresses;
+        attempt.proceed();
+    }
+
+    private static void checkRules(Attempt attempt) {
+        Services services = attempt.session.services();
+        RuleChain.Verdict verdict = services.rules().evaluateAll(attempt.request, attempt.principal, attempt.addresses);
+        if (!verdict.allowed()) {
+            services.metrics().rejected(attempt.session.protocol(), "rule");
+            attempt.refuse(Outcome.DENIED, verdict.rule(), "denied by rule " + verdict.rule() + " ("
+                    + verdict.decision().reason() + ")", null);
+            return;
+        }
+        attempt.proceed();
+    }
+
+    /**
+     * Connection caps and the user's limits: a slot of the user's concurrent sessions and a token
+     * of their session rate, held by the client connection until it closes (one per principal: an
+     * HTTP keep-alive connection is one session however many requests it carries).
+     */
+    private static void takeLimits(Attempt attempt) {
+        DefaultSession session = attempt.session;
+        Services services = session.services();
+        String cap = session.channel().attr(Engine.OVER_CAPACITY).get();
+        if (cap != null) {
+            services.metrics().rejected(session.protocol(), "limit");
+            attempt.refuse(Outcome.LIMITED, cap, "over the " + cap + " cap", null);
+            return;
+        }
+        if (session.heldFor(attempt.principal) == null) {
+            UserLimits.Admitted admitted = services.limits().admit(attempt.principal, session.client().getAddress(),
+                    session);
+            if (admitted.refusal() != null) {
+                services.metrics().rejected(session.protocol(), "limit");
+                attempt.refuse(Outcome.LIMITED, admitted.refusal().rule(), admitted.refusal().reason(), null);
+                return;
+            }
+            session.hold(admitted.state());
+        }
+        attempt.proceed();
+    }
+
+    /** Chooses how to reach the target. Upstream proxies and egress addresses will plug in here. */
+    private static void route(Attempt attempt) {
+        attempt.route = Route.DIRECT;
+        attempt.proceed();
+    }
+
+    /** Dials exactly the first resolved address, the one the rules checked, through the connection pool. */
+    private static void dial(Attempt attempt) {
+        DefaultSession session = attempt.session;
+        Services services = session.services();
+        Channel client = session.channel();
+        InetSocketAddress target = attempt.target();
+        Future<Channel> dial;
+        try {
+            dial = services.pool().acquire(target, client.eventLoop(), services.dialer());
+        } catch (RuntimeException e) {
+            attempt.refuse(Outcome.ERROR, null, "connection pool failed", e);
+            return;
+        }
+        attempt.promise.addListener(f -> {
+            if (f.isCancelled() || !f.isSuccess()) {
+                dial.cancel(false);
+            }
+        });
+        dial.addListener(f -> {
+            if (f.isSuccess()) {
+                Channel connected = (Channel) f.getNow();
+                if (!client.isActive() || attempt.promise.isDone()) {
+                    services.pool().release(connected, false);
+                } else {
+                    attempt.connected(connected);
+                    services.metrics().connected(session.protocol(), Duration.ofNanos(System.nanoTime() - attempt.startNanos));
+                    attempt.succeed(connected);
+                }
+            } else if (!f.isCancelled()) {
+                attempt.refuse(ConnectFailures.outcome(f.cause()), null, "cannot connect to " + Addresses.format(target),
+                        f.cause());
+            }
+        });
+    }
+}

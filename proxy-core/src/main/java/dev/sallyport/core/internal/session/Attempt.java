@@ -1,0 +1,97 @@
+package dev.sallyport.core.internal.session;
+
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.spi.SessionException;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One request on its way through the {@link Admission} path: what the steps found so far (who,
+ * which addresses, which route) and where their verdicts are recorded. The connection's own
+ * request records on its session; each HTTP exchange is an attempt of its own. Confined to the
+ * client channel's event loop.
+ */
+abstract class Attempt {
+
+    private static final Logger log = LoggerFactory.getLogger(Attempt.class);
+
+    final DefaultSession session;
+    final ProxyRequest request;
+    /** Whether the path authenticates the request's credentials (not when the handshake already did). */
+    final boolean authenticate;
+    Principal principal;
+    /** Every address the target resolved to; the rules saw all of them, the first is dialled. */
+    List<InetAddress> addresses;
+    Route route;
+    Promise<?> promise;
+    List<Admission.Step> path;
+    int next;
+    long startNanos;
+    ScheduledFuture<?> timer;
+
+    Attempt(DefaultSession session, ProxyRequest request, Principal principal, boolean authenticate) {
+        this.session = session;
+        this.request = request;
+        this.principal = principal;
+        this.authenticate = authenticate;
+    }
+
+    /** Records a refusal (first one wins) and the rule or limit that decided, if any. */
+    abstract void refused(Outcome why, String byRule);
+
+    /** Records the principal authentication found. */
+    abstract void authenticated(Principal who);
+
+    /** Records the outbound channel before the promise's listeners run (they may use it). */
+    abstract void connected(Channel outbound);
+
+    /** Runs the next step of the path, unless the attempt already ended. */
+    void proceed() {
+        if (promise.isDone()) {
+            return;
+        }
+        if (session.finished()) {
+            promise.tryFailure(new SessionException(Outcome.CLIENT_CLOSED, null, "client closed", null));
+            return;
+        }
+        path.get(next++).run(this);
+    }
+
+    /** The target as dialled: the first resolved address and the requested port. */
+    InetSocketAddress target() {
+        return new InetSocketAddress(addresses.get(0), request.targetPort());
+    }
+
+    /** The attempt's promise, typed as its path's last step completes it. */
+    @SuppressWarnings("unchecked")
+    <T> Promise<T> promise() {
+        return (Promise<T>) promise;
+    }
+
+    <T> void succeed(T result) {
+        this.<T>promise().trySuccess(result);
+    }
+
+    /** Ends the attempt with a refusal: recorded, logged at DEBUG with its context, and the promise failed. */
+    void refuse(Outcome why, String byRule, String message, Throwable cause) {
+        if (promise.isDone()) {
+            return;
+        }
+        refused(why, byRule);
+        String context = session.protocol().id() + " " + request.command() + " from "
+                + Addresses.format(session.client()) + " to " + request.targetHost() + ":" + request.targetPort()
+                + ": " + message;
+        log.debug("{}", context, cause);
+        promise.tryFailure(new SessionException(why, byRule, context, cause));
+    }
+}

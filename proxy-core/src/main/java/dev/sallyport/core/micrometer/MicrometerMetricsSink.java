@@ -1,0 +1,159 @@
+package dev.sallyport.core.micrometer;
+
+import dev.sallyport.api.Command;
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Protocol;
+import dev.sallyport.api.SessionSummary;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes Sallyport's meters to a Micrometer registry. Needs {@code io.micrometer:micrometer-core}
+ * on the class path (an optional dependency of proxy-core).
+ *
+ * <pre>{@code
+ * ProxyManager.builder().socks5(1080).metrics(new MicrometerMetricsSink(registry)).start();
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><td>{@code proxy.connections.accepted}</td><td>counter</td><td>protocol</td></tr>
+ *   <tr><td>{@code proxy.connections.active}</td><td>gauge</td><td>protocol</td></tr>
+ *   <tr><td>{@code proxy.sessions}</td><td>counter</td><td>protocol, command, outcome</td></tr>
+ *   <tr><td>{@code proxy.bytes}</td><td>counter, bytes</td><td>protocol, direction (up, down)</td></tr>
+ *   <tr><td>{@code proxy.auth.failures}</td><td>counter</td><td>protocol, reason</td></tr>
+ *   <tr><td>{@code proxy.rejections}</td><td>counter</td><td>reason</td></tr>
+ *   <tr><td>{@code proxy.handshake.duration}</td><td>timer, percentile histogram</td><td>protocol</td></tr>
+ *   <tr><td>{@code proxy.connect.duration}</td><td>timer, percentile histogram</td><td>protocol</td></tr>
+ * </table>
+ *
+ * <p>Tags are bounded: protocols, commands and outcomes are enums, and free-text reasons beyond
+ * the first 32 distinct values are counted as {@code other}. No user name or address is a tag.
+ * Bytes are added once per session when it closes, never per read.
+ *
+ * <p>Thread-safe; every meter is created once and reused, so an event costs an array lookup and
+ * an atomic add.
+ */
+public final class MicrometerMetricsSink implements MetricsSink {
+
+    private static final int MAX_REASONS = 32;
+    private static final String OTHER = "other";
+
+    private final MeterRegistry registry;
+    private final Protocol[] protocols = Protocol.values();
+    private final Counter[] accepted = new Counter[protocols.length];
+    private final AtomicLong[] active = new AtomicLong[protocols.length];
+    private final Counter[] bytesUp = new Counter[protocols.length];
+    private final Counter[] bytesDown = new Counter[protocols.length];
+    private final Timer[] handshake = new Timer[protocols.length];
+    private final Timer[] connect = new Timer[protocols.length];
+    /** [protocol][command + 1 for "none"][outcome], created on first use. */
+    private final Counter[][][] sessions;
+    private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+
+    /** Registers the meters in {@code registry}. */
+    public MicrometerMetricsSink(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        sessions = new Counter[protocols.length][Command.values().length + 1][Outcome.values().length];
+        for (Protocol protocol : protocols) {
+            int i = protocol.ordinal();
+            String id = protocol.id();
+            accepted[i] = Counter.builder("proxy.connections.accepted").description("Client connections accepted")
+                    .tag("protocol", id).register(registry);
+            active[i] = new AtomicLong();
+            Gauge.builder("proxy.connections.active", active[i], AtomicLong::get)
+                    .description("Client connections open now").tag("protocol", id).register(registry);
+            bytesUp[i] = Counter.builder("proxy.bytes").baseUnit("bytes").description("Bytes relayed")
+                    .tag("protocol", id).tag("direction", "up").register(registry);
+            bytesDown[i] = Counter.builder("proxy.bytes").baseUnit("bytes").description("Bytes relayed")
+                    .tag("protocol", id).tag("direction", "down").register(registry);
+            handshake[i] = Timer.builder("proxy.handshake.duration").description("From accept to a complete request")
+                    .tag("protocol", id).publishPercentileHistogram().register(registry);
+            connect[i] = Timer.builder("proxy.connect.duration").description("Resolving and connecting to targets")
+                    .tag("protocol", id).publishPercentileHistogram().register(registry);
+        }
+    }
+
+    @Override
+    public void connectionOpened(Protocol protocol) {
+        accepted[protocol.ordinal()].increment();
+        active[protocol.ordinal()].incrementAndGet();
+    }
+
+    @Override
+    public void connectionClosed(Protocol protocol) {
+        active[protocol.ordinal()].decrementAndGet();
+    }
+
+    @Override
+    public void handshakeCompleted(Protocol protocol, Duration duration) {
+        handshake[protocol.ordinal()].record(duration);
+    }
+
+    @Override
+    public void connected(Protocol protocol, Duration duration) {
+        connect[protocol.ordinal()].record(duration);
+    }
+
+    @Override
+    public void authFailed(Protocol protocol, String reason) {
+        String bounded = bounded(authFailures, protocol.id() + '\0' + reason);
+        authFailures.computeIfAbsent(bounded, key -> Counter.builder("proxy.auth.failures")
+                .description("Failed logins").tag("protocol", protocol.id())
+                .tag("reason", key.substring(key.indexOf('\0') + 1)).register(registry)).increment();
+    }
+
+    @Override
+    public void rejected(Protocol protocol, String reason) {
+        String bounded = bounded(rejections, reason == null ? OTHER : reason);
+        rejections.computeIfAbsent(bounded, key -> Counter.builder("proxy.rejections")
+                .description("Requests refused by a rule or a limit").tag("reason", key).register(registry)).increment();
+    }
+
+    @Override
+    public void sessionClosed(SessionSummary summary) {
+        int p = summary.protocol().ordinal();
+        int c = summary.command() == null ? 0 : summary.command().ordinal() + 1;
+        int o = summary.outcome().ordinal();
+        Counter counter = sessions[p][c][o];
+        if (counter == null) {
+            counter = Counter.builder("proxy.sessions").description("Sessions ended")
+                    .tag("protocol", summary.protocol().id())
+                    .tag("command", summary.command() == null ? "none" : summary.command().name().toLowerCase(Locale.ROOT))
+                    .tag("outcome", summary.outcome().name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+            sessions[p][c][o] = counter;
+        }
+        counter.increment();
+        if (summary.bytesUp() > 0) {
+            bytesUp[p].increment(summary.bytesUp());
+        }
+        if (summary.bytesDown() > 0) {
+            bytesDown[p].increment(summary.bytesDown());
+        }
+    }
+
+    private static String bounded(Map<String, Counter> seen, String key) {
+        if (seen.containsKey(key) || seen.size() < MAX_REASONS) {
+            return key;
+        }
+        int separator = key.indexOf('\0');
+        return separator >= 0 ? key.substring(0, separator + 1) + OTHER : OTHER;
+    }
+
+    @Override
+    public String toString() {
+        return "MicrometerMetricsSink[" + registry.getClass().getSimpleName() + "]";
+    }
+}

@@ -1,0 +1,136 @@
+package dev.sallyport.testkit;
+
+import dev.sallyport.api.Outcome;
+import dev.sallyport.core.ProxyManager;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How registering the extension chooses one proxy per class or one per test, and what each test starts with. */
+@Timeout(60)
+class ExtensionLifecycleTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final List<ProxyManager> SEEN = new CopyOnWriteArrayList<>();
+
+    @Test
+    void staticField_oneProxyForTheClass_closedAfterIt_faultsAndSessionsClearedBetweenTests() throws Exception {
+        SEEN.clear();
+        TestExecutionSummary summary = SampleRun.run(PerClass.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SEEN).hasSize(2);
+        assertThat(SEEN.get(1)).isSameAs(SEEN.get(0));
+        assertPortFree(SEEN.get(0).address("socks5"));
+    }
+
+    @Test
+    void instanceField_aNewProxyForEachTest_eachClosedAfterItsTest() throws Exception {
+        SEEN.clear();
+        TestExecutionSummary summary = SampleRun.run(PerTest.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SEEN).hasSize(2);
+        assertThat(SEEN.get(1)).isNotSameAs(SEEN.get(0));
+        for (ProxyManager manager : SEEN) {
+            assertPortFree(manager.address("socks5"));
+        }
+    }
+
+    @Test
+    void accessors_outsideATest_sayTheProxyIsNotRunning() {
+        SallyportExtension unregistered = SallyportExtension.socks5().build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(unregistered::socks5Address)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("SallyportExtension: not running (expected: registered with @RegisterExtension and used inside a test)");
+    }
+
+    @Test
+    void builder_withoutListener_refused_andBadValuesNamed() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SallyportExtension.builder().build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("listeners: none (expected: socks5(), http() or listener(name))");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SallyportExtension.socks5().socks5())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("listener: socks5 (expected: each listener once)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SallyportExtension.socks5().bandwidth(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bytesPerSecond: -1 (expected: >= 0, 0 for none)");
+    }
+
+    /** A listening socket can be opened on the port again: nothing listens there any more. */
+    private static void assertPortFree(InetSocketAddress address) throws IOException {
+        try (ServerSocket rebound = new ServerSocket(address.getPort(), 1, address.getAddress())) {
+            assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
+        }
+    }
+
+    /** One tunnel through the proxy to an echo server and back; returns after the proxy saw it end. */
+    private static void tunnel(SallyportExtension proxy) throws IOException {
+        try (TcpServer echo = TcpServer.echo(); Socket socket = new Socket(proxy.socksProxy())) {
+            socket.connect(echo.address(), 5000);
+            socket.getOutputStream().write(1);
+            assertThat(socket.getInputStream().read()).isEqualTo(1);
+        }
+        assertThat(proxy.awaitSessions(1, WAIT)).singleElement()
+                .satisfies(s -> assertThat(s.outcome()).isEqualTo(Outcome.OK));
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class PerClass {
+        @RegisterExtension
+        static SallyportExtension proxy = SallyportExtension.socks5().build();
+
+        @Test
+        @Order(1)
+        void first_leavesAFaultAndASession() throws IOException {
+            SEEN.add(proxy.manager());
+            tunnel(proxy);
+            proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
+        }
+
+        @Test
+        @Order(2)
+        void second_startsWithNeither() throws IOException {
+            SEEN.add(proxy.manager());
+            assertThat(proxy.sessions()).isEmpty();
+            tunnel(proxy);
+        }
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    static class PerTest {
+        @RegisterExtension
+        SallyportExtension proxy = SallyportExtension.socks5().build();
+
+        @Test
+        void one() throws IOException {
+            SEEN.add(proxy.manager());
+            tunnel(proxy);
+        }
+
+        @Test
+        void two() throws IOException {
+            SEEN.add(proxy.manager());
+            tunnel(proxy);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.sallyport.server;
+
+import dev.sallyport.core.ProxyProperties;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code serve --config FILE}: a Java properties file whose keys are the flag names without dashes,
+ * turned into flags placed before the command line's own, so flags given on the command line win.
+ * Users are {@code user.NAME=PASSWORD} lines; any {@code --user} on the command line replaces them.
+ * The keys that configure the proxy itself are those of {@link ProxyProperties}, which checks and
+ * applies their values (through the flags of the same names); the server adds its own keys for
+ * PostgreSQL, metrics and logging ({@link #SERVER_KEYS}).
+ *
+ * <p>Properties rather than YAML: every setting is a flat key, the format needs no dependency,
+ * and there is no indentation to get wrong in a file that holds passwords.
+ *
+ * <pre>
+ * bind=0.0.0.0
+ * socks5=1080
+ * http=8080
+ * metrics=9090
+ * log-level=info
+ * access-log=true
+ * allow-open-proxy=false
+ * deny-private=true
+ * allow=10.1.2.3/32,10.9.0.0/16
+ * allow-ports=80,443
+ * bandwidth=10M
+ * user.alice=s3cret
+ * </pre>
+ */
+final class ConfigFile {
+
+    /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
+    static final Set<String> SERVER_KEYS = Set.of("metrics", "jdbc-url", "jdbc-user", "jdbc-password", "log-level",
+            "access-log");
+
+    /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
+    static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
+            .collect(Collectors.toUnmodifiableSet());
+
+    private ConfigFile() {
+    }
+
+    /** Expands {@code --config FILE} in the arguments of {@code serve}; other arguments pass through. */
+    static String[] expand(String[] args) throws UsageException {
+        int serve = List.of(args).indexOf("serve");
+        if (serve < 0) {
+            return args;
+        }
+        Path file = null;
+        List<String> rest = new ArrayList<>();
+        boolean cliUsers = false;
+        for (int i = serve + 1; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--config")) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("--config: missing FILE");
+                }
+                file = Path.of(args[++i]);
+            } else if (arg.startsWith("--config=")) {
+                file = Path.of(arg.substring("--config=".length()));
+            } else {
+                cliUsers |= arg.equals("--user") || arg.startsWith("--user=");
+                rest.add(arg);
+            }
+        }
+        if (file == null) {
+            return args;
+        }
+        List<String> expanded = new ArrayList<>(List.of(args).subList(0, serve + 1));
+        expanded.addAll(flags(file, cliUsers));
+        expanded.addAll(rest);
+        return expanded.toArray(String[]::new);
+    }
+
+    private static List<String> flags(Path file, boolean skipUsers) throws UsageException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new UsageException("--config: cannot read " + file + " (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--config: " + file + " is not a valid properties file (" + e.getMessage() + ")");
+        }
+        List<String> flags = new ArrayList<>();
+        for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+            String value = properties.getProperty(key).trim();
+            if (key.startsWith("user.") && key.length() > "user.".length()) {
+                if (!skipUsers) {
+                    flags.add("--user");
+                    flags.add(key.substring("user.".length()) + ":" + value);
+                }
+            } else if (key.equals("allow") || key.equals("deny")) {
+                for (String cidr : value.split(",")) {
+                    if (!cidr.isBlank()) {
+                        flags.add("--" + key);
+                        flags.add(cidr.trim());
+                    }
+                }
+            } else if (key.equals("access-log") || key.equals("allow-open-proxy") || key.equals("deny-private")) {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new UsageException("--config: " + key + "=" + value + " in " + file + " (expected: true or false)");
+                }
+                flags.add(value.equals("true") ? "--" + key : "--no-" + key);
+            } else if (KEYS.contains(key)) {
+                flags.add("--" + key);
+                flags.add(value);
+            } else {
+                throw new UsageException("--config: unknown key '" + key + "' in " + file + " (expected one of: "
+                        + new TreeSet<>(KEYS) + " or user.NAME)");
+            }
+        }
+        return flags;
+    }
+
+    /** A problem with the configuration file, reported like a bad flag. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

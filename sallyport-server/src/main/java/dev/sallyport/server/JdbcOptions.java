@@ -1,0 +1,50 @@
+package dev.sallyport.server;
+
+import dev.sallyport.auth.jdbc.JdbcStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code --jdbc-*} flags shared by {@code users}, {@code stats} (and {@code serve}): which
+ * PostgreSQL holds the users, the access log and the usage. The password may come from the
+ * environment so that it does not show in the process list.
+ */
+final class JdbcOptions {
+
+    @Option(names = "--jdbc-url", paramLabel = "URL", required = true,
+            description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/sallyport.")
+    String url;
+
+    @Option(names = "--jdbc-user", paramLabel = "USER", description = "Database user (default: the URL's).")
+    String user;
+
+    @Option(names = "--jdbc-password", paramLabel = "PASSWORD", defaultValue = "${env:SALLYPORT_JDBC_PASSWORD}",
+            description = "Database password (default: $SALLYPORT_JDBC_PASSWORD).")
+    String password;
+
+    /** The settings of the {@code jdbc} auth and metrics providers. */
+    Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("url", url);
+        if (user != null) {
+            settings.put("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            settings.put("password", password);
+        }
+        return settings;
+    }
+
+    /** Opens the store (migrating the schema); usage errors name the flag. */
+    JdbcStore open(CommandLine commandLine) {
+        try {
+            return JdbcStore.fromSettings(settings());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(commandLine, "--jdbc-" + e.getMessage()
+                    .replaceFirst("^jdbc: setting '?([a-z]+)'?", "$1"));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.sallyport.server;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The standalone server's command line: {@code sallyport serve [flags]}.
+ *
+ * <p>Exit codes: 0 ok, 1 runtime failure (for example a port already in use), 2 usage error.
+ */
+@Command(name = "sallyport", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "SOCKS5 and HTTP forward proxy.",
+        subcommands = {ServeCommand.class, UsersCommand.class, StatsCommand.class, StatusCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:runtime failure", "2:usage error"})
+public final class Main implements Runnable {
+
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // A server in production does not sample buffers for leak reports unless asked to
+        // (-Dio.netty.leakDetection.level=...); tests run with PARANOID.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            args = ConfigFile.expand(args);
+        } catch (ConfigFile.UsageException e) {
+            err.println("sallyport: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        CommandLine commandLine = new CommandLine(new Main())
+                .setOverwrittenOptionsAllowed(true)
+                .setOut(out)
+                .setErr(err)
+                .setParameterExceptionHandler((e, ignored) -> {
+                    err.println("sallyport: " + e.getMessage().lines().findFirst().orElse("invalid arguments")
+                            + " (see --help)");
+                    return EXIT_USAGE;
+                })
+                .setExecutionExceptionHandler((e, line, result) -> {
+                    err.println("sallyport: " + oneLine(e));
+                    return EXIT_FAILURE;
+                });
+        return commandLine.execute(args);
+    }
+
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return message.lines().findFirst().orElse(e.toString());
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve");
+    }
+
+    /** Reads the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sallyport " + (version == null ? "development build" : version)};
+        }
+    }
+}

@@ -1,0 +1,374 @@
+package dev.sallyport.server;
+
+import ch.qos.logback.classic.Level;
+import dev.sallyport.auth.jdbc.JdbcStore;
+import dev.sallyport.core.micrometer.MicrometerMetricsSink;
+import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.ProxyProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.NetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.PrintWriter;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code sallyport serve}: starts the listeners, prints one {@code listening PROTOCOL ADDR:PORT}
+ * line per listener and then {@code ready} on stdout, and runs until SIGTERM or SIGINT, which
+ * drain open tunnels and exit 0. Logs (and the access log) go to stderr.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Start the proxy. Without listener flags: SOCKS5 (which also answers SOCKS4/4a) on 127.0.0.1:1080.",
+            "Every flag can also be set in a --config properties file; flags win over the file."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped by SIGTERM/SIGINT after draining", "1:runtime failure (e.g. a port in use)",
+            "2:usage error (the message names the flag)"})
+final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A properties file with the same settings as the flags (bind=..., socks5=..., user.NAME=PASSWORD).")
+    Path config;
+
+    @Option(names = "--bind", paramLabel = "ADDR",
+            description = "Address to listen on (default: 127.0.0.1). A non-loopback address needs --user.")
+    String bind = "127.0.0.1";
+
+    @Option(names = "--socks5", paramLabel = "PORT", description = "SOCKS5 port (0 for any free port).")
+    Integer socks5;
+
+    @Option(names = "--http", paramLabel = "PORT", description = "HTTP proxy port (0 for any free port).")
+    Integer http;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain: with --tls-key, the HTTP listener becomes an HTTPS proxy.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8) for --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--mixed", paramLabel = "PORT",
+            description = "One port for every protocol: SOCKS5, SOCKS4 and HTTP told apart by the first byte.")
+    Integer mixed;
+
+    @Option(names = "--user", paramLabel = "NAME:PASSWORD",
+            description = "A user (repeatable). Without any, no authentication: loopback only.")
+    List<String> users = new ArrayList<>();
+
+    @Option(names = "--allow-open-proxy", negatable = true,
+            description = "Allow a non-loopback --bind without --user: anyone who reaches it may use the proxy.")
+    boolean allowOpenProxy;
+
+    @Option(names = "--allow-ports", paramLabel = "LIST",
+            description = "Only these target ports, e.g. 80,443,8000-8100 (checked first).")
+    String allowPorts;
+
+    @Option(names = "--allow", paramLabel = "CIDR",
+            description = "Allow these destinations even if --deny or --deny-private covers them (repeatable).")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--deny", paramLabel = "CIDR", description = "Deny these destinations (repeatable).")
+    List<String> deny = new ArrayList<>();
+
+    @Option(names = "--deny-private", negatable = true,
+            description = "Deny private, loopback, link-local, CGNAT, unique-local, multicast and reserved destinations.")
+    boolean denyPrivate;
+
+    @Option(names = "--bandwidth", paramLabel = "BYTES_PER_SECOND",
+            description = "Default bandwidth per user, each way, e.g. 1048576, 512K, 10M (shaped, never dropped).")
+    String bandwidth;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "Default concurrent sessions per user.")
+    Integer maxConnections;
+
+    @Option(names = "--max-clients-per-ip", paramLabel = "N", description = "Connections open at once from one client IP.")
+    Integer maxClientsPerIp;
+
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "Keep users, the access log and usage in PostgreSQL (turns authentication on).")
+    String jdbcUrl;
+
+    @Option(names = "--jdbc-user", paramLabel = "USER", description = "Database user (default: the URL's).")
+    String jdbcUser;
+
+    @Option(names = "--jdbc-password", paramLabel = "PASSWORD", defaultValue = "${env:SALLYPORT_JDBC_PASSWORD}",
+            description = "Database password (default: $SALLYPORT_JDBC_PASSWORD).")
+    String jdbcPassword;
+
+    @Option(names = "--metrics", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://BIND:PORT/metrics and /health (0 for any free port).")
+    Integer metrics;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
+    String logLevel;
+
+    @Option(names = "--access-log", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Log one line per session on the logger sallyport.access (default: on; --no-access-log turns it off).")
+    boolean accessLog = true;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean draining;
+
+    @Override
+    public Integer call() throws Exception {
+        applyLogLevel();
+        PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        JdbcStore store = openStore();
+        ProxyManager proxy;
+        try {
+            proxy = start(registry, store);
+        } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
+        MetricsServer metricsServer = null;
+        try {
+            if (registry != null) {
+                for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
+                    Gauge.builder("proxy.listener", () -> draining ? 0 : 1).description("1 while the listener accepts")
+                            .tag("protocol", listener.getKey()).tag("address", format(listener.getValue()))
+                            .register(registry);
+                }
+                Gauge.builder("proxy.buffer.pending", proxy, ProxyManager::pendingWriteBytes).baseUnit("bytes")
+                        .description("Bytes written to clients and not yet sent").register(registry);
+                if (store != null) {
+                    Gauge.builder("proxy.accounting.buffered", store, JdbcStore::bufferedRecords)
+                            .description("Accounting records waiting for PostgreSQL").register(registry);
+                    Gauge.builder("proxy.accounting.dropped", store, JdbcStore::droppedRecords)
+                            .description("Accounting records dropped (buffer full or database refusing)").register(registry);
+                }
+                metricsServer = MetricsServer.start(new InetSocketAddress(proxy.address(proxy.addresses().keySet()
+                        .iterator().next()).getAddress(), metrics), registry, () -> !draining);
+            }
+        } catch (RuntimeException e) {
+            proxy.close(java.time.Duration.ZERO);
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
+            out.println("listening " + listener.getKey() + " " + format(listener.getValue()));
+        }
+        if (metricsServer != null) {
+            out.println("listening metrics " + format(metricsServer.address()));
+        }
+        out.println("ready");
+        out.flush();
+        MetricsServer server = metricsServer;
+        Runnable stop = () -> {
+            draining = true;
+            proxy.close();
+            if (store != null) {
+                store.close(); // after the proxy: the last sessions' records are flushed
+            }
+            if (server != null) {
+                server.close();
+            }
+            stopped.countDown();
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> new Thread(stop, "sallyport-shutdown").start());
+        }
+        stopped.await();
+        return 0;
+    }
+
+    private void applyLogLevel() {
+        if (logLevel == null) {
+            return;
+        }
+        String level = logLevel.toLowerCase(Locale.ROOT);
+        if (!List.of("error", "warn", "info", "debug", "trace").contains(level)) {
+            throw usage("--log-level: '" + logLevel + "' (expected: error, warn, info, debug or trace)");
+        }
+        if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.toLevel(level));
+        }
+    }
+
+    /** The settings in effect, one line, secrets masked; equal for equal configurations. */
+    String effectiveConfiguration() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("bind", bind);
+        settings.put("socks5", socks5 == null && http == null && mixed == null ? Integer.valueOf(1080) : socks5);
+        settings.put("http", http);
+        settings.put("mixed", mixed);
+        settings.put("tls-cert", tlsCert);
+        settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
+        settings.put("allow-open-proxy", allowOpenProxy);
+        settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
+        settings.put("jdbc-user", jdbcUser);
+        settings.put("allow-ports", allowPorts);
+        settings.put("allow", allow);
+        settings.put("deny", deny);
+        settings.put("deny-private", denyPrivate);
+        settings.put("bandwidth", bandwidth);
+        settings.put("max-connections", maxConnections);
+        settings.put("max-clients-per-ip", maxClientsPerIp);
+        settings.put("metrics", metrics);
+        settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
+        settings.put("access-log", accessLog);
+        StringBuilder line = new StringBuilder();
+        settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
+        return line.toString();
+    }
+
+    /** Opens (and migrates) the PostgreSQL store when --jdbc-url is given. */
+    private JdbcStore openStore() {
+        if (jdbcUrl == null) {
+            if (jdbcUser != null) {
+                throw usage("--jdbc-user: needs --jdbc-url");
+            }
+            return null;
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("url", jdbcUrl);
+        if (jdbcUser != null) {
+            settings.put("user", jdbcUser);
+        }
+        if (jdbcPassword != null && !jdbcPassword.isEmpty()) {
+            settings.put("password", jdbcPassword);
+        }
+        try {
+            return JdbcStore.fromSettings(settings);
+        } catch (IllegalArgumentException e) {
+            throw usage("--jdbc-" + e.getMessage().replaceFirst("^jdbc: setting '?([a-z]+)'?", "$1"));
+        }
+    }
+
+    /** Validates the flags and starts the proxy; usage errors name the flag. */
+    ProxyManager start(PrometheusMeterRegistry registry, JdbcStore store) {
+        if (socks5 == null && http == null && mixed == null) {
+            socks5 = 1080;
+        }
+        if (tlsCert != null && tlsKey != null && http == null) {
+            throw usage("--tls-cert: needs --http PORT (TLS applies to the HTTP listener)");
+        }
+        ProxyManager.Builder builder = ProxyManager.builder();
+        try {
+            ProxyProperties.apply(builder, proxyProperties());
+        } catch (IllegalArgumentException e) {
+            // ProxyProperties names the key, and every key here is a flag's name.
+            throw usage("--" + e.getMessage());
+        }
+        if (store != null && !users.isEmpty()) {
+            throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
+        }
+        if (store != null) {
+            builder.auth(store).metrics(store.accounting());
+        }
+        if (users.isEmpty() && !allowOpenProxy && store == null && !isLoopback(bind)) {
+            throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
+                    + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
+        }
+        if (metrics != null && (metrics < 0 || metrics > 65535)) {
+            throw usage("--metrics: " + metrics + " is not a port (expected: 0-65535, 0 for any free port)");
+        }
+        for (String user : users) {
+            int colon = user.indexOf(':');
+            if (colon <= 0 || colon == user.length() - 1) {
+                throw usage("--user: expected NAME:PASSWORD with both parts non-empty");
+            }
+            try {
+                builder.user(user.substring(0, colon), user.substring(colon + 1));
+            } catch (IllegalArgumentException e) {
+                throw usage("--user: " + e.getMessage());
+            }
+        }
+        builder.accessLog(accessLog);
+        log.info("Effective configuration: {}", effectiveConfiguration());
+        if (registry != null) {
+            builder.metrics(new MicrometerMetricsSink(registry));
+        }
+        return builder.start();
+    }
+
+    /**
+     * The flags that configure the proxy itself, as the {@link ProxyProperties} keys of the same
+     * names, which check and apply them (rules in their fixed order: ports, allow, deny, private).
+     * Users stay flags: {@code --user NAME:PASSWORD} is the command line's own format.
+     */
+    private Properties proxyProperties() {
+        Properties properties = new Properties();
+        properties.setProperty("bind", bind);
+        putIfSet(properties, "socks5", socks5);
+        putIfSet(properties, "http", http);
+        putIfSet(properties, "mixed", mixed);
+        putIfSet(properties, "tls-cert", tlsCert);
+        putIfSet(properties, "tls-key", tlsKey);
+        properties.setProperty("allow-open-proxy", Boolean.toString(allowOpenProxy));
+        putIfSet(properties, "allow-ports", allowPorts);
+        properties.setProperty("allow", cidrList("--allow", allow));
+        properties.setProperty("deny", cidrList("--deny", deny));
+        properties.setProperty("deny-private", Boolean.toString(denyPrivate));
+        putIfSet(properties, "bandwidth", bandwidth);
+        putIfSet(properties, "max-connections", maxConnections);
+        putIfSet(properties, "max-clients-per-ip", maxClientsPerIp);
+        return properties;
+    }
+
+    private static void putIfSet(Properties properties, String key, Object value) {
+        if (value != null) {
+            properties.setProperty(key, value.toString());
+        }
+    }
+
+    /** The repeated flag's values as the key's comma-separated list; each flag names one range. */
+    private String cidrList(String flag, List<String> cidrs) {
+        for (String cidr : cidrs) {
+            if (cidr.contains(",")) {
+                throw usage(flag + ": " + cidr + " (expected: one address or CIDR per " + flag + ")");
+            }
+        }
+        return String.join(",", cidrs);
+    }
+
+    static boolean isLoopback(String address) {
+        String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        if ("localhost".equalsIgnoreCase(literal)) {
+            return true;
+        }
+        byte[] raw = NetUtil.createByteArrayFromIpAddressString(literal);
+        try {
+            return raw != null && InetAddress.getByAddress(raw).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    static String format(InetSocketAddress address) {
+        String host = NetUtil.toAddressString(address.getAddress());
+        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.sallyport.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The standalone server in a child JVM, exactly as the launcher runs it, with its output lines. */
+final class ServerProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("listening (\\S+) (\\S+):(\\d+)");
+
+    final Process process;
+    private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    private final StringBuffer stderr = new StringBuffer();
+
+    private ServerProcess(Process process) {
+        this.process = process;
+        pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), true);
+        pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), false);
+    }
+
+    static ServerProcess start(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        command.addAll(List.of(args));
+        return new ServerProcess(new ProcessBuilder(command).start());
+    }
+
+    private void pump(BufferedReader reader, boolean out) {
+        Thread thread = new Thread(() -> {
+            try (reader) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (out) {
+                        stdout.add(line);
+                    } else {
+                        stderr.append(line).append('\n');
+                    }
+                }
+            } catch (IOException ignored) {
+                // The process ended.
+            }
+        }, "server-output");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The next stdout line, waiting up to 30 s. */
+    String nextLine() throws InterruptedException {
+        String line = stdout.poll(30, TimeUnit.SECONDS);
+        if (line == null) {
+            throw new AssertionError("no output line within 30 s; stderr:\n" + stderr);
+        }
+        return line;
+    }
+
+    /** Reads the listening lines up to {@code ready}; returns the addresses in order. */
+    List<Listening> awaitReady() throws InterruptedException {
+        List<Listening> result = new ArrayList<>();
+        while (true) {
+            String line = nextLine();
+            if (line.equals("ready")) {
+                return result;
+            }
+            Matcher m = LISTENING.matcher(line);
+            if (!m.matches()) {
+                throw new AssertionError("unexpected stdout line: '" + line + "'; stderr:\n" + stderr);
+            }
+            result.add(new Listening(m.group(1), new InetSocketAddress(m.group(2), Integer.parseInt(m.group(3))), line));
+        }
+    }
+
+    List<String> remainingStdout() {
+        List<String> rest = new ArrayList<>();
+        stdout.drainTo(rest);
+        return rest;
+    }
+
+    String stderr() {
+        return stderr.toString();
+    }
+
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("process still running after 30 s; stderr:\n" + stderr);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+
+    record Listening(String protocol, InetSocketAddress address, String line) {
+    }
+}
