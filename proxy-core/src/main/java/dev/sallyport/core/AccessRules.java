@@ -38,13 +38,14 @@ public final class AccessRules {
     /**
      * Destinations the {@link #denyPrivateDestinations()} preset refuses: private, loopback,
      * link-local (cloud metadata), CGNAT, unique-local, multicast, reserved and unspecified
-     * ranges of IPv4 and IPv6 (IPv4-mapped IPv6 addresses are checked as IPv4).
+     * ranges of IPv4 and IPv6, and the deprecated IPv4-compatible {@code ::/96} (IPv4-mapped,
+     * IPv4-compatible, NAT64 and 6to4 addresses are also checked as the IPv4 address they carry).
      */
     public static final List<String> PRIVATE_RANGES = List.of(
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
             "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
             "224.0.0.0/4", "240.0.0.0/4",
-            "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10",
+            "::/128", "::1/128", "::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10",
             "ff00::/8");
 
     /** Principal attribute read by {@link #userAttributes()}: the ports the user may reach. */

@@ -90,8 +90,8 @@ public final class ProxyManager implements AutoCloseable {
 
     /**
      * Replaces the access rules the builder configured, atomically: every request admitted after
-     * this call sees the new list, none sees a mix. Core's defaults (deny link-local targets and
-     * the proxy's own listeners) still follow. Open tunnels are not re-evaluated.
+     * this call sees the new list, none sees a mix. Core's defaults (see
+     * {@link Builder#accessRule}) still follow. Open tunnels are not re-evaluated.
      */
     public void accessRules(List<AccessRule> rules) {
         Objects.requireNonNull(rules, "rules");
@@ -185,7 +185,16 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * The local address every listener binds. Default: the loopback address. An IP literal,
          * {@code localhost}, or {@code 0.0.0.0}/{@code ::} for all interfaces; names are not
-         * looked up. A non-loopback address needs authentication or {@link #allowOpenProxy}.
+         * looked up. A non-loopback address needs authentication or {@link #allowOpenProxy}, and
+         * turns on the defaults for clients the host does not control:
+         * <ul>
+         *   <li>loopback and every address of this host are denied as targets (rule
+         *       {@code deny-local}); a rule of the host's that allows them wins, e.g.
+         *       {@code accessRule(AccessRules.allowDestinations("127.0.0.1/32"))};</li>
+         *   <li>caps on connections in total ({@link #maxConnections}), per client IP
+         *       ({@link #maxConnectionsPerClient}) and on waiting BIND listeners per user
+         *       ({@link #maxBindListeners}), each changed by its own method.</li>
+         * </ul>
          */
         public Builder bind(String address) {
             Objects.requireNonNull(address, "address");
@@ -291,8 +300,9 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * Appends an access rule. Rules run in the order added, before the built-in defaults
-         * (deny link-local targets and the proxy's own listeners); the first non-abstaining rule
-         * decides; no decision means allow.
+         * (deny link-local targets, the proxy's own listeners, {@link #protectedAddress protected
+         * addresses} and, beyond loopback, the host's own addresses); the first non-abstaining rule
+         * decides, so a host rule that allows a target overrides the defaults; no decision means allow.
          */
         public Builder accessRule(AccessRule rule) {
             c.accessRules.add(Objects.requireNonNull(rule, "rule"));
@@ -386,7 +396,8 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * Allows listening on a non-loopback address without authentication: an open proxy that
-         * anyone who can reach it may use. Default: refused at {@link #start()}.
+         * anyone who can reach it may use; {@link #start()} then logs a WARN naming the address.
+         * Default: refused at {@link #start()}.
          */
         public Builder allowOpenProxy(boolean allow) {
             c.allowOpenProxy = allow;
@@ -404,23 +415,35 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * Client connections open at once, all listeners together; the next one is refused with
-         * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429). Default 0: no cap.
+         * the protocol's "not allowed" reply (SOCKS 0x02, HTTP 429), at its login if it logs in
+         * (SOCKS5 login failure status, HTTP 429), before any password is checked. 0 for no cap.
+         * Default: none on loopback; beyond loopback, what fits in the process's file-descriptor
+         * limit with headroom for the JVM and for refusing (two descriptors a connection after
+         * reserving a tenth of the limit, at least 256), so that a flood is refused rather than
+         * breaking every connection when descriptors run out; none where the JVM does not report
+         * the limit.
          */
         public Builder maxConnections(int connections) {
             c.maxConnections = requireNotNegative("maxConnections", connections);
             return this;
         }
 
-        /** Like {@link #maxConnections} for each client IP address. Default 0: no cap. */
+        /**
+         * Like {@link #maxConnections} for each client IP address; 0 for no cap. Default: none on
+         * loopback, 256 beyond loopback.
+         */
         public Builder maxConnectionsPerClient(int connections) {
             c.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
             return this;
         }
 
         /**
-         * Failed logins from one client IP within {@link #loginFailureWindow} that lock the IP
-         * out for {@link #lockoutDuration}; during the lockout every login from it fails with the
-         * ordinary failure reply. Default 10; 0 turns brute-force protection off.
+         * Failed logins of one user name from one client (an IP address, an IPv6
+         * {@link #loginIpv6Prefix prefix}) within {@link #loginFailureWindow} that lock that name
+         * out from that client for {@link #lockoutDuration}; during the lockout every login of it
+         * fails with the ordinary failure reply. Checks still running count, so concurrent guesses
+         * cannot overtake the limit. A success of that name clears its count, never another
+         * name's. Default 10; 0 turns brute-force protection off (and {@link #maxLoginFailuresPerClient}).
          */
         public Builder maxLoginFailures(int failures) {
             c.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
@@ -440,8 +463,8 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Delay of the reply to a failed login, doubling with each further failure from the same
-         * IP up to 2 s. Default 100 ms; zero for none.
+         * Delay of the reply to a failed login, doubling with each further failure of the same
+         * user name from the same client, up to 2 s. Default 100 ms; zero for none.
          */
         public Builder loginBackoff(Duration backoff) {
             c.loginBackoff = requireNotNegative("loginBackoff", backoff);
@@ -520,6 +543,74 @@ public final class ProxyManager implements AutoCloseable {
         /** The class loader that finds protocol modules and providers. Default: core's own. */
         public Builder classLoader(ClassLoader loader) {
             c.classLoader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /**
+         * Failed logins from one client (an IP address, an IPv6 {@link #loginIpv6Prefix prefix}),
+         * all user names together, within {@link #loginFailureWindow} that lock every name out from
+         * that client for {@link #lockoutDuration}: guessing across many names. Successes do not
+         * reset it. Default 100; 0 for no such lockout.
+         */
+        public Builder maxLoginFailuresPerClient(int failures) {
+            c.maxLoginFailuresPerClient = requireNotNegative("maxLoginFailuresPerClient", failures);
+            return this;
+        }
+
+        /**
+         * Leading bits of an IPv6 client address that make one client for the login lockout and
+         * the password-check queue (a host usually holds a whole /64). IPv4 counts by address.
+         * Default 64; 32 to 128.
+         */
+        public Builder loginIpv6Prefix(int bits) {
+            if (bits < 32 || bits > 128) {
+                throw new IllegalArgumentException("loginIpv6Prefix: " + bits + " (expected: 32-128)");
+            }
+            c.loginIpv6Prefix = bits;
+            return this;
+        }
+
+        /**
+         * Denies {@code address} as a proxy target, like the proxy's own listeners: for the host's
+         * other servers (a metrics, health or admin port) that proxy users must not reach through
+         * the proxy. An unspecified address ({@code 0.0.0.0}, {@code ::}) covers every address of
+         * this host on that port, a loopback address every loopback address. Repeatable; a rule of
+         * the host's that allows the target overrides it. Default: none.
+         *
+         * @throws IllegalArgumentException when the address is unresolved or the port is 0
+         */
+        public Builder protectedAddress(InetSocketAddress address) {
+            Objects.requireNonNull(address, "address");
+            if (address.isUnresolved() || address.getPort() == 0) {
+                throw new IllegalArgumentException("protectedAddress: " + Addresses.format(address)
+                        + " (expected: an IP address and a port 1-65535)");
+            }
+            c.protectedAddresses.add(address);
+            return this;
+        }
+
+        /**
+         * Password checks the auth backends run at once; the others wait in a queue that takes
+         * clients in turn (at most 32 waiting per client, 1024 in all; beyond that a login is
+         * refused as unavailable, not counted as failed). A waiting check whose client left or
+         * timed out is dropped. Default 4; must be positive.
+         */
+        public Builder maxConcurrentLoginChecks(int checks) {
+            if (checks < 1) {
+                throw new IllegalArgumentException("maxConcurrentLoginChecks: " + checks + " (expected: >= 1)");
+            }
+            c.maxConcurrentLoginChecks = checks;
+            return this;
+        }
+
+        /**
+         * BIND requests (SOCKS) waiting for their peer at once, per user (per client IP without
+         * authentication); the next is refused with SOCKS reply 0x02 until one ends. Each
+         * connection carries at most one BIND, its one request. 0 for no cap. Default: none on
+         * loopback, 16 beyond loopback.
+         */
+        public Builder maxBindListeners(int listeners) {
+            c.maxBindListeners = requireNotNegative("maxBindListeners", listeners);
             return this;
         }
 

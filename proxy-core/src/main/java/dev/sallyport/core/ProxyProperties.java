@@ -3,8 +3,8 @@ package dev.sallyport.core;
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.Limits;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,12 +46,17 @@ import java.util.function.Function;
  *     {@code 512K}, {@code 10M}, {@code 1G} (binary multiples)</td></tr>
  * <tr><td>{@code max-connections}</td><td>default concurrent sessions per user, at least 1</td></tr>
  * <tr><td>{@code max-clients-per-ip}</td><td>connections open at once from one client IP, at least 1</td></tr>
+ * <tr><td>{@code max-total-connections}</td><td>client connections open at once, all listeners
+ *     together, at least 1 ({@link ProxyManager.Builder#maxConnections})</td></tr>
+ * <tr><td>{@code max-bind-listeners}</td><td>BIND requests waiting at once per user, at least 1
+ *     ({@link ProxyManager.Builder#maxBindListeners})</td></tr>
  * </table>
  *
  * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
  * first, then each {@code allow} (exceptions), each {@code deny}, and {@code deny-private}.
  * {@code bandwidth} and {@code max-connections} together replace the builder's default limits.
- * A key that is absent leaves the builder as it was; values are trimmed.
+ * A key that is absent leaves the builder as it was; values are trimmed. A file is read as
+ * written, without the escapes of {@link Properties#load} ({@link #read}).
  *
  * <p>Every key and value is checked before the builder changes. An unknown key or a bad value
  * throws {@link IllegalArgumentException} reading {@code key: value (expected: ...)}; a password
@@ -66,7 +71,7 @@ public final class ProxyProperties {
     private static final String CIDR = "an address or CIDR such as 10.0.0.0/8 or fd00::/8";
     private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
             "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
-            "max-clients-per-ip");
+            "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
 
     private ProxyProperties() {
     }
@@ -77,23 +82,66 @@ public final class ProxyProperties {
     }
 
     /**
-     * Reads {@code file} (UTF-8) and applies it as {@link #apply(ProxyManager.Builder, Properties)} does.
+     * Reads {@code file} ({@link #read}) and applies it as {@link #apply(ProxyManager.Builder, Properties)} does.
      *
      * @throws UncheckedIOException     when the file cannot be read
-     * @throws IllegalArgumentException when it is not a properties file, or holds an unknown key or a bad value
+     * @throws IllegalArgumentException when a line is malformed, or the file holds an unknown key or a bad value
      */
     public static ProxyManager.Builder apply(ProxyManager.Builder builder, Path file) {
         Objects.requireNonNull(builder, "builder");
+        return apply(builder, read(file));
+    }
+
+    /**
+     * Reads a settings file (UTF-8) as written: one {@code key=value} a line, the key before the
+     * first {@code =} and the value after it, both trimmed; blank lines and lines starting with
+     * {@code #} or {@code !} are skipped. Unlike {@link Properties#load}, nothing is unescaped: a
+     * backslash is a character like any other, so {@code user.alice=pa\ss} is the password
+     * {@code pa\ss}. Refused, naming the line: a line ending in a backslash (which
+     * {@link Properties#load} would join to the next), a line without {@code =}, a key with a
+     * space in it, a key set twice. Messages never hold a value.
+     *
+     * @throws UncheckedIOException     when the file cannot be read
+     * @throws IllegalArgumentException naming the file and the line of the first malformed line
+     */
+    public static Properties read(Path file) {
         Objects.requireNonNull(file, "file");
         Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
+        Map<String, Integer> lineOf = new LinkedHashMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String text;
+            for (int number = 1; (text = reader.readLine()) != null; number++) {
+                String line = (number == 1 && text.startsWith("\uFEFF") ? text.substring(1) : text).strip();
+                if (line.isEmpty() || line.charAt(0) == '#' || line.charAt(0) == '!') {
+                    continue;
+                }
+                String where = file + " line " + number + ": ";
+                int equals = line.indexOf('=');
+                if (equals < 0) {
+                    throw new IllegalArgumentException(where + "no '=' (expected: key=value)");
+                }
+                String key = line.substring(0, equals).strip();
+                if (key.isEmpty()) {
+                    throw new IllegalArgumentException(where + "no key before '=' (expected: key=value)");
+                }
+                if (key.chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException(where + "key '" + key + "' (expected: a key without spaces, then =)");
+                }
+                if (line.endsWith("\\")) {
+                    throw new IllegalArgumentException(where + "key '" + key + "' ends with a backslash (expected: one "
+                            + "setting per line; values are read as written, so a backslash does not continue a line)");
+                }
+                Integer first = lineOf.putIfAbsent(key, number);
+                if (first != null) {
+                    throw new IllegalArgumentException(where + "key '" + key + "' again, first set on line " + first
+                            + " (expected: each key once)");
+                }
+                properties.setProperty(key, line.substring(equals + 1).strip());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("file: " + file + " (expected: a properties file; " + e.getMessage() + ")", e);
         }
-        return apply(builder, properties);
+        return properties;
     }
 
     /**
@@ -139,9 +187,9 @@ public final class ProxyProperties {
         Boolean openProxy = bool(values, "allow-open-proxy");
         List<AccessRule> rules = rules(values);
         Limits limits = limits(values);
-        Integer perIp = values.containsKey("max-clients-per-ip")
-                ? integer("max-clients-per-ip", values.get("max-clients-per-ip"), 1, Integer.MAX_VALUE, "an integer >= 1")
-                : null;
+        Integer perIp = atLeastOne(values, "max-clients-per-ip");
+        Integer total = atLeastOne(values, "max-total-connections");
+        Integer binds = atLeastOne(values, "max-bind-listeners");
 
         if (bind != null) {
             builder.bind(bind);
@@ -161,7 +209,17 @@ public final class ProxyProperties {
         if (perIp != null) {
             builder.maxConnectionsPerClient(perIp);
         }
+        if (total != null) {
+            builder.maxConnections(total);
+        }
+        if (binds != null) {
+            builder.maxBindListeners(binds);
+        }
         return builder;
+    }
+
+    private static Integer atLeastOne(Map<String, String> values, String key) {
+        return values.containsKey(key) ? integer(key, values.get(key), 1, Integer.MAX_VALUE, "an integer >= 1") : null;
     }
 
     private static void checkUser(ProxyManager.Builder scratch, String name, String password) {
@@ -250,7 +308,7 @@ public final class ProxyProperties {
             limits = limits.withBandwidth(bytesPerSecond(bandwidth));
         }
         if (sessions != null) {
-            limits = limits.withMaxSessions(integer("max-connections", sessions, 1, Integer.MAX_VALUE, "an integer >= 1"));
+            limits = limits.withMaxSessions(atLeastOne(values, "max-connections"));
         }
         return limits;
     }

@@ -178,6 +178,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
             ConnectTunnel.begin(ctx, CODEC, session, proxyRequest(Command.CONNECT, admit));
         } else if (verdict instanceof Requests.Admit admit) {
             admit(request, proxyRequest(Command.HTTP_FORWARD, admit), 0);
+        } else if (verdict instanceof Requests.AnswerAfterLogin login) {
+            answerAfterLogin(request, login);
         } else {
             respond(request, Replies.asFinalRecipient(ctx.alloc(), request));
         }
@@ -218,6 +220,28 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
                 Refusal refusal = Replies.refusal(f.cause(), request);
                 failed(refusal.status(), refusal.text(), true);
             }
+        });
+    }
+
+    /**
+     * Answers an OPTIONS or TRACE addressed to the proxy itself once core accepted the login it
+     * carries; a failed login gets the refusal a forwarded request would get (407).
+     */
+    private void answerAfterLogin(HttpRequest request, Requests.AnswerAfterLogin login) {
+        phase = Phase.ADMITTING;
+        ctx.channel().config().setAutoRead(false);
+        session.authenticate(login.credentials()).addListener(f -> {
+            if (phase != Phase.ADMITTING) {
+                ReferenceCountUtil.release(request);
+                return;
+            }
+            phase = Phase.IDLE;
+            if (f.isSuccess()) {
+                respond(request, Replies.asFinalRecipient(ctx.alloc(), request));
+            } else {
+                refuse(request, Replies.refusal(f.cause(), login.target().host(), login.target().port()));
+            }
+            drain();
         });
     }
 

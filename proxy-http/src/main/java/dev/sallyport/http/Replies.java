@@ -70,8 +70,13 @@ final class Replies {
      * answer. Core has recorded the outcome already.
      */
     static Refusal refusal(Throwable cause, ProxyRequest request) {
+        return refusal(cause, request.targetHost(), request.targetPort());
+    }
+
+    /** Like {@link #refusal(Throwable, ProxyRequest)} for a request to {@code host:port}. */
+    static Refusal refusal(Throwable cause, String host, int port) {
         Outcome outcome = SessionException.outcomeOf(cause);
-        return new Refusal(null, status(outcome), reason(outcome, request.targetHost(), request.targetPort()), false);
+        return new Refusal(null, status(outcome), reason(outcome, host, port), false);
     }
 
     /** The answer to a request head the codec could not decode: 414, 431 or 400, then close. */

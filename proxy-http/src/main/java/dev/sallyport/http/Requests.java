@@ -20,7 +20,7 @@ import java.util.Base64;
 final class Requests {
 
     /** What to do with a request head. */
-    sealed interface Verdict permits Admit, AnswerHere, Refusal {
+    sealed interface Verdict permits Admit, AnswerHere, AnswerAfterLogin, Refusal {
     }
 
     /** Ask core to admit the request: the target to reach and the credentials to check. */
@@ -30,6 +30,14 @@ final class Requests {
     /** {@code Max-Forwards: 0} on OPTIONS or TRACE: the proxy answers as the final recipient (RFC 9110 section 7.6.2). */
     enum AnswerHere implements Verdict {
         INSTANCE
+    }
+
+    /**
+     * Like {@link AnswerHere} on a proxy that requires a login: the proxy answers once core has
+     * accepted {@code credentials}, and otherwise refuses as it would refuse a forwarded request
+     * to {@code target}. A proxy answers nobody it does not know, not even about itself.
+     */
+    record AnswerAfterLogin(Target target, Credentials credentials) implements Verdict {
     }
 
     /** Marks a {@code Proxy-Authorization} header that cannot be decoded. */
@@ -60,7 +68,9 @@ final class Requests {
     /**
      * A head to forward, in absolute form (RFC 9112 section 3.2.2). When the verdict is
      * {@link Admit}, the head has been {@linkplain #rewriteForOrigin rewritten for the origin};
-     * {@code Max-Forwards} is decremented on OPTIONS and TRACE whatever the verdict.
+     * {@code Max-Forwards} is decremented on OPTIONS and TRACE whatever the verdict. With
+     * {@code Max-Forwards: 0} the proxy answers itself, but only to a client that may use it:
+     * a login it needs comes first (407 without credentials, as Squid answers).
      */
     static Verdict forward(HttpRequest request, boolean authenticationRequired) {
         String uri = request.uri();
@@ -76,10 +86,13 @@ final class Requests {
                     + target.scheme() + " is not supported: forward http:// URLs, or use CONNECT for https", false);
         }
         Verdict hops = maxForwards(request);
-        if (hops != null) {
+        if (hops instanceof Refusal) {
             return hops;
         }
         Verdict verdict = admit(request.headers(), target, authenticationRequired);
+        if (hops == AnswerHere.INSTANCE && verdict instanceof Admit admit) {
+            return authenticationRequired ? new AnswerAfterLogin(target, admit.credentials()) : hops;
+        }
         if (verdict instanceof Admit) {
             rewriteForOrigin(request, target);
         }

@@ -4,37 +4,21 @@ import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import dev.sallyport.testkit.NettyProxyClient;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.SallyportExtension;
+import dev.sallyport.testkit.TcpServer;
+import dev.sallyport.testkit.TestBytes;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.proxy.HttpProxyHandler;
-import io.netty.handler.proxy.ProxyConnectionEvent;
-import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.net.Authenticator;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PasswordAuthentication;
 import java.net.ProxySelector;
@@ -43,13 +27,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -61,49 +44,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class HttpClientsTest {
 
     private static final int MIB = 1 << 20;
-    private static final Resolver RESOLVER = Resolver.fixed(Map.of(
-            "origin.test", List.of(InetAddress.getLoopbackAddress()),
-            "echo.test", List.of(InetAddress.getLoopbackAddress())));
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static TestOrigin origin;
-    private static EchoServer echo;
-    private static EventLoopGroup clientGroup;
-    private ProxyManager proxy;
-    private RecordingMetrics metrics;
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = EchoServer.echo();
-        clientGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    }
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static NettyProxyClient netty = NettyProxyClient.create(1);
 
-    @BeforeEach
-    void forgetEarlierRequests() {
-        origin.clear();
-    }
-
-    @AfterEach
-    void stopProxy() {
-        if (proxy != null) {
-            // Nothing to drain for: the tests are done with their clients.
-            proxy.close(java.time.Duration.ZERO);
-        }
-    }
+    @RegisterExtension
+    SallyportExtension proxy = TestProxies.http();
 
     private InetSocketAddress start(Consumer<ProxyManager.Builder> config) {
-        metrics = new RecordingMetrics();
-        ProxyManager.Builder builder = ProxyManager.builder().http(0).metrics(metrics).resolver(RESOLVER);
-        config.accept(builder);
-        proxy = builder.start();
-        return proxy.address("http");
+        return proxy.restart(config).address("http");
+    }
+
+    private SessionSummary nextSession() {
+        return proxy.recorder().takeSession(WAIT);
     }
 
     private static HttpClient jdkClient(InetSocketAddress proxyAddress, Authenticator authenticator) {
@@ -121,7 +81,7 @@ class HttpClientsTest {
 
     @Test
     void jdkClient_forwardGet_andHead() throws Exception {
-        InetSocketAddress address = start(b -> { });
+        InetSocketAddress address = proxy.httpAddress();
         HttpClient client = jdkClient(address, null);
         HttpResponse<String> get = client.send(HttpRequest.newBuilder(originUri("/hi")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -136,7 +96,7 @@ class HttpClientsTest {
         assertThat(head.body()).isEmpty();
         assertThat(origin.take().method()).isEqualTo("HEAD");
 
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = nextSession();
         assertThat(summary.command()).isEqualTo(dev.sallyport.api.Command.HTTP_FORWARD);
         assertThat(summary.targetHost()).isEqualTo("origin.test");
         assertThat(summary.outcome()).isEqualTo(Outcome.OK);
@@ -162,38 +122,33 @@ class HttpClientsTest {
 
     @Test
     void jdkClient_upload10MiB_echoedByteExact() throws Exception {
-        InetSocketAddress address = start(b -> { });
-        byte[] payload = new byte[10 * MIB];
-        new Random(42).nextBytes(payload);
+        InetSocketAddress address = proxy.httpAddress();
+        byte[] payload = TestBytes.random(10 * MIB, 42);
         HttpResponse<byte[]> response = jdkClient(address, null).send(HttpRequest.newBuilder(originUri("/echo"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).hasSize(payload.length).isEqualTo(payload);
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = nextSession();
         assertThat(summary.bytesUp()).isGreaterThan(payload.length);
         assertThat(summary.bytesDown()).isGreaterThan(payload.length);
     }
 
     @Test
     void jdkClient_download10MiB_byteExact() throws Exception {
-        InetSocketAddress address = start(b -> { });
+        InetSocketAddress address = proxy.httpAddress();
         HttpResponse<byte[]> response = jdkClient(address, null).send(
                 HttpRequest.newBuilder(originUri("/bytes?n=" + 10 * MIB)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).isEqualTo(200);
         byte[] body = response.body();
         assertThat(body).hasSize(10 * MIB);
-        for (int i = 0; i < body.length; i++) {
-            if (body[i] != TestOrigin.pattern(i)) {
-                throw new AssertionError("byte " + i + " differs");
-            }
-        }
+        assertThat(TestBytes.firstMismatch(body, 0)).as("the first byte that differs").isEqualTo(-1);
     }
 
     @Test
     void raw_pipelinedRequests_answeredInOrderOnOneConnection() throws Exception {
-        InetSocketAddress address = start(b -> { });
+        InetSocketAddress address = proxy.httpAddress();
         String host = "origin.test:" + origin.port();
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("GET http://" + host + "/one HTTP/1.1\r\nHost: x\r\n\r\n"
                     + "POST http://" + host + "/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst"
                     + "POST http://" + host + "/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -203,7 +158,7 @@ class HttpClientsTest {
             assertThat(client.response().text()).isEqualTo("hello");
             assertThat(client.response().text()).isEqualTo("first");
             assertThat(client.response().text()).isEqualTo("second");
-            HttpRawClient.Response head = client.response(true);
+            RawHttpClient.Response head = client.response(true);
             assertThat(head.status()).isEqualTo(200);
             assertThat(client.response().text()).isEqualTo("hello");
         }
@@ -217,7 +172,7 @@ class HttpClientsTest {
         TestPool pool = new TestPool();
         InetSocketAddress address = start(b -> b.connectionPool(pool));
         TestOrigin fresh = new TestOrigin();
-        try (fresh; HttpRawClient client = new HttpRawClient(address)) {
+        try (fresh; RawHttpClient client = RawHttpClient.open(address)) {
             for (int i = 0; i < 5; i++) {
                 client.send("GET http://origin.test:" + fresh.port() + "/n" + i + " HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(client.response().text()).isEqualTo("hello");
@@ -232,8 +187,8 @@ class HttpClientsTest {
 
     @Test
     void raw_connectTunnel_carriesBytesSentWithTheRequestHead() throws Exception {
-        InetSocketAddress address = start(b -> { });
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        InetSocketAddress address = proxy.httpAddress();
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("CONNECT echo.test:" + echo.port() + " HTTP/1.1\r\nHost: echo.test:" + echo.port()
                     + "\r\n\r\nearly-bytes");
             byte[] expected = "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -241,10 +196,10 @@ class HttpClientsTest {
             assertThat(new String(client.read(11), StandardCharsets.US_ASCII)).isEqualTo("early-bytes");
             client.send("ping");
             assertThat(new String(client.read(4), StandardCharsets.US_ASCII)).isEqualTo("ping");
-            client.socket.shutdownOutput();
+            client.socket().shutdownOutput();
             assertThat(client.closedByPeer()).isTrue();
         }
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = nextSession();
         assertThat(summary.command()).isEqualTo(dev.sallyport.api.Command.CONNECT);
         assertThat(summary.bytesUp()).isEqualTo(15);
         assertThat(summary.bytesDown()).isEqualTo(15);
@@ -252,54 +207,16 @@ class HttpClientsTest {
 
     @Test
     void netty_httpProxyHandler_tunnelsWithAndWithoutCredentials() throws Exception {
-        InetSocketAddress open = start(b -> { });
+        InetSocketAddress open = proxy.httpAddress();
         assertThat(nettyEcho(new HttpProxyHandler(open), "anonymous")).isEqualTo("anonymous");
-        proxy.close();
         InetSocketAddress closed = start(b -> b.user("alice", "secret"));
         assertThat(nettyEcho(new HttpProxyHandler(closed, "alice", "secret"), "alice")).isEqualTo("alice");
     }
 
     private String nettyEcho(HttpProxyHandler handler, String message) throws Exception {
-        CompletableFuture<String> echoed = new CompletableFuture<>();
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        Bootstrap bootstrap = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
-                .resolver(NoopAddressResolverGroup.INSTANCE)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(handler).addLast(new SimpleChannelInboundHandler<ByteBuf>() {
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof ProxyConnectionEvent) {
-                                    ctx.writeAndFlush(Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
-                                }
-                            }
-
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                                byte[] bytes = new byte[msg.readableBytes()];
-                                msg.readBytes(bytes);
-                                got.writeBytes(bytes);
-                                if (got.size() >= message.length()) {
-                                    echoed.complete(got.toString(StandardCharsets.UTF_8));
-                                    ctx.close();
-                                }
-                            }
-
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                echoed.completeExceptionally(cause);
-                                ctx.close();
-                            }
-                        });
-                    }
-                });
-        Channel channel = bootstrap.connect(InetSocketAddress.createUnresolved("echo.test", echo.port())).sync().channel();
-        try {
-            return echoed.get(20, TimeUnit.SECONDS);
-        } finally {
-            channel.close().sync();
-        }
+        byte[] echoed = netty.echo(handler, InetSocketAddress.createUnresolved("echo.test", echo.port()),
+                message.getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+        return new String(echoed, StandardCharsets.UTF_8);
     }
 
     @Test

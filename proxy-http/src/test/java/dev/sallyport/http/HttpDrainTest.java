@@ -1,7 +1,8 @@
 package dev.sallyport.http;
 
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,7 +48,7 @@ class HttpDrainTest {
     void close_withAnIdleKeepAliveClient_closesItAndReturns() throws Exception {
         try (ScriptedOrigin origin = new ScriptedOrigin()) {
             ProxyManager proxy = ProxyManager.builder().http(0).drainTimeout(DRAIN).start();
-            try (HttpRawClient client = new HttpRawClient(proxy.address("http"))) {
+            try (RawHttpClient client = RawHttpClient.open(proxy.address("http"))) {
                 client.send(get(origin.port(), "/one"));
                 assertThat(client.response().status()).isEqualTo(200);
 
@@ -67,7 +68,7 @@ class HttpDrainTest {
             origin.gate = gate;
             ProxyManager proxy = ProxyManager.builder().http(0).drainTimeout(DRAIN).start();
             InetSocketAddress address = proxy.address("http");
-            try (HttpRawClient client = new HttpRawClient(address)) {
+            try (RawHttpClient client = RawHttpClient.open(address)) {
                 client.send(get(origin.port(), "/slow"));
                 await().untilAsserted(() -> assertThat(origin.requests).hasValue(1));
 
@@ -75,7 +76,7 @@ class HttpDrainTest {
                 await().until(() -> refuses(address));
                 assertThat(closing).isNotDone();
                 gate.countDown();
-                HttpRawClient.Response response = client.response();
+                RawHttpClient.Response response = client.response();
                 assertThat(response.status()).isEqualTo(200);
                 assertThat(response.text()).isEqualTo("conn 1 req 1");
                 assertThat(client.closedByPeer()).isTrue();
@@ -88,10 +89,10 @@ class HttpDrainTest {
 
     @Test
     void close_withAnOpenTunnel_waitsForItToEnd() throws Exception {
-        try (EchoServer echo = EchoServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             ProxyManager proxy = ProxyManager.builder().http(0).drainTimeout(DRAIN).start();
             InetSocketAddress address = proxy.address("http");
-            try (HttpRawClient client = new HttpRawClient(address)) {
+            try (RawHttpClient client = RawHttpClient.open(address)) {
                 client.send("CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n\r\n");
                 assertThat(client.head().status()).isEqualTo(200);
 
@@ -101,7 +102,7 @@ class HttpDrainTest {
                 client.send("still here");
                 assertThat(new String(client.read(10), StandardCharsets.US_ASCII)).isEqualTo("still here");
                 assertThat(closing).isNotDone();
-                client.socket.shutdownOutput();
+                client.socket().shutdownOutput();
                 assertThat(client.closedByPeer()).isTrue();
                 closing.get(30, TimeUnit.SECONDS);
             } finally {

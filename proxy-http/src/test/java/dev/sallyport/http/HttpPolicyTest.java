@@ -12,23 +12,19 @@ import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,34 +38,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class HttpPolicyTest {
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Resolver NAMES = Resolver.fixed(Map.of(
             "ok.test", List.of(InetAddress.getLoopbackAddress()),
             "www.blocked.test", List.of(InetAddress.getLoopbackAddress())));
     private static final AccessRule DENY_ALL = AccessRule.named("deny-all", r -> Decision.deny("nothing else"));
 
-    private static TestOrigin origin;
-    private static EchoServer echo;
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = EchoServer.echo();
-    }
-
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-    }
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
     private static String basic(String user, String password) {
-        return "Proxy-Authorization: Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                .getBytes(StandardCharsets.UTF_8)) + "\r\n";
+        return RawHttpClient.proxyAuthorization(user, password) + "\r\n";
     }
 
     /** The status of a CONNECT; the tunnel, if any, is closed right after. */
     private static int connect(InetSocketAddress proxy, String host, int port, String auth) throws IOException {
-        try (HttpRawClient client = new HttpRawClient(proxy)) {
+        try (RawHttpClient client = RawHttpClient.open(proxy)) {
             client.send("CONNECT " + host + ":" + port + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n" + auth + "\r\n");
             return client.head().status();
         }
@@ -77,7 +64,7 @@ class HttpPolicyTest {
 
     /** The status of a forwarded GET on a connection of its own. */
     private static int forward(InetSocketAddress proxy, String host, int port, String auth) throws IOException {
-        try (HttpRawClient client = new HttpRawClient(proxy)) {
+        try (RawHttpClient client = RawHttpClient.open(proxy)) {
             client.send("GET http://" + host + ":" + port + "/policy HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
             return client.response().status();
         }
@@ -121,7 +108,7 @@ class HttpPolicyTest {
                 Case.denied("ok.test", "deny-private", AccessRules.denyPrivateDestinations()),
                 Case.allowed("ok.test", AccessRules.allowDestinations("127.0.0.1/32"), AccessRules.denyPrivateDestinations()));
         for (Case c : cases) {
-            RecordingMetrics metrics = new RecordingMetrics();
+            SessionRecorder metrics = new SessionRecorder();
             ProxyManager.Builder builder = ProxyManager.builder().http(0).resolver(NAMES).metrics(metrics);
             c.rules().forEach(builder::accessRule);
             try (ProxyManager proxy = builder.start()) {
@@ -135,7 +122,7 @@ class HttpPolicyTest {
                 } else {
                     assertThat(connect).as("CONNECT, " + what).isEqualTo(403);
                     assertThat(forward).as("GET, " + what).isEqualTo(403);
-                    List<SessionSummary> summaries = List.of(metrics.nextSummary(), metrics.nextSummary());
+                    List<SessionSummary> summaries = List.of(metrics.takeSession(WAIT), metrics.takeSession(WAIT));
                     assertThat(summaries).extracting(SessionSummary::command).as(what)
                             .containsExactlyInAnyOrder(Command.CONNECT, Command.HTTP_FORWARD);
                     assertThat(summaries).as(what).allSatisfy(s -> {
@@ -149,7 +136,7 @@ class HttpPolicyTest {
 
     @Test
     void userAttributes_limitThatUsersPortsAndDomains() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
+        SessionRecorder metrics = new SessionRecorder();
         Map<String, Map<String, String>> attributes = Map.of(
                 "web", Map.of(AccessRules.ATTRIBUTE_PORTS, "80,443"),
                 "docs", Map.of(AccessRules.ATTRIBUTE_DOMAINS, "ok.test"),
@@ -170,7 +157,7 @@ class HttpPolicyTest {
             assertThat(forward(address, "127.0.0.1", port, basic("admin", "x"))).isEqualTo(200);
             List<SessionSummary> denied = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                SessionSummary summary = metrics.nextSummary();
+                SessionSummary summary = metrics.takeSession(WAIT);
                 if (summary.outcome() == Outcome.DENIED) {
                     denied.add(summary);
                 }
@@ -182,23 +169,23 @@ class HttpPolicyTest {
 
     @Test
     void maxSessions_theSecondConnectionOfTheUserGets429_untilTheFirstCloses() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
+        SessionRecorder metrics = new SessionRecorder();
         try (ProxyManager proxy = ProxyManager.builder().http(0).requireAuthentication(true).metrics(metrics).start()) {
             NewCredentials carol = proxy.users().create("carol", Limits.NONE.withMaxSessions(1)).toCompletableFuture().get();
             String auth = basic("carol", carol.password());
             InetSocketAddress address = proxy.address("http");
-            HttpRawClient tunnel = new HttpRawClient(address);
+            RawHttpClient tunnel = RawHttpClient.open(address);
             tunnel.send("CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n" + auth + "\r\n");
             assertThat(tunnel.head().status()).isEqualTo(200);
 
             assertThat(connect(address, "127.0.0.1", echo.port(), auth)).isEqualTo(429);
-            try (HttpRawClient client = new HttpRawClient(address)) {
+            try (RawHttpClient client = RawHttpClient.open(address)) {
                 client.send("GET http://127.0.0.1:" + origin.port() + "/limited HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
-                HttpRawClient.Response response = client.response();
+                RawHttpClient.Response response = client.response();
                 assertThat(response.status()).isEqualTo(429);
                 assertThat(response.text()).contains("limit");
             }
-            List<SessionSummary> limited = List.of(metrics.nextSummary(), metrics.nextSummary());
+            List<SessionSummary> limited = List.of(metrics.takeSession(WAIT), metrics.takeSession(WAIT));
             assertThat(limited).extracting(SessionSummary::command)
                     .containsExactlyInAnyOrder(Command.CONNECT, Command.HTTP_FORWARD);
             assertThat(limited).allSatisfy(s -> {
@@ -207,25 +194,25 @@ class HttpPolicyTest {
             });
 
             tunnel.close();
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
+            assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
             assertThat(forward(address, "127.0.0.1", origin.port(), auth)).isEqualTo(200);
         }
     }
 
     @Test
     void maxConnectionsPerClient_theExtraConnectionGets429() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
+        SessionRecorder metrics = new SessionRecorder();
         try (ProxyManager proxy = ProxyManager.builder().http(0).maxConnectionsPerClient(1).metrics(metrics).start();
-             HttpRawClient first = new HttpRawClient(proxy.address("http"))) {
+             RawHttpClient first = RawHttpClient.open(proxy.address("http"))) {
             InetSocketAddress address = proxy.address("http");
             first.send("GET http://127.0.0.1:" + origin.port() + "/first HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(first.response().status()).isEqualTo(200);
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
+            assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
 
             assertThat(forward(address, "127.0.0.1", origin.port(), "")).isEqualTo(429);
             assertThat(connect(address, "127.0.0.1", echo.port(), "")).isEqualTo(429);
             for (int i = 0; i < 2; i++) {
-                SessionSummary summary = metrics.nextSummary();
+                SessionSummary summary = metrics.takeSession(WAIT);
                 assertThat(summary.outcome()).isEqualTo(Outcome.LIMITED);
                 assertThat(summary.rule()).isEqualTo("max-connections-per-client");
             }
@@ -237,25 +224,25 @@ class HttpPolicyTest {
 
     @Test
     void disablingAUser_closesTheirTunnelAndKeepAliveConnection_andRefusesThemAfterwards() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
+        SessionRecorder metrics = new SessionRecorder();
         try (ProxyManager proxy = ProxyManager.builder().http(0).requireAuthentication(true).metrics(metrics).start()) {
             NewCredentials frank = proxy.users().create("frank", Limits.NONE).toCompletableFuture().get();
             String auth = basic("frank", frank.password());
             InetSocketAddress address = proxy.address("http");
-            try (HttpRawClient tunnel = new HttpRawClient(address); HttpRawClient keepAlive = new HttpRawClient(address)) {
+            try (RawHttpClient tunnel = RawHttpClient.open(address); RawHttpClient keepAlive = RawHttpClient.open(address)) {
                 tunnel.send("CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n" + auth + "\r\n");
                 assertThat(tunnel.head().status()).isEqualTo(200);
                 tunnel.send("ping");
                 assertThat(new String(tunnel.read(4), StandardCharsets.US_ASCII)).isEqualTo("ping");
                 keepAlive.send("GET http://127.0.0.1:" + origin.port() + "/ka HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
                 assertThat(keepAlive.response().status()).isEqualTo(200);
-                assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
+                assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
 
                 proxy.users().enable("frank", false).toCompletableFuture().get();
                 assertThat(tunnel.closedByPeer()).isTrue();
                 assertThat(keepAlive.closedByPeer()).isTrue();
             }
-            List<Outcome> outcomes = List.of(metrics.nextSummary().outcome(), metrics.nextSummary().outcome());
+            List<Outcome> outcomes = List.of(metrics.takeSession(WAIT).outcome(), metrics.takeSession(WAIT).outcome());
             assertThat(outcomes).containsOnly(Outcome.REVOKED);
             assertThat(connect(address, "127.0.0.1", echo.port(), auth)).isEqualTo(407);
         }

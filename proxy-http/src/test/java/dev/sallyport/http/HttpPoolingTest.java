@@ -5,7 +5,8 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.SessionRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,9 +31,10 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class HttpPoolingTest {
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private ScriptedOrigin origin;
     private ProxyManager proxy;
-    private RecordingMetrics metrics;
+    private SessionRecorder metrics;
 
     @BeforeEach
     void startOrigin() {
@@ -48,7 +50,7 @@ class HttpPoolingTest {
     }
 
     private InetSocketAddress start(ConnectionPool pool, Consumer<ProxyManager.Builder> config) {
-        metrics = new RecordingMetrics();
+        metrics = new SessionRecorder();
         ProxyManager.Builder builder = ProxyManager.builder().http(0).metrics(metrics).connectionPool(pool)
                 .resolver(Resolver.fixed(Map.of("origin.test", List.of(InetAddress.getLoopbackAddress()))));
         config.accept(builder);
@@ -76,7 +78,7 @@ class HttpPoolingTest {
     @Test
     void nRequestsFromOneClientConnection_reachTheOriginOverOneConnection() throws Exception {
         InetSocketAddress address = start(pooled());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             for (int i = 1; i <= 5; i++) {
                 client.send(get("/n" + i));
                 assertThat(client.response().text()).isEqualTo("conn 1 req " + i);
@@ -108,7 +110,7 @@ class HttpPoolingTest {
     @Test
     void withTheDirectPool_eachRequestDialsAgain() throws Exception {
         InetSocketAddress address = start(ConnectionPool.direct());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             for (int i = 1; i <= 3; i++) {
                 client.send(get("/n" + i));
                 assertThat(client.response().status()).isEqualTo(200);
@@ -121,7 +123,7 @@ class HttpPoolingTest {
     void successiveClientConnections_shareTheOriginConnection() throws Exception {
         InetSocketAddress address = start(pooled(), b -> b.ioThreads(1));
         for (int c = 0; c < 3; c++) {
-            try (HttpRawClient client = new HttpRawClient(address)) {
+            try (RawHttpClient client = RawHttpClient.open(address)) {
                 client.send(get("/a") + get("/b"));
                 assertThat(client.response().status()).isEqualTo(200);
                 assertThat(client.response().status()).isEqualTo(200);
@@ -134,7 +136,7 @@ class HttpPoolingTest {
     @Test
     void anIdleConnectionTheOriginClosed_isNotHandedOut() throws Exception {
         InetSocketAddress address = start(pooled());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/first"));
             assertThat(client.response().text()).isEqualTo("conn 1 req 1");
             await().until(() -> origin.halfCloseIdle() == 1);
@@ -151,13 +153,13 @@ class HttpPoolingTest {
     void aReusedConnectionLostBeforeTheResponse_idempotentRequestIsRetriedTransparently() throws Exception {
         origin.mode = ScriptedOrigin.Mode.DROP_LATER_REQUESTS;
         InetSocketAddress address = start(pooled());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/one"));
             assertThat(client.response().text()).isEqualTo("conn 1 req 1");
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
+            assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
             // The origin reads this request on the pooled connection and closes it unanswered.
             client.send(get("/two"));
-            HttpRawClient.Response retried = client.response();
+            RawHttpClient.Response retried = client.response();
             assertThat(retried.status()).isEqualTo(200);
             assertThat(retried.text()).isEqualTo("conn 2 req 1");
             // The connection to the client stays usable.
@@ -169,21 +171,21 @@ class HttpPoolingTest {
                 .containsExactly("/one", "/two", "/two", "/three", "/three");
         assertThat(origin.accepted).hasValue(3);
         // Each lost attempt is accounted for as its own failed exchange, then its retry succeeds.
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.ERROR);
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.ERROR);
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
+        assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
+        assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.ERROR);
+        assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
     }
 
     @Test
     void aReusedConnectionLostBeforeTheResponse_postIsNotRetried_502() throws Exception {
         origin.mode = ScriptedOrigin.Mode.DROP_LATER_REQUESTS;
         InetSocketAddress address = start(pooled());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/one"));
             assertThat(client.response().status()).isEqualTo(200);
             client.send(post("/two", "not idempotent"));
-            HttpRawClient.Response response = client.response();
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(502);
             assertThat(response.text()).contains("closed the connection");
         }
@@ -196,7 +198,7 @@ class HttpPoolingTest {
         origin.mode = ScriptedOrigin.Mode.DROP_LATER_REQUESTS;
         // The direct pool: every connection is fresh, so a lost one is an origin failure, reported as such.
         InetSocketAddress address = start(ConnectionPool.direct());
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/one"));
             assertThat(client.response().status()).isEqualTo(200);
         }
@@ -206,7 +208,7 @@ class HttpPoolingTest {
     @Test
     void idleTimeout_closesThePooledConnection() throws Exception {
         InetSocketAddress address = start(ConnectionPools.pooled(4, Duration.ofMillis(200)));
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/x"));
             assertThat(client.response().status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(origin.closedByProxy).hasValue(1));
@@ -220,17 +222,17 @@ class HttpPoolingTest {
         InetSocketAddress address = start(ConnectionPools.pooled(1, Duration.ofSeconds(60)), b -> b.ioThreads(1));
         CountDownLatch gate = new CountDownLatch(1);
         origin.gate = gate;
-        List<HttpRawClient> clients = new ArrayList<>();
+        List<RawHttpClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                HttpRawClient client = new HttpRawClient(address);
+                RawHttpClient client = RawHttpClient.open(address);
                 clients.add(client);
                 client.send(get("/held" + i));
             }
             // Three requests in flight at once need three origin connections.
             await().untilAsserted(() -> assertThat(origin.requests).hasValue(3));
             gate.countDown();
-            for (HttpRawClient client : clients) {
+            for (RawHttpClient client : clients) {
                 assertThat(client.response().status()).isEqualTo(200);
             }
             // Only one may stay idle: the proxy closes the other two.
@@ -239,7 +241,7 @@ class HttpPoolingTest {
             clients.get(0).send(get("/again"));
             assertThat(clients.get(0).response().status()).isEqualTo(200);
         } finally {
-            for (HttpRawClient client : clients) {
+            for (RawHttpClient client : clients) {
                 client.close();
             }
         }
@@ -251,17 +253,17 @@ class HttpPoolingTest {
         InetSocketAddress address = start(pooled(), b -> b.ioThreads(1));
         CountDownLatch gate = new CountDownLatch(1);
         origin.gate = gate;
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/abandoned"));
             await().untilAsserted(() -> assertThat(origin.requests).hasValue(1));
             // A reset, not a half-close (after which the proxy would still deliver the response).
-            client.socket.setSoLinger(true, 0);
+            client.socket().setSoLinger(true, 0);
         }
         // The client left while the origin was still to answer: that connection is dropped.
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.CLIENT_CLOSED);
+        assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.CLIENT_CLOSED);
         gate.countDown();
         origin.gate = null;
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get("/next"));
             assertThat(client.response().text()).isEqualTo("conn 2 req 1");
         }
@@ -274,7 +276,7 @@ class HttpPoolingTest {
         List<CompletableFuture<Integer>> runs = new ArrayList<>();
         for (int c = 0; c < 4; c++) {
             runs.add(CompletableFuture.supplyAsync(() -> {
-                try (HttpRawClient client = new HttpRawClient(address)) {
+                try (RawHttpClient client = RawHttpClient.open(address)) {
                     int ok = 0;
                     for (int i = 0; i < 10; i++) {
                         client.send(get("/c" + i));

@@ -5,25 +5,19 @@ import dev.sallyport.api.Decision;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.SallyportExtension;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,50 +29,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class HttpRepliesTest {
 
-    private static TestOrigin origin;
-    private static EchoServer echo;
-    private ProxyManager proxy;
-    private RecordingMetrics metrics;
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
-    @BeforeAll
-    static void startServers() {
-        origin = new TestOrigin();
-        echo = EchoServer.echo();
-    }
+    @RegisterExtension
+    static TestOrigin origin = new TestOrigin();
 
-    @AfterAll
-    static void stopServers() {
-        origin.close();
-        echo.close();
-    }
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
-    @BeforeEach
-    void forgetEarlierRequests() {
-        origin.clear();
-    }
-
-    @AfterEach
-    void stopProxy() {
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
+    @RegisterExtension
+    SallyportExtension proxy = TestProxies.http();
 
     private InetSocketAddress start(Consumer<ProxyManager.Builder> config) {
-        metrics = new RecordingMetrics();
-        ProxyManager.Builder builder = ProxyManager.builder().http(0).metrics(metrics)
-                .resolver(Resolver.fixed(Map.of("origin.test", List.of(InetAddress.getLoopbackAddress()))));
-        config.accept(builder);
-        proxy = builder.start();
-        return proxy.address("http");
+        return proxy.restart(config).address("http");
     }
 
     private InetSocketAddress start() {
-        return start(b -> { });
+        return proxy.httpAddress();
+    }
+
+    private SessionSummary nextSession() {
+        return proxy.recorder().takeSession(WAIT);
     }
 
     private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return RawHttpClient.proxyAuthorization(user, password) + "\r\n";
     }
 
     private String get(int port, String path) {
@@ -87,10 +62,9 @@ class HttpRepliesTest {
 
     /** A good forwarded GET on a new connection. */
     private void assertStillServes(InetSocketAddress address, String authorization) throws Exception {
-        try (HttpRawClient client = new HttpRawClient(address)) {
-            client.send(get(origin.port(), "/after") + (authorization == null ? "" : "Proxy-Authorization: "
-                    + authorization + "\r\n") + "\r\n");
-            HttpRawClient.Response response = client.response();
+        try (RawHttpClient client = RawHttpClient.open(address)) {
+            client.send(get(origin.port(), "/after") + (authorization == null ? "" : authorization) + "\r\n");
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.text()).isEqualTo("hello");
         }
@@ -101,8 +75,8 @@ class HttpRepliesTest {
         assertStillServes(address, null);
     }
 
-    private HttpRawClient.Response exchange(InetSocketAddress address, String request) throws IOException {
-        try (HttpRawClient client = new HttpRawClient(address)) {
+    private RawHttpClient.Response exchange(InetSocketAddress address, String request) throws IOException {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(request);
             return client.response();
         }
@@ -111,21 +85,21 @@ class HttpRepliesTest {
     @Test
     void forward_withoutCredentials_407WithBasicChallenge_thenSameConnectionRetries() throws Exception {
         InetSocketAddress address = start(b -> b.user("alice", "secret"));
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get(origin.port(), "/x") + "\r\n");
-            HttpRawClient.Response challenge = client.response();
+            RawHttpClient.Response challenge = client.response();
             assertThat(challenge.status()).isEqualTo(407);
             assertThat(challenge.header("Proxy-Authenticate")).isEqualTo("Basic realm=\"sallyport\"");
             assertThat(challenge.header("Content-Type")).startsWith("text/plain");
 
-            client.send(get(origin.port(), "/x") + "Proxy-Authorization: " + basic("alice", "secret") + "\r\n\r\n");
-            HttpRawClient.Response ok = client.response();
+            client.send(get(origin.port(), "/x") + basic("alice", "secret") + "\r\n");
+            RawHttpClient.Response ok = client.response();
             assertThat(ok.status()).isEqualTo(200);
             assertThat(ok.text()).isEqualTo("hello");
         }
         TestOrigin.Received received = origin.take();
         assertThat(received.headers().containsKey("Proxy-Authorization")).isFalse();
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = nextSession();
         assertThat(summary.user()).isEqualTo("alice");
         assertThat(summary.outcome()).isEqualTo(Outcome.OK);
     }
@@ -133,21 +107,21 @@ class HttpRepliesTest {
     @Test
     void forward_wrongPassword_407AndClose() throws Exception {
         InetSocketAddress address = start(b -> b.user("alice", "secret"));
-        try (HttpRawClient client = new HttpRawClient(address)) {
-            client.send(get(origin.port(), "/x") + "Proxy-Authorization: " + basic("alice", "wrong") + "\r\n\r\n");
-            HttpRawClient.Response response = client.response();
+        try (RawHttpClient client = RawHttpClient.open(address)) {
+            client.send(get(origin.port(), "/x") + basic("alice", "wrong") + "\r\n");
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(407);
             assertThat(response.header("Proxy-Authenticate")).isEqualTo("Basic realm=\"sallyport\"");
         }
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.AUTH_FAILED);
-        assertThat(metrics.authFailures()).isNotEmpty();
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.AUTH_FAILED);
+        assertThat(proxy.recorder().authFailures()).isNotEmpty();
         assertStillServes(address, basic("alice", "secret"));
     }
 
     @Test
     void forward_bearerToken_isAccepted_andWrongTokenGets407() throws Exception {
         InetSocketAddress address = start(b -> b.requireAuthentication(true));
-        String token = proxy.users().create("bob", dev.sallyport.api.Limits.NONE).toCompletableFuture().get().token();
+        String token = proxy.manager().users().create("bob", dev.sallyport.api.Limits.NONE).toCompletableFuture().get().token();
         assertThat(exchange(address, get(origin.port(), "/x") + "Proxy-Authorization: Bearer " + token + "\r\n\r\n")
                 .status()).isEqualTo(200);
         assertThat(origin.take().headers().containsKey("Proxy-Authorization")).isFalse();
@@ -166,11 +140,11 @@ class HttpRepliesTest {
     @Test
     void connect_withoutCredentials_407_wrongCredentials_407() throws Exception {
         InetSocketAddress address = start(b -> b.user("alice", "secret"));
-        HttpRawClient.Response none = exchange(address, "CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n\r\n");
+        RawHttpClient.Response none = exchange(address, "CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n\r\n");
         assertThat(none.status()).isEqualTo(407);
         assertThat(none.header("Proxy-Authenticate")).isEqualTo("Basic realm=\"sallyport\"");
-        HttpRawClient.Response wrong = exchange(address, "CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n"
-                + "Proxy-Authorization: " + basic("alice", "nope") + "\r\n\r\n");
+        RawHttpClient.Response wrong = exchange(address, "CONNECT 127.0.0.1:" + echo.port() + " HTTP/1.1\r\n"
+                + basic("alice", "nope") + "\r\n");
         assertThat(wrong.status()).isEqualTo(407);
         assertThat(wrong.header("Proxy-Authenticate")).isEqualTo("Basic realm=\"sallyport\"");
         assertStillServes(address, basic("alice", "secret"));
@@ -180,11 +154,11 @@ class HttpRepliesTest {
     void forward_deniedByRule_403() throws Exception {
         InetSocketAddress address = start(b -> b.accessRule(AccessRule.named("no-secret",
                 r -> r.request().targetHost().equals("127.0.0.2") ? Decision.deny("secret") : Decision.abstain())));
-        HttpRawClient.Response response = exchange(address,
+        RawHttpClient.Response response = exchange(address,
                 "GET http://127.0.0.2:" + origin.port() + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(response.status()).isEqualTo(403);
         assertThat(response.text()).contains("denied");
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = nextSession();
         assertThat(summary.outcome()).isEqualTo(Outcome.DENIED);
         assertThat(summary.rule()).isEqualTo("no-secret");
         assertStillServes(address);
@@ -194,9 +168,9 @@ class HttpRepliesTest {
     void connect_deniedByRule_403() throws Exception {
         InetSocketAddress address = start();
         // The default rules refuse tunnels into the proxy itself.
-        HttpRawClient.Response response = exchange(address, "CONNECT 127.0.0.1:" + address.getPort() + " HTTP/1.1\r\n\r\n");
+        RawHttpClient.Response response = exchange(address, "CONNECT 127.0.0.1:" + address.getPort() + " HTTP/1.1\r\n\r\n");
         assertThat(response.status()).isEqualTo(403);
-        assertThat(metrics.nextSummary().rule()).isEqualTo("deny-self");
+        assertThat(nextSession().rule()).isEqualTo("deny-self");
         assertStillServes(address);
     }
 
@@ -209,17 +183,17 @@ class HttpRepliesTest {
     @Test
     void forward_unknownName_502() throws Exception {
         InetSocketAddress address = start();
-        HttpRawClient.Response response = exchange(address, "GET http://nowhere.test/ HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttpClient.Response response = exchange(address, "GET http://nowhere.test/ HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(response.status()).isEqualTo(502);
         assertThat(response.text()).contains("cannot resolve nowhere.test");
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.DNS_FAILED);
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.DNS_FAILED);
         assertStillServes(address);
     }
 
     @Test
     void connect_unknownName_502() throws Exception {
         InetSocketAddress address = start();
-        HttpRawClient.Response response = exchange(address, "CONNECT nowhere.test:443 HTTP/1.1\r\n\r\n");
+        RawHttpClient.Response response = exchange(address, "CONNECT nowhere.test:443 HTTP/1.1\r\n\r\n");
         assertThat(response.status()).isEqualTo(502);
         assertStillServes(address);
     }
@@ -231,11 +205,11 @@ class HttpRepliesTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        HttpRawClient.Response forward = exchange(address, get(closedPort, "/") + "\r\n");
+        RawHttpClient.Response forward = exchange(address, get(closedPort, "/") + "\r\n");
         assertThat(forward.status()).isEqualTo(502);
         assertThat(forward.text()).contains("refused");
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.CONNECTION_REFUSED);
-        HttpRawClient.Response connect = exchange(address, "CONNECT 127.0.0.1:" + closedPort + " HTTP/1.1\r\n\r\n");
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.CONNECTION_REFUSED);
+        RawHttpClient.Response connect = exchange(address, "CONNECT 127.0.0.1:" + closedPort + " HTTP/1.1\r\n\r\n");
         assertThat(connect.status()).isEqualTo(502);
         assertStillServes(address);
     }
@@ -246,7 +220,7 @@ class HttpRepliesTest {
                 .connectionPool((target, loop, dialer) -> target.getPort() == 9 ? loop.newPromise()
                         : dialer.dial(target, loop)));
         assertThat(exchange(address, get(9, "/") + "\r\n").status()).isEqualTo(504);
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.CONNECT_TIMEOUT);
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.CONNECT_TIMEOUT);
         assertThat(exchange(address, "CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\n").status()).isEqualTo(504);
         assertStillServes(address);
     }
@@ -254,27 +228,27 @@ class HttpRepliesTest {
     @Test
     void headersOver16KiB_431() throws Exception {
         InetSocketAddress address = start();
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(17 * 1024) + "\r\n\r\n");
             assertThat(client.response().status()).isEqualTo(431);
             assertThat(client.closedByPeer()).isTrue();
         }
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
         assertStillServes(address);
     }
 
     @Test
     void headersOverTheConfiguredSize_431_andJustUnderIsServed() throws Exception {
         InetSocketAddress address = start(b -> b.options(HttpOptions.defaults().maxHeaderSize(2048)));
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(3000) + "\r\n\r\n");
-            HttpRawClient.Response response = client.response();
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(431);
             assertThat(response.text()).contains("2048 bytes");
             assertThat(client.closedByPeer()).isTrue();
         }
         // Under the configured size: served.
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send(get(origin.port(), "/") + "X-Big: " + "a".repeat(1500) + "\r\n\r\n");
             assertThat(client.response().status()).isEqualTo(200);
         }
@@ -284,11 +258,11 @@ class HttpRepliesTest {
     @Test
     void requestLineOverTheConfiguredLength_414() throws Exception {
         InetSocketAddress address = start(b -> b.options(HttpOptions.defaults().maxRequestLine(512)));
-        HttpRawClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(600)) + "\r\n");
+        RawHttpClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(600)) + "\r\n");
         assertThat(response.status()).isEqualTo(414);
         assertThat(response.text()).contains("512 bytes");
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
-        HttpRawClient.Response fits = exchange(address, get(origin.port(), "/" + "a".repeat(400)) + "\r\n");
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.PROTOCOL_ERROR);
+        RawHttpClient.Response fits = exchange(address, get(origin.port(), "/" + "a".repeat(400)) + "\r\n");
         assertThat(fits.status()).isEqualTo(200);
         origin.take();
     }
@@ -296,7 +270,7 @@ class HttpRepliesTest {
     @Test
     void requestLineTooLong_414() throws Exception {
         InetSocketAddress address = start();
-        HttpRawClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(9000)) + "\r\n");
+        RawHttpClient.Response response = exchange(address, get(origin.port(), "/" + "a".repeat(9000)) + "\r\n");
         assertThat(response.status()).isEqualTo(414);
         assertStillServes(address);
     }
@@ -304,7 +278,7 @@ class HttpRepliesTest {
     @Test
     void garbage_400AndClose() throws Exception {
         InetSocketAddress address = start();
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("THIS IS NOT HTTP\r\n\r\n");
             assertThat(client.response().status()).isEqualTo(400);
             assertThat(client.closedByPeer()).isTrue();
@@ -322,7 +296,7 @@ class HttpRepliesTest {
     @Test
     void unsupportedScheme_501() throws Exception {
         InetSocketAddress address = start();
-        HttpRawClient.Response response = exchange(address, "GET ftp://origin.test/file HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttpClient.Response response = exchange(address, "GET ftp://origin.test/file HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(response.status()).isEqualTo(501);
         assertThat(response.text()).contains("ftp");
         assertStillServes(address);
@@ -331,9 +305,9 @@ class HttpRepliesTest {
     @Test
     void originFormRequest_400WithHint_connectionStaysUsable() throws Exception {
         InetSocketAddress address = start();
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("GET /index.html HTTP/1.1\r\nHost: origin.test\r\n\r\n");
-            HttpRawClient.Response response = client.response();
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(400);
             assertThat(response.text()).contains("proxy").contains("http://");
             client.send(get(origin.port(), "/again") + "\r\n");
@@ -345,26 +319,26 @@ class HttpRepliesTest {
     @Test
     void silence_pastHandshakeTimeout_408ThenClose() throws Exception {
         InetSocketAddress address = start(b -> b.handshakeTimeout(Duration.ofMillis(200)));
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("GET http://origin.test/ HTTP/1.1\r\n");
             assertThat(client.response().status()).isEqualTo(408);
             assertThat(client.closedByPeer()).isTrue();
         }
-        assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.HANDSHAKE_TIMEOUT);
+        assertThat(nextSession().outcome()).isEqualTo(Outcome.HANDSHAKE_TIMEOUT);
         assertStillServes(address);
     }
 
     @Test
     void maxForwardsZero_optionsAndTraceAnsweredByTheProxy() throws Exception {
         InetSocketAddress address = start();
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("OPTIONS http://origin.test:" + origin.port() + "/ HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n");
-            HttpRawClient.Response options = client.response();
+            RawHttpClient.Response options = client.response();
             assertThat(options.status()).isEqualTo(200);
             assertThat(options.header("Allow")).contains("GET");
             client.send("TRACE http://origin.test:" + origin.port() + "/t HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n"
                     + "Proxy-Authorization: Basic c2VjcmV0\r\n\r\n");
-            HttpRawClient.Response trace = client.response();
+            RawHttpClient.Response trace = client.response();
             assertThat(trace.status()).isEqualTo(200);
             assertThat(trace.header("Content-Type")).isEqualTo("message/http");
             assertThat(trace.text()).startsWith("TRACE ").doesNotContain("c2VjcmV0");
@@ -376,7 +350,7 @@ class HttpRepliesTest {
     @Test
     void maxForwards_isDecrementedOnOptions() throws Exception {
         InetSocketAddress address = start();
-        HttpRawClient.Response response = exchange(address,
+        RawHttpClient.Response response = exchange(address,
                 "OPTIONS http://origin.test:" + origin.port() + "/o HTTP/1.1\r\nHost: x\r\nMax-Forwards: 3\r\n\r\n");
         assertThat(response.status()).isEqualTo(200);
         assertThat(origin.take().headers().getFirst("Max-Forwards")).isEqualTo("2");
@@ -385,8 +359,8 @@ class HttpRepliesTest {
     @Test
     void forward_originHeadersWithoutHopByHop_andWithViaAndHostFromUri() throws Exception {
         InetSocketAddress address = start(b -> b.user("alice", "secret"));
-        HttpRawClient.Response response;
-        try (HttpRawClient client = new HttpRawClient(address)) {
+        RawHttpClient.Response response;
+        try (RawHttpClient client = RawHttpClient.open(address)) {
             client.send("GET http://origin.test:" + origin.port() + "/h?q=1 HTTP/1.1\r\n"
                     + "Host: wrong.example\r\n"
                     + "Connection: keep-alive, X-Private\r\n"
@@ -397,7 +371,7 @@ class HttpRepliesTest {
                     + "TE: trailers\r\n"
                     + "Trailer: X-T\r\n"
                     + "Upgrade: h2c\r\n"
-                    + "Proxy-Authorization: " + basic("alice", "secret") + "\r\n\r\n");
+                    + basic("alice", "secret") + "\r\n");
             response = client.response();
         }
         assertThat(response.status()).isEqualTo(200);

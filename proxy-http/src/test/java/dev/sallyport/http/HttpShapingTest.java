@@ -4,20 +4,17 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
 import dev.sallyport.core.ProxyManager;
+import dev.sallyport.testkit.RawHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,37 +56,33 @@ class HttpShapingTest {
     }
 
     private static String auth(NewCredentials user) {
-        return Base64.getEncoder().encodeToString((user.user().name() + ":" + user.password()).getBytes(StandardCharsets.UTF_8));
+        return RawHttpClient.proxyAuthorization(user.user().name(), user.password());
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed after: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
+    /** A client on the proxy whose reads wait up to 30 s: the transfers take about two at the limit. */
+    private static RawHttpClient client(ProxyManager proxy) throws IOException {
+        RawHttpClient client = RawHttpClient.open(proxy.address("http"));
+        client.socket().setSoTimeout(30_000);
+        return client;
+    }
+
+    /** Reads a response's status line and header section; fails unless it is an HTTP/1.1 200. */
+    private static void expectOk(RawHttpClient client) throws IOException {
+        RawHttpClient.Response head = client.head();
+        assertThat(head.version() + " " + head.status()).isEqualTo("HTTP/1.1 200");
     }
 
     @Test
     void forwardedDownload_isHeldToTheUsersLimit() throws Exception {
         try (ProxyManager proxy = ProxyManager.builder().http(0).requireAuthentication(true).start()) {
             NewCredentials ada = proxy.users().create("ada", Limits.NONE.withBandwidth(LIMIT)).toCompletableFuture().get();
-            try (Socket socket = new Socket()) {
-                socket.connect(proxy.address("http"), 5000);
-                socket.setSoTimeout(30_000);
+            try (RawHttpClient client = client(proxy)) {
                 String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/download";
-                socket.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: Basic "
-                        + auth(ada) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                DataInputStream in = new DataInputStream(socket.getInputStream());
-                assertThat(readHead(in)).startsWith("HTTP/1.1 200");
-                byte[] first = new byte[1];
-                in.readFully(first);
+                client.send("GET " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth(ada) + "\r\n\r\n");
+                expectOk(client);
+                client.read(1);
                 long start = System.nanoTime();
-                in.readFully(new byte[SIZE - 1]);
+                client.read(SIZE - 1);
                 double rate = (SIZE - 1) * 1e9 / (System.nanoTime() - start);
                 // One-sided and wide: a slow machine cannot fail it, a missing shaper can. The rate
                 // itself is pinned on a fake ticker in proxy-core (BucketShaperTest).
@@ -102,20 +95,15 @@ class HttpShapingTest {
     void forwardedUpload_isHeldToTheUsersLimit() throws Exception {
         try (ProxyManager proxy = ProxyManager.builder().http(0).requireAuthentication(true).start()) {
             NewCredentials bo = proxy.users().create("bo", Limits.NONE.withBandwidth(LIMIT)).toCompletableFuture().get();
-            try (Socket socket = new Socket()) {
-                socket.connect(proxy.address("http"), 5000);
-                socket.setSoTimeout(30_000);
+            try (RawHttpClient client = client(proxy)) {
                 String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/upload";
-                OutputStream out = socket.getOutputStream();
                 long start = System.nanoTime();
-                out.write(("POST " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + SIZE
-                        + "\r\nProxy-Authorization: Basic " + auth(bo) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(new byte[SIZE]);
-                out.flush();
-                InputStream in = socket.getInputStream();
-                assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+                client.send("POST " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + SIZE
+                        + "\r\n" + auth(bo) + "\r\n\r\n");
+                client.send(new byte[SIZE]);
+                expectOk(client);
                 double rate = SIZE * 1e9 / (System.nanoTime() - start);
-                assertThat(new String(in.readNBytes(Integer.toString(SIZE).length()), StandardCharsets.US_ASCII))
+                assertThat(new String(client.read(Integer.toString(SIZE).length()), StandardCharsets.US_ASCII))
                         .isEqualTo(Integer.toString(SIZE));
                 assertThat(rate).isLessThan(LIMIT * 1.5);
             }

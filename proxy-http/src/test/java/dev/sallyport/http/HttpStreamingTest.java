@@ -2,6 +2,8 @@ package dev.sallyport.http;
 
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -57,7 +59,7 @@ class HttpStreamingTest {
                     for (long sent = 0; sent < size; ) {
                         int len = (int) Math.min(chunk.length, size - sent);
                         for (int i = 0; i < len; i++) {
-                            chunk[i] = TestOrigin.pattern(sent + i);
+                            chunk[i] = TestBytes.pattern(sent + i);
                         }
                         out.write(chunk, 0, len);
                         sent += len;
@@ -100,11 +102,7 @@ class HttpStreamingTest {
 
             // Read a little, then stop reading and let the origin write until something blocks it.
             byte[] start = in.readNBytes(64 * 1024);
-            for (int i = 0; i < start.length; i++) {
-                if (start[i] != TestOrigin.pattern(i)) {
-                    throw new AssertionError("byte " + i + " differs");
-                }
-            }
+            assertThat(TestBytes.firstMismatch(start, 0)).as("the first byte that differs").isEqualTo(-1);
             long read = start.length;
             AtomicLong last = new AtomicLong(-1);
             AtomicLong unchanged = new AtomicLong();
@@ -139,7 +137,7 @@ class HttpStreamingTest {
                     break;
                 }
                 for (int i = 0; i < n; i++) {
-                    if (buf[i] != TestOrigin.pattern(position + i)) {
+                    if (buf[i] != TestBytes.pattern(position + i)) {
                         throw new AssertionError("byte " + (position + i) + " differs");
                     }
                 }
@@ -199,14 +197,14 @@ class HttpStreamingTest {
         try (TestOrigin origin = new TestOrigin();
              ProxyManager proxy = ProxyManager.builder().http(0)
                      .resolver(Resolver.fixed(Map.of("origin.test", List.of(InetAddress.getLoopbackAddress())))).start();
-             HttpRawClient client = new HttpRawClient(proxy.address("http"))) {
+             RawHttpClient client = RawHttpClient.open(proxy.address("http"))) {
             client.send("POST http://origin.test:" + origin.port() + "/echo HTTP/1.1\r\nHost: x\r\n"
                     + "Content-Length: 11\r\nExpect: 100-continue\r\n\r\n");
             // Nothing of the body is sent before the origin said so (RFC 9110 section 10.1.1).
-            HttpRawClient.Response interim = client.response();
+            RawHttpClient.Response interim = client.response();
             assertThat(interim.status()).isEqualTo(100);
             client.send("hello world");
-            HttpRawClient.Response response = client.response();
+            RawHttpClient.Response response = client.response();
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.text()).isEqualTo("hello world");
             TestOrigin.Received received = origin.take();

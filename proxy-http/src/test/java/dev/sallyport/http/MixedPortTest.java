@@ -3,18 +3,22 @@ package dev.sallyport.http;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.RawConnection;
+import dev.sallyport.testkit.RawHttpClient;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks4Client;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,77 +31,44 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class MixedPortTest {
 
-    private static byte[] ipv4Port(int port) {
-        return new byte[] {(byte) (port >> 8), (byte) port, 127, 0, 0, 1};
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static Socks5Client socks5(InetSocketAddress proxy, int port) throws IOException {
+        Socks5Client client = Socks5Client.open(proxy);
+        assertThat(client.noAuth().connect("127.0.0.1", port).rep()).as("SOCKS5 REP").isZero();
+        return client;
     }
 
-    private static Socket socks5(InetSocketAddress proxy, int port) throws IOException {
-        Socket socket = open(proxy);
-        OutputStream out = socket.getOutputStream();
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        out.write(new byte[] {5, 1, 0});
-        byte[] method = new byte[2];
-        in.readFully(method);
-        assertThat(method).containsExactly(5, 0);
-        byte[] p = ipv4Port(port);
-        out.write(new byte[] {5, 1, 0, 1, p[2], p[3], p[4], p[5], p[0], p[1]});
-        byte[] reply = new byte[10];
-        in.readFully(reply);
-        assertThat(reply[1]).as("SOCKS5 REP").isZero();
-        return socket;
+    private static Socks4Client socks4(InetSocketAddress proxy, int port) throws IOException {
+        Socks4Client client = Socks4Client.open(proxy);
+        assertThat(client.connect(InetAddress.getLoopbackAddress(), port, "u").code()).as("SOCKS4 CD").isEqualTo(90);
+        return client;
     }
 
-    private static Socket socks4(InetSocketAddress proxy, int port) throws IOException {
-        Socket socket = open(proxy);
-        byte[] p = ipv4Port(port);
-        socket.getOutputStream().write(new byte[] {4, 1, p[0], p[1], p[2], p[3], p[4], p[5], 'u', 0});
-        byte[] reply = new byte[8];
-        new DataInputStream(socket.getInputStream()).readFully(reply);
-        assertThat(reply[1]).as("SOCKS4 CD").isEqualTo((byte) 90);
-        return socket;
-    }
-
-    private static Socket httpConnect(InetSocketAddress proxy, int port) throws IOException {
-        Socket socket = open(proxy);
-        socket.getOutputStream().write(("CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    private static RawHttpClient httpConnect(InetSocketAddress proxy, int port) throws IOException {
+        RawHttpClient client = RawHttpClient.open(proxy);
+        client.send("CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\n\r\n");
         byte[] expected = "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] head = new byte[expected.length];
-        new DataInputStream(socket.getInputStream()).readFully(head);
-        assertThat(head).isEqualTo(expected);
-        return socket;
+        assertThat(client.read(expected.length)).isEqualTo(expected);
+        return client;
     }
 
-    private static Socket open(InetSocketAddress proxy) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(proxy, 5000);
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
-
-    private static String echo(Socket socket, String message) throws IOException {
-        socket.getOutputStream().write(message.getBytes(StandardCharsets.UTF_8));
-        byte[] back = new byte[message.length()];
-        new DataInputStream(socket.getInputStream()).readFully(back);
-        return new String(back, StandardCharsets.UTF_8);
+    private static String echo(RawConnection connection, String message) throws IOException {
+        connection.send(message.getBytes(StandardCharsets.UTF_8));
+        return new String(connection.read(message.length()), StandardCharsets.UTF_8);
     }
 
     @Test
     void socks5Socks4AndHttp_onOnePort_atOnce() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo(); TestOrigin origin = new TestOrigin();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo(); TestOrigin origin = new TestOrigin();
              ProxyManager proxy = ProxyManager.builder().mixed(0).metrics(metrics).start()) {
             InetSocketAddress address = proxy.address("mixed");
-            List<Socket> open = new ArrayList<>();
-            try {
-                Socket five = socks5(address, echo.port());
-                open.add(five);
-                Socket four = socks4(address, echo.port());
-                open.add(four);
-                Socket http = httpConnect(address, echo.port());
-                open.add(http);
-                // The JDK's own SOCKS client on the same port.
-                Socket jdk = new Socket(new Proxy(Proxy.Type.SOCKS, address));
-                open.add(jdk);
+            try (Socks5Client five = socks5(address, echo.port());
+                 Socks4Client four = socks4(address, echo.port());
+                 RawHttpClient http = httpConnect(address, echo.port());
+                 // The JDK's own SOCKS client on the same port.
+                 Socket jdk = new Socket(new Proxy(Proxy.Type.SOCKS, address))) {
                 jdk.setSoTimeout(10_000);
                 jdk.connect(echo.address(), 5000);
 
@@ -105,23 +76,20 @@ class MixedPortTest {
                 assertThat(echo(five, "via socks5")).isEqualTo("via socks5");
                 assertThat(echo(four, "via socks4")).isEqualTo("via socks4");
                 assertThat(echo(http, "via http connect")).isEqualTo("via http connect");
-                assertThat(echo(jdk, "via the jdk")).isEqualTo("via the jdk");
+                jdk.getOutputStream().write("via the jdk".getBytes(StandardCharsets.UTF_8));
+                assertThat(jdk.getInputStream().readNBytes(11)).isEqualTo("via the jdk".getBytes(StandardCharsets.UTF_8));
 
                 // And a forwarded HTTP request on a fifth connection meanwhile.
-                try (HttpRawClient client = new HttpRawClient(address)) {
+                try (RawHttpClient client = RawHttpClient.open(address)) {
                     client.send("GET http://127.0.0.1:" + origin.port() + "/mixed HTTP/1.1\r\nHost: x\r\n\r\n");
-                    HttpRawClient.Response response = client.response();
+                    RawHttpClient.Response response = client.response();
                     assertThat(response.status()).isEqualTo(200);
                     assertThat(response.text()).isEqualTo("hello");
-                }
-            } finally {
-                for (Socket socket : open) {
-                    socket.close();
                 }
             }
             List<Protocol> protocols = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                SessionSummary summary = metrics.nextSummary();
+                SessionSummary summary = metrics.takeSession(WAIT);
                 protocols.add(summary.protocol());
             }
             assertThat(protocols).containsExactlyInAnyOrder(Protocol.SOCKS5, Protocol.SOCKS4, Protocol.HTTP,

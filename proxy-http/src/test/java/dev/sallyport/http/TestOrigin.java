@@ -3,6 +3,10 @@ package dev.sallyport.http;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.sallyport.testkit.TestBytes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,10 +24,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A web server on loopback port 0 for tests. {@code /echo} streams the request body back,
- * {@code /bytes?n=N} sends N deterministic bytes, anything else answers {@code hello}. Every
- * request is recorded with its headers and the proxy's outbound port.
+ * {@code /bytes?n=N} sends N {@link TestBytes#pattern(long) pattern} bytes, anything else answers
+ * {@code hello}. Every request is recorded with its headers and the proxy's outbound port. In a
+ * static {@code @RegisterExtension} field it forgets what earlier tests sent before each test and
+ * closes after the class.
  */
-final class TestOrigin implements AutoCloseable {
+final class TestOrigin implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
 
     /** What the origin received. */
     record Received(String method, String uri, Headers headers, InetSocketAddress from) {
@@ -72,10 +78,6 @@ final class TestOrigin implements AutoCloseable {
         return clientPorts.size();
     }
 
-    static byte pattern(long i) {
-        return (byte) (i * 31 + (i >>> 8));
-    }
-
     private void handle(HttpExchange exchange) throws IOException {
         received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                 exchange.getRequestHeaders(), exchange.getRemoteAddress()));
@@ -89,13 +91,9 @@ final class TestOrigin implements AutoCloseable {
                 in.transferTo(OutputStream.nullOutputStream());
                 long n = Long.parseLong(exchange.getRequestURI().getQuery().substring(2));
                 exchange.sendResponseHeaders(200, n);
-                byte[] chunk = new byte[8192];
                 for (long sent = 0; sent < n; ) {
-                    int len = (int) Math.min(chunk.length, n - sent);
-                    for (int i = 0; i < len; i++) {
-                        chunk[i] = pattern(sent + i);
-                    }
-                    out.write(chunk, 0, len);
+                    int len = (int) Math.min(8192, n - sent);
+                    out.write(TestBytes.pattern(sent, len));
                     sent += len;
                 }
             } else {
@@ -110,6 +108,16 @@ final class TestOrigin implements AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        clear();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -3,10 +3,10 @@ package dev.sallyport.socks5;
 import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.ProxyManager;
+import dev.sallyport.testkit.Socks5Client;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,17 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AuthCacheTest {
 
     private static int login(ProxyManager proxy, String user, String password) throws IOException {
-        try (RawClient client = new RawClient(proxy.address("socks5"))) {
-            client.send(5, 1, 2);
-            client.read(2);
-            ByteArrayOutputStream msg = new ByteArrayOutputStream();
-            msg.write(1);
-            msg.write(user.length());
-            msg.writeBytes(user.getBytes());
-            msg.write(password.length());
-            msg.writeBytes(password.getBytes());
-            client.send(msg.toByteArray());
-            return client.read(2)[1];
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+            return client.login(user, password);
         }
     }
 

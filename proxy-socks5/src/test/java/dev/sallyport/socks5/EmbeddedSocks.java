@@ -133,10 +133,11 @@ final class EmbeddedSocks implements Session {
         return drain(channel::readInbound);
     }
 
-    private static byte[] drain(Supplier<Object> queue) {
+    /** The bytes of every buffer {@code next} hands out until it has none; each is released. */
+    private static byte[] drain(Supplier<Object> next) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (Object next; (next = queue.get()) != null; ) {
-            ByteBuf buf = (ByteBuf) next;
+        for (Object message; (message = next.get()) != null; ) {
+            ByteBuf buf = (ByteBuf) message;
             try {
                 byte[] raw = new byte[buf.readableBytes()];
                 buf.readBytes(raw);

@@ -4,22 +4,17 @@ import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,56 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class LimitsTest {
 
-    /** Serves {@code size} bytes to every connection as fast as the socket takes them, then closes. */
-    private static final class Source implements AutoCloseable {
-        final ServerSocket server;
-        final long size;
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
-        Source(long size) throws IOException {
-            this.size = size;
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket socket = server.accept();
-                        Thread writer = new Thread(() -> {
-                            try (socket; OutputStream out = socket.getOutputStream()) {
-                                byte[] chunk = new byte[16384];
-                                long left = size;
-                                while (left > 0) {
-                                    int n = (int) Math.min(chunk.length, left);
-                                    out.write(chunk, 0, n);
-                                    left -= n;
-                                }
-                            } catch (IOException ignored) {
-                                // The client went away.
-                            }
-                        });
-                        writer.setDaemon(true);
-                        writer.start();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
-
-    private static RawClient tunnel(ProxyManager proxy, String user, String password, int port) throws IOException {
-        RawClient client = new RawClient(proxy.address("socks5"));
-        client.login(user, password).connectIpv4(port);
-        int rep = client.replyCode();
+    private static Socks5Client tunnel(ProxyManager proxy, String user, String password, int port) throws IOException {
+        Socks5Client client = Socks5Client.open(proxy.address("socks5"));
+        assertThat(client.login(user, password)).isZero();
+        int rep = client.connect("127.0.0.1", port).rep();
         if (rep != 0) {
             client.close();
             throw new IOException("REP " + rep);
@@ -85,25 +36,32 @@ class LimitsTest {
         return client;
     }
 
+    /** A whole login on a connection of its own; returns the RFC 1929 status (0 for success). */
+    private static int loginStatus(ProxyManager proxy, String user, String password) throws IOException {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+            return client.login(user, password);
+        }
+    }
+
     @Test
     void concurrentSessions_theNPlusFirstIsRefused_andAcceptedAgainAfterOneCloses() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).metrics(metrics).start()) {
             NewCredentials carol = proxy.users().create("carol", Limits.NONE.withMaxSessions(2)).toCompletableFuture().get();
-            RawClient one = tunnel(proxy, "carol", carol.password(), echo.port());
-            RawClient two = tunnel(proxy, "carol", carol.password(), echo.port());
-            try (RawClient three = new RawClient(proxy.address("socks5"))) {
-                three.login("carol", carol.password()).connectIpv4(echo.port());
-                assertThat(three.replyCode()).isEqualTo(2);
+            Socks5Client one = tunnel(proxy, "carol", carol.password(), echo.port());
+            Socks5Client two = tunnel(proxy, "carol", carol.password(), echo.port());
+            try (Socks5Client three = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(three.login("carol", carol.password())).isZero();
+                assertThat(three.connect("127.0.0.1", echo.port()).rep()).isEqualTo(2);
             }
-            assertThat(metrics.nextSummary()).satisfies(s -> {
+            assertThat(metrics.takeSession(WAIT)).satisfies(s -> {
                 assertThat(s.outcome()).isEqualTo(Outcome.LIMITED);
                 assertThat(s.rule()).isEqualTo("max-sessions");
             });
             one.close();
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.OK);
-            try (RawClient again = tunnel(proxy, "carol", carol.password(), echo.port())) {
+            assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.OK);
+            try (Socks5Client again = tunnel(proxy, "carol", carol.password(), echo.port())) {
                 again.send(1);
                 assertThat(again.read(1)[0]).isEqualTo((byte) 1);
             }
@@ -113,14 +71,12 @@ class LimitsTest {
 
     @Test
     void perClientCap_refusesTheExtraConnectionWithNotAllowed() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).maxConnectionsPerClient(1).start();
-             RawClient first = new RawClient(proxy.address("socks5"))) {
-            first.noAuth().connectIpv4(echo.port());
-            assertThat(first.replyCode()).isZero();
-            try (RawClient second = new RawClient(proxy.address("socks5"))) {
-                second.noAuth().connectIpv4(echo.port());
-                assertThat(second.replyCode()).isEqualTo(2);
+             Socks5Client first = Socks5Client.open(proxy.address("socks5"))) {
+            assertThat(first.noAuth().connect("127.0.0.1", echo.port()).rep()).isZero();
+            try (Socks5Client second = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(second.noAuth().connect("127.0.0.1", echo.port()).rep()).isEqualTo(2);
             }
         }
     }
@@ -128,7 +84,7 @@ class LimitsTest {
     @Test
     void lockout_afterNFailures_evenTheRightPasswordFails_untilTheLockoutPasses() throws Exception {
         AtomicLong now = new AtomicLong();
-        RecordingMetrics metrics = new RecordingMetrics();
+        SessionRecorder metrics = new SessionRecorder();
         try (ProxyManager proxy = ProxyManager.builder().socks5(0).user("dave", "right").metrics(metrics)
                      .ticker(now::get).maxLoginFailures(3).loginFailureWindow(Duration.ofMinutes(1))
                      .lockoutDuration(Duration.ofMinutes(5)).loginBackoff(Duration.ZERO).start()) {
@@ -154,36 +110,19 @@ class LimitsTest {
         }
     }
 
-    private static int loginStatus(ProxyManager proxy, String user, String password) throws IOException {
-        try (RawClient client = new RawClient(proxy.address("socks5"))) {
-            client.send(5, 1, 2);
-            client.read(2);
-            byte[] u = user.getBytes();
-            byte[] p = password.getBytes();
-            java.io.ByteArrayOutputStream msg = new java.io.ByteArrayOutputStream();
-            msg.write(1);
-            msg.write(u.length);
-            msg.writeBytes(u);
-            msg.write(p.length);
-            msg.writeBytes(p);
-            client.send(msg.toByteArray());
-            return client.read(2)[1];
-        }
-    }
-
     @Test
     void disablingAUser_closesTheirOpenTunnels_andRefusesNewLogins() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).metrics(metrics).start()) {
             NewCredentials frank = proxy.users().create("frank", Limits.NONE).toCompletableFuture().get();
-            try (RawClient a = tunnel(proxy, "frank", frank.password(), echo.port());
-                 RawClient b = tunnel(proxy, "frank", frank.password(), echo.port())) {
+            try (Socks5Client a = tunnel(proxy, "frank", frank.password(), echo.port());
+                 Socks5Client b = tunnel(proxy, "frank", frank.password(), echo.port())) {
                 proxy.users().enable("frank", false).toCompletableFuture().get();
                 assertThat(a.closedByPeer()).isTrue();
                 assertThat(b.closedByPeer()).isTrue();
             }
-            assertThat(List.of(metrics.nextSummary().outcome(), metrics.nextSummary().outcome()))
+            assertThat(List.of(metrics.takeSession(WAIT).outcome(), metrics.takeSession(WAIT).outcome()))
                     .containsOnly(Outcome.REVOKED);
             assertThat(loginStatus(proxy, "frank", frank.password())).isEqualTo(1);
         }
@@ -191,10 +130,10 @@ class LimitsTest {
 
     @Test
     void deletingAUser_closesTheirTunnels() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).start()) {
             NewCredentials gina = proxy.users().create("gina", Limits.NONE).toCompletableFuture().get();
-            try (RawClient a = tunnel(proxy, "gina", gina.password(), echo.port())) {
+            try (Socks5Client a = tunnel(proxy, "gina", gina.password(), echo.port())) {
                 proxy.users().delete("gina").toCompletableFuture().get();
                 assertThat(a.closedByPeer()).isTrue();
             }
@@ -210,11 +149,11 @@ class LimitsTest {
     @Test
     void changingAUsersLimits_reshapesTheirOpenSession() throws Exception {
         long size = 8L * 1024 * 1024;
-        try (Source source = new Source(size);
+        try (TcpServer source = TcpServer.source(size);
              ProxyManager proxy = ProxyManager.builder().socks5(0).requireAuthentication(true).start()) {
             NewCredentials hal = proxy.users().create("hal", Limits.NONE.withBandwidth(256 * 1024)).toCompletableFuture().get();
-            try (RawClient client = tunnel(proxy, "hal", hal.password(), source.port())) {
-                InputStream in = client.socket.getInputStream();
+            try (Socks5Client client = tunnel(proxy, "hal", hal.password(), source.port())) {
+                InputStream in = client.in();
                 in.readNBytes(128 * 1024); // shaped at 256 KiB/s
                 proxy.users().update("hal", Limits.NONE.withBandwidth(64L * 1024 * 1024)).toCompletableFuture().get();
                 long start = System.nanoTime();
@@ -229,15 +168,14 @@ class LimitsTest {
 
     @Test
     void maxSessionDuration_closesTheTunnel() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).maxSessionDuration(Duration.ofMillis(300))
                      .metrics(metrics).start();
-             RawClient client = new RawClient(proxy.address("socks5"))) {
-            client.noAuth().connectIpv4(echo.port());
-            assertThat(client.replyCode()).isZero();
+             Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+            assertThat(client.noAuth().connect("127.0.0.1", echo.port()).rep()).isZero();
             assertThat(client.closedByPeer()).isTrue();
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.MAX_DURATION);
+            assertThat(metrics.takeSession(WAIT).outcome()).isEqualTo(Outcome.MAX_DURATION);
         }
     }
 }

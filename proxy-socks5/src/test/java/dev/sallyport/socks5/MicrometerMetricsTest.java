@@ -3,15 +3,15 @@ package dev.sallyport.socks5;
 import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.Proxy;
-import java.net.Socket;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,32 +22,27 @@ class MicrometerMetricsTest {
     @Test
     void knownSessions_meterExactCountsAndBytes() throws Exception {
         MeterRegistry registry = new SimpleMeterRegistry();
-        RecordingMetrics done = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder done = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).user("alice", "pw")
                      .metrics(new MicrometerMetricsSink(registry)).metrics(done).start()) {
             // One good session: 1000 bytes each way.
-            try (RawClient client = new RawClient(proxy.address("socks5"))) {
-                client.login("alice", "pw").connectIpv4(echo.port());
-                assertThat(client.replyCode()).isZero();
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.login("alice", "pw")).isZero();
+                assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
                 client.send(new byte[1000]);
                 client.read(1000);
             }
             // One failed login.
-            try (RawClient client = new RawClient(proxy.address("socks5"))) {
-                client.send(5, 1, 2);
-                client.read(2);
-                client.send(1, 5, 'a', 'l', 'i', 'c', 'e', 1, 'x');
-                client.read(2);
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.login("alice", "x")).isEqualTo(1);
             }
             // One denied request (the proxy's own port).
-            try (RawClient client = new RawClient(proxy.address("socks5"))) {
-                client.login("alice", "pw").connectIpv4(proxy.address("socks5").getPort());
-                assertThat(client.replyCode()).isEqualTo(2);
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.login("alice", "pw")).isZero();
+                assertThat(client.connect("127.0.0.1", proxy.address("socks5").getPort()).rep()).isEqualTo(2);
             }
-            done.nextSummary();
-            done.nextSummary();
-            done.nextSummary();
+            done.awaitSessions(3, Duration.ofSeconds(10));
 
             assertThat(registry.get("proxy.connections.accepted").tag("protocol", "socks5").counter().count()).isEqualTo(3);
             assertThat(registry.get("proxy.connections.active").tag("protocol", "socks5").gauge().value()).isZero();

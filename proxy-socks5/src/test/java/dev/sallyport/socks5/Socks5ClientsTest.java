@@ -1,31 +1,17 @@
 package dev.sallyport.socks5;
 
-import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.proxy.ProxyConnectionEvent;
+import dev.sallyport.core.Resolver;
+import dev.sallyport.testkit.NettyProxyClient;
+import dev.sallyport.testkit.SallyportExtension;
+import dev.sallyport.testkit.TcpServer;
+import dev.sallyport.testkit.TestBytes;
 import io.netty.handler.proxy.Socks5ProxyHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -34,12 +20,11 @@ import java.net.Authenticator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PasswordAuthentication;
-import java.net.Proxy;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,36 +38,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class Socks5ClientsTest {
 
     private static final int MIB = 1 << 20;
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Resolver RESOLVER = Resolver.fixed(Map.of("echo.test", List.of(InetAddress.getLoopbackAddress())));
 
-    private static EchoServer echo;
-    private static EventLoopGroup clientGroup;
-    private ProxyManager proxy;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
 
-    @BeforeAll
-    static void startEcho() {
-        echo = EchoServer.echo();
-        clientGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    }
+    @RegisterExtension
+    static NettyProxyClient netty = NettyProxyClient.create(2);
 
-    @AfterAll
-    static void stopEcho() {
-        echo.close();
-        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    SallyportExtension proxy = SallyportExtension.socks5().customize(b -> b.resolver(RESOLVER)).build();
 
     @AfterEach
-    void stopProxy() {
+    void forgetCredentials() {
         Authenticator.setDefault(null);
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
-
-    private static byte[] random(int size, long seed) {
-        byte[] data = new byte[size];
-        new Random(seed).nextBytes(data);
-        return data;
     }
 
     /** Writes {@code data} from another thread while reading the echo, so neither side blocks. */
@@ -106,14 +76,12 @@ class Socks5ClientsTest {
 
     @Test
     void jdkClient_noAuth_tunnelsOneMebibyteByteExact() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        proxy = ProxyManager.builder().socks5(0).resolver(RESOLVER).metrics(metrics).start();
-        byte[] data = random(MIB, 1);
-        try (Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
+        byte[] data = TestBytes.random(MIB, 1);
+        try (Socket socket = new Socket(proxy.socksProxy())) {
             socket.connect(InetSocketAddress.createUnresolved("echo.test", echo.port()), 5000);
             assertThat(echoThrough(socket, data)).isEqualTo(data);
         }
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = proxy.recorder().takeSession(WAIT);
         assertThat(summary.outcome()).isEqualTo(Outcome.OK);
         assertThat(summary.bytesUp()).isEqualTo(MIB);
         assertThat(summary.bytesDown()).isEqualTo(MIB);
@@ -123,35 +91,33 @@ class Socks5ClientsTest {
 
     @Test
     void jdkClient_withPassword_tunnelsOneMebibyteByteExact() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        proxy = ProxyManager.builder().socks5(0).user("alice", "s3cret").metrics(metrics).start();
+        proxy.restart(b -> b.user("alice", "s3cret"));
         Authenticator.setDefault(new Authenticator() {
             @Override
             protected PasswordAuthentication getPasswordAuthentication() {
                 return new PasswordAuthentication("alice", "s3cret".toCharArray());
             }
         });
-        byte[] data = random(MIB, 2);
-        try (Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
+        byte[] data = TestBytes.random(MIB, 2);
+        try (Socket socket = new Socket(proxy.socksProxy())) {
             socket.connect(echo.address(), 5000);
             assertThat(echoThrough(socket, data)).isEqualTo(data);
         }
-        SessionSummary summary = metrics.nextSummary();
+        SessionSummary summary = proxy.recorder().takeSession(WAIT);
         assertThat(summary.user()).isEqualTo("alice");
         assertThat(summary.bytesUp()).isEqualTo(MIB);
     }
 
     @Test
     void jdkClient_sixtyFourTunnelsInParallel_allByteExact() throws Exception {
-        proxy = ProxyManager.builder().socks5(0).start();
         ExecutorService pool = Executors.newFixedThreadPool(64);
         try {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
                 long seed = 100 + i;
                 results.add(pool.submit(() -> {
-                    byte[] data = random(64 * 1024 + (int) seed, seed);
-                    try (Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
+                    byte[] data = TestBytes.random(64 * 1024 + (int) seed, seed);
+                    try (Socket socket = new Socket(proxy.socksProxy())) {
                         socket.connect(echo.address(), 5000);
                         return java.util.Arrays.equals(echoThrough(socket, data), data);
                     }
@@ -167,80 +133,32 @@ class Socks5ClientsTest {
 
     @Test
     void nettyClient_noAuth_tunnelsOneMebibyteByteExact() throws Exception {
-        proxy = ProxyManager.builder().socks5(0).resolver(RESOLVER).start();
-        byte[] data = random(MIB, 3);
-        assertThat(nettyEcho(new Socks5ProxyHandler(proxy.address("socks5")), InetSocketAddress.createUnresolved("echo.test", echo.port()), data))
+        byte[] data = TestBytes.random(MIB, 3);
+        assertThat(netty.echo(new Socks5ProxyHandler(proxy.socks5Address()),
+                InetSocketAddress.createUnresolved("echo.test", echo.port()), data).get(30, TimeUnit.SECONDS))
                 .isEqualTo(data);
     }
 
     @Test
     void nettyClient_withPassword_tunnelsOneMebibyteByteExact() throws Exception {
-        proxy = ProxyManager.builder().socks5(0).user("bob", "pa55-w0rd").start();
-        byte[] data = random(MIB, 4);
-        assertThat(nettyEcho(new Socks5ProxyHandler(proxy.address("socks5"), "bob", "pa55-w0rd"), echo.address(), data))
-                .isEqualTo(data);
+        proxy.restart(b -> b.user("bob", "pa55-w0rd"));
+        byte[] data = TestBytes.random(MIB, 4);
+        assertThat(netty.echo(new Socks5ProxyHandler(proxy.socks5Address(), "bob", "pa55-w0rd"), echo.address(), data)
+                .get(30, TimeUnit.SECONDS)).isEqualTo(data);
     }
 
     @Test
     void nettyClient_sixtyFourTunnelsInParallel_allByteExact() throws Exception {
-        proxy = ProxyManager.builder().socks5(0).user("bob", "pw").start();
+        proxy.restart(b -> b.user("bob", "pw"));
         List<CompletableFuture<byte[]>> results = new ArrayList<>();
         List<byte[]> sent = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            byte[] data = random(32 * 1024 + i, 200 + i);
+            byte[] data = TestBytes.random(32 * 1024 + i, 200 + i);
             sent.add(data);
-            results.add(nettyEchoAsync(new Socks5ProxyHandler(proxy.address("socks5"), "bob", "pw"), echo.address(), data));
+            results.add(netty.echo(new Socks5ProxyHandler(proxy.socks5Address(), "bob", "pw"), echo.address(), data));
         }
         for (int i = 0; i < 64; i++) {
             assertThat(results.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(sent.get(i));
         }
-    }
-
-    private byte[] nettyEcho(Socks5ProxyHandler handler, InetSocketAddress target, byte[] data) throws Exception {
-        return nettyEchoAsync(handler, target, data).get(30, TimeUnit.SECONDS);
-    }
-
-    /** Netty client: sends {@code data} once the proxy handshake is done and collects the echo. */
-    private CompletableFuture<byte[]> nettyEchoAsync(Socks5ProxyHandler handler, InetSocketAddress target, byte[] data) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
-                .resolver(NoopAddressResolverGroup.INSTANCE)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(handler, new SimpleChannelInboundHandler<ByteBuf>() {
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof ProxyConnectionEvent) {
-                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(data));
-                                }
-                            }
-
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                                byte[] chunk = new byte[msg.readableBytes()];
-                                msg.readBytes(chunk);
-                                received.writeBytes(chunk);
-                                if (received.size() >= data.length) {
-                                    result.complete(received.toByteArray());
-                                    ctx.close();
-                                }
-                            }
-
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                result.completeExceptionally(cause);
-                                ctx.close();
-                            }
-                        });
-                    }
-                })
-                .connect(target).addListener(f -> {
-                    if (!f.isSuccess()) {
-                        result.completeExceptionally(f.cause());
-                    }
-                });
-        return result;
     }
 }

@@ -10,8 +10,9 @@ import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -33,47 +35,43 @@ class Socks5PolicyTest {
 
     private static final InetAddress LOOPBACK_2 = NetUtil.createInetAddressFromIpAddressString("127.0.0.2");
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** A CONNECT to {@code host} (an IPv4 literal as ATYP 1, a name as ATYP 3); returns REP. */
     private static int connect(ProxyManager proxy, String host, int port) throws IOException {
-        try (RawClient client = new RawClient(proxy.address("socks5"))) {
-            client.noAuth();
-            if (NetUtil.isValidIpV4Address(host)) {
-                byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
-                client.send(5, 1, 0, 1, ip[0] & 0xff, ip[1] & 0xff, ip[2] & 0xff, ip[3] & 0xff, port >> 8, port & 0xff);
-            } else {
-                client.connectDomain(host, port);
-            }
-            return client.replyCode();
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+            return client.noAuth().connect(host, port).rep();
         }
     }
 
     @Test
     void destinationRule_deniesANameThatResolvesIntoTheRange() throws Exception {
-        try (EchoServer echo = EchoServer.echo(LOOPBACK_2);
+        try (TcpServer echo = TcpServer.echo(LOOPBACK_2);
              ProxyManager proxy = ProxyManager.builder().socks5(0)
                      .resolver(Resolver.fixed(Map.of("rebind.test", List.of(LOOPBACK_2),
                              "fine.test", List.of(InetAddress.getLoopbackAddress()))))
                      .accessRule(AccessRules.denyDestinations("127.0.0.2/32")).start()) {
             assertThat(connect(proxy, "rebind.test", echo.port())).isEqualTo(2);
             assertThat(connect(proxy, "127.0.0.2", echo.port())).isEqualTo(2);
-            assertThat(echo.accepted()).isZero();
+            assertThat(echo.connections()).isEmpty();
         }
     }
 
     @Test
     void aNameWithOneDeniedAddressAmongSeveral_isDenied() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0)
                      .resolver(Resolver.fixed(Map.of("mixed.test", List.of(InetAddress.getLoopbackAddress(), LOOPBACK_2))))
                      .accessRule(AccessRules.denyDestinations("127.0.0.2/32")).start()) {
             assertThat(connect(proxy, "mixed.test", echo.port())).isEqualTo(2);
-            assertThat(echo.accepted()).isZero();
+            assertThat(echo.connections()).isEmpty();
         }
     }
 
     @Test
     void theConnectedAddressIsTheCheckedAddress() throws Exception {
         Queue<InetAddress> checked = new ConcurrentLinkedQueue<>();
-        try (EchoServer echo = EchoServer.echo(LOOPBACK_2);
+        try (TcpServer echo = TcpServer.echo(LOOPBACK_2);
              ProxyManager proxy = ProxyManager.builder().socks5(0)
                      .resolver(Resolver.fixed(Map.of("two.test", List.of(LOOPBACK_2))))
                      .accessRule(AccessRule.named("record", r -> {
@@ -82,14 +80,13 @@ class Socks5PolicyTest {
                      })).start()) {
             assertThat(connect(proxy, "two.test", echo.port())).isZero();
             assertThat(checked).containsExactly(LOOPBACK_2);
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !echo.acceptedOn().isEmpty());
-            assertThat(echo.acceptedOn()).extracting(InetSocketAddress::getAddress).containsExactly(LOOPBACK_2);
+            assertThat(echo.awaitConnections(1, WAIT)).extracting(c -> c.local().getAddress()).containsExactly(LOOPBACK_2);
         }
     }
 
     @Test
     void eachRuleKind_allowAndDeny() throws Exception {
-        try (EchoServer echo = EchoServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int port = echo.port();
             record Case(AccessRule rule, String host, int expected) {
             }
@@ -118,28 +115,28 @@ class Socks5PolicyTest {
 
     @Test
     void perUserAttributes_limitThatUsersPorts() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0)
                      .auth((credentials, context) -> java.util.concurrent.CompletableFuture.completedFuture(
                              dev.sallyport.api.AuthResult.success(new Principal(credentials.username(),
                                      dev.sallyport.api.Limits.NONE, credentials.username().equals("web")
                                      ? Map.of(AccessRules.ATTRIBUTE_PORTS, "80,443") : Map.of()))))
                      .accessRule(AccessRules.userAttributes()).start()) {
-            try (RawClient client = new RawClient(proxy.address("socks5"))) {
-                client.login("web", "x").connectIpv4(echo.port());
-                assertThat(client.replyCode()).isEqualTo(2);
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.login("web", "x")).isZero();
+                assertThat(client.connect("127.0.0.1", echo.port()).rep()).isEqualTo(2);
             }
-            try (RawClient client = new RawClient(proxy.address("socks5"))) {
-                client.login("admin", "x").connectIpv4(echo.port());
-                assertThat(client.replyCode()).isZero();
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.login("admin", "x")).isZero();
+                assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
             }
         }
     }
 
     @Test
     void rulesReplacedAtRunTime_applyToTheNextRequest() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).metrics(metrics).start()) {
             assertThat(connect(proxy, "127.0.0.1", echo.port())).isZero();
             proxy.accessRules(List.of(AccessRules.denyPorts(String.valueOf(echo.port()))));
@@ -151,7 +148,7 @@ class Socks5PolicyTest {
 
     @Test
     void explain_namesTheDecidingRule_withoutConnecting() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0)
                      .resolver(Resolver.fixed(Map.of("meta.test", List.of(NetUtil.createInetAddressFromIpAddressString("169.254.169.254")))))
                      .accessRule(AccessRules.denyPorts("25")).start()) {
@@ -172,7 +169,7 @@ class Socks5PolicyTest {
                     Credentials.none(), "127.0.0.1", echo.port());
             assertThat(proxy.explain(echoRequest, Principal.anonymous()).get(5, TimeUnit.SECONDS).verdict())
                     .isEqualTo(Decision.Verdict.ALLOW);
-            assertThat(echo.accepted()).isZero();
+            assertThat(echo.connections()).isEmpty();
         }
     }
 }

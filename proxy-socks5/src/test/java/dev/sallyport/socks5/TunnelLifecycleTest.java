@@ -2,8 +2,8 @@ package dev.sallyport.socks5;
 
 import dev.sallyport.api.Outcome;
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
-import dev.sallyport.core.testing.RecordingMetrics;
+import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,15 +31,15 @@ class TunnelLifecycleTest {
     @Test
     void halfClose_clientShutsDownOutput_stillReceivesTheWholeReply() throws Exception {
         byte[] reply = "the rest of the reply, sent after the client's EOF".repeat(2000).getBytes(StandardCharsets.US_ASCII);
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer server = EchoServer.replyAfterEof(reply);
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer server = TcpServer.replyAfterEof(reply);
              ProxyManager proxy = ProxyManager.builder().socks5(0).metrics(metrics).start();
              Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
             socket.connect(server.address(), 5000);
             socket.getOutputStream().write("request body".getBytes(StandardCharsets.US_ASCII));
             socket.shutdownOutput();
             assertThat(socket.getInputStream().readAllBytes()).isEqualTo(reply);
-            assertThat(metrics.nextSummary()).satisfies(s -> {
+            assertThat(metrics.takeSession(Duration.ofSeconds(10))).satisfies(s -> {
                 assertThat(s.outcome()).isEqualTo(Outcome.OK);
                 assertThat(s.bytesUp()).isEqualTo(12);
                 assertThat(s.bytesDown()).isEqualTo(reply.length);
@@ -49,7 +49,7 @@ class TunnelLifecycleTest {
 
     @Test
     void halfClose_targetShutsDownOutput_clientCanStillSend() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).start();
              Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
             socket.connect(echo.address(), 5000);
@@ -65,21 +65,21 @@ class TunnelLifecycleTest {
 
     @Test
     void idleTunnel_isClosedAfterTheIdleTimeout() throws Exception {
-        RecordingMetrics metrics = new RecordingMetrics();
-        try (EchoServer echo = EchoServer.echo();
+        SessionRecorder metrics = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).idleTimeout(Duration.ofMillis(300))
                      .metrics(metrics).start();
              Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
             socket.connect(echo.address(), 5000);
             socket.setSoTimeout(10_000);
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
-            assertThat(metrics.nextSummary().outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
+            assertThat(metrics.takeSession(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.IDLE_TIMEOUT);
         }
     }
 
     @Test
     void close_withOpenTunnels_drainsThemThenFreesThePort() throws Exception {
-        EchoServer echo = EchoServer.echo();
+        TcpServer echo = TcpServer.echo();
         ProxyManager proxy = ProxyManager.builder().socks5(0).drainTimeout(Duration.ofSeconds(30)).start();
         InetSocketAddress address = proxy.address("socks5");
         List<Socket> tunnels = new ArrayList<>();
@@ -123,7 +123,7 @@ class TunnelLifecycleTest {
 
     @Test
     void close_drainDeadlinePasses_closesRemainingTunnels() throws Exception {
-        try (EchoServer echo = EchoServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             ProxyManager proxy = ProxyManager.builder().socks5(0).start();
             try (Socket socket = new Socket(new Proxy(Proxy.Type.SOCKS, proxy.address("socks5")))) {
                 socket.connect(echo.address(), 5000);

@@ -8,6 +8,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -94,10 +95,15 @@ public interface RawConnection extends AutoCloseable {
         return received;
     }
 
-    /** Whether the peer closed (end of input or reset) with nothing more to read. */
+    /**
+     * Whether the peer closed (end of input or reset) with nothing more to read; false when a byte
+     * came instead, or nothing came within the read timeout (a peer that never closes).
+     */
     default boolean closedByPeer() {
         try {
             return in().read() == -1;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
         } catch (IOException reset) {
             return true;
         }

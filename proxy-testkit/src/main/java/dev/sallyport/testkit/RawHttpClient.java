@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -33,11 +32,12 @@ public final class RawHttpClient extends SocketConnection {
     /**
      * One response.
      *
+     * @param version the protocol version of the status line, e.g. {@code HTTP/1.1}
      * @param status  the status code
      * @param headers header fields by lower-case name (the last one wins), in order
      * @param body    the body, decoded from chunked transfer coding where used
      */
-    public record Response(int status, Map<String, String> headers, byte[] body) {
+    public record Response(String version, int status, Map<String, String> headers, byte[] body) {
 
         public Response {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
@@ -111,7 +111,7 @@ public final class RawHttpClient extends SocketConnection {
         } else {
             body = readToEnd();
         }
-        return new Response(status, head.headers(), body);
+        return new Response(head.version(), status, head.headers(), body);
     }
 
     /** Reads a status line and header section only (e.g. the answer to CONNECT); the body stays unread. */
@@ -125,7 +125,7 @@ public final class RawHttpClient extends SocketConnection {
             int colon = line.indexOf(':');
             headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
         }
-        return new Response(Integer.parseInt(statusLine[1]), headers, new byte[0]);
+        return new Response(statusLine[0], Integer.parseInt(statusLine[1]), headers, new byte[0]);
     }
 
     private byte[] chunkedBody() throws IOException {

@@ -60,6 +60,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         AfterEachCallback {
 
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Consumer<ProxyManager.Builder> NO_CHANGE = builder -> { };
 
     private final List<String> listeners;
     private final Map<String, String> users;
@@ -70,8 +71,9 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     private final Faults faults = new Faults();
     private final Object lifecycle = new Object();
     private volatile ProxyManager manager;
-    /** Class contexts this instance serves (a static field is seen again by {@code @Nested} classes). */
-    private int classes;
+    private final Registration registration = new Registration();
+    /** Whether the running proxy came from {@link #restart}, so the next test needs the class's own. */
+    private boolean restarted;
 
     private SallyportExtension(Builder builder) {
         this.listeners = List.copyOf(builder.listeners);
@@ -99,8 +101,8 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeAll(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes++ == 0) {
-                start();
+            if (registration.classStarts()) {
+                start(NO_CHANGE);
             }
         }
     }
@@ -108,8 +110,12 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeEach(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes == 0) {
-                start();
+            if (registration.perTest()) {
+                start(NO_CHANGE);
+            } else if (restarted) {
+                stop();
+                start(NO_CHANGE);
+                restarted = false;
             } else {
                 faults.clear();
                 recorder.clear();
@@ -120,7 +126,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void afterEach(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (classes == 0) {
+            if (registration.perTest()) {
                 stop();
             }
         }
@@ -129,13 +135,13 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void afterAll(ExtensionContext context) {
         synchronized (lifecycle) {
-            if (--classes == 0) {
+            if (registration.classEnds()) {
                 stop();
             }
         }
     }
 
-    private void start() {
+    private void start(Consumer<ProxyManager.Builder> change) {
         faults.clear();
         recorder.clear();
         ProxyManager.Builder builder = ProxyManager.builder()
@@ -150,6 +156,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
             builder.defaultLimits(Limits.NONE.withBandwidth(bandwidth));
         }
         customizer.accept(builder);
+        change.accept(builder);
         manager = builder.start();
     }
 
@@ -158,6 +165,33 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         manager = null;
         if (running != null) {
             running.close();
+        }
+    }
+
+    /**
+     * Replaces the running proxy, for the rest of this test, with one configured as the extension
+     * says and then by {@code change}: for a test that needs a setting of its own (a short timeout,
+     * a rule, a user). The new proxy listens on new ports; faults and recorder start empty. A
+     * proxy per test is closed after the test as usual; with one per class, the next test gets
+     * the class's own configuration again.
+     *
+     * <pre>{@code
+     * proxy.restart(builder -> builder.connectTimeout(Duration.ofMillis(300)));
+     * }</pre>
+     *
+     * @return the new proxy
+     * @throws IllegalStateException when called outside a test
+     * @throws RuntimeException      what {@code ProxyManager.Builder.start()} throws for the
+     *                               changed configuration (no proxy runs then)
+     */
+    public ProxyManager restart(Consumer<ProxyManager.Builder> change) {
+        Objects.requireNonNull(change, "change");
+        synchronized (lifecycle) {
+            manager();
+            stop();
+            restarted = true;
+            start(change);
+            return manager();
         }
     }
 

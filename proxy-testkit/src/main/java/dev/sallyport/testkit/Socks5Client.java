@@ -165,11 +165,18 @@ public final class Socks5Client extends SocketConnection {
         send(message.toByteArray());
     }
 
-    /** Reads one reply (VER REP RSV ATYP BND.ADDR BND.PORT). */
+    /**
+     * Reads one reply (VER REP RSV ATYP BND.ADDR BND.PORT).
+     *
+     * @throws AssertionError when VER is not 5 or RSV not 0
+     */
     public Reply readReply() throws IOException {
         expectVersion(in.readByte(), 5);
         int rep = in.readUnsignedByte();
-        in.readUnsignedByte();
+        int reserved = in.readUnsignedByte();
+        if (reserved != 0) {
+            throw new AssertionError("RSV 0x" + Integer.toHexString(reserved) + " (expected: 0x00)");
+        }
         return new Reply(rep, Socks5Wire.readAddress(in));
     }
 

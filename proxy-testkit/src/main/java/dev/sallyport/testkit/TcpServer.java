@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,9 +40,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} closes the listening socket and every open connection.
+ * <p>Thread-safe. {@link #close()} closes the listening socket and every open connection. In a
+ * {@code @RegisterExtension} field the server closes itself: after the class for a {@code static}
+ * field, after each test for an instance field.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static TcpServer echo = TcpServer.echo();
+ * }</pre>
  */
-public final class TcpServer implements AutoCloseable {
+public final class TcpServer extends ClosedAfterUse {
 
     /** An accepted connection: the server's address and the peer's (the proxy's outbound socket). */
     public record Connection(InetSocketAddress local, InetSocketAddress remote) {
@@ -72,6 +80,7 @@ public final class TcpServer implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong received = new AtomicLong();
     private final Signal signal = new Signal();
+    private volatile boolean closed;
 
     private TcpServer(String kind, InetAddress bind, Behaviour behaviour) {
         if (!bind.isLoopbackAddress()) {
@@ -200,11 +209,21 @@ public final class TcpServer implements AutoCloseable {
                 return;
             }
             open.add(socket);
+            if (closed) {
+                // Accepted while close() ran: it may have closed the others before this one was added.
+                closeQuietly(socket);
+                return;
+            }
             Connection connection = new Connection((InetSocketAddress) socket.getLocalSocketAddress(),
                     (InetSocketAddress) socket.getRemoteSocketAddress());
             connections.add(connection);
             signal.signal();
-            threads.execute(() -> serve(socket, connection));
+            try {
+                threads.execute(() -> serve(socket, connection));
+            } catch (RejectedExecutionException closing) {
+                closeQuietly(socket);
+                return;
+            }
         }
     }
 
@@ -225,19 +244,22 @@ public final class TcpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             server.close();
         } catch (IOException ignored) {
             // Nothing is left to release when closing fails.
         }
-        for (Socket socket : open) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // Closed by its own thread meanwhile.
-            }
-        }
+        open.forEach(TcpServer::closeQuietly);
         threads.shutdownNow();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Closed by its own thread meanwhile.
+        }
     }
 
     @Override

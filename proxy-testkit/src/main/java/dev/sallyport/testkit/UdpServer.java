@@ -27,9 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       position {@code k * size}).</li>
  * </ul>
  *
- * <p>Thread-safe; {@link #close()} closes the socket.
+ * <p>Thread-safe; {@link #close()} closes the socket. In a {@code @RegisterExtension} field the
+ * server closes itself: after the class for a {@code static} field, after each test for an
+ * instance field.
  */
-public final class UdpServer implements AutoCloseable {
+public final class UdpServer extends ClosedAfterUse {
 
     /** One received datagram: who sent it and its payload. */
     public record Datagram(InetSocketAddress sender, byte[] payload) {

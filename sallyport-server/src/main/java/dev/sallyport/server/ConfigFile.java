@@ -3,10 +3,11 @@ package dev.sallyport.server;
 import dev.sallyport.core.ProxyProperties;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * {@code serve --config FILE}: a Java properties file whose keys are the flag names without dashes,
+ * {@code serve --config FILE}: a file of {@code key=value} lines whose keys are the flag names without dashes,
  * turned into flags placed before the command line's own, so flags given on the command line win.
  * Users are {@code user.NAME=PASSWORD} lines; any {@code --user} on the command line replaces them.
  * The keys that configure the proxy itself are those of {@link ProxyProperties}, which checks and
@@ -24,7 +25,10 @@ import java.util.stream.Stream;
  * PostgreSQL, metrics and logging ({@link #SERVER_KEYS}).
  *
  * <p>Properties rather than YAML: every setting is a flat key, the format needs no dependency,
- * and there is no indentation to get wrong in a file that holds passwords.
+ * and there is no indentation to get wrong in a file that holds passwords. The file is read as
+ * written ({@link ProxyProperties#read}): no escapes, no continuation lines, so a password is
+ * exactly what the line shows. A file holding passwords must not be readable by others nor
+ * writable by its group or others ({@code serve} checks, see {@link #exposure}).
  *
  * <pre>
  * bind=0.0.0.0
@@ -44,8 +48,8 @@ import java.util.stream.Stream;
 final class ConfigFile {
 
     /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
-    static final Set<String> SERVER_KEYS = Set.of("metrics", "jdbc-url", "jdbc-user", "jdbc-password", "log-level",
-            "access-log");
+    static final Set<String> SERVER_KEYS = Set.of("metrics", "metrics-bind", "metrics-token-file", "jdbc-url",
+            "jdbc-user", "jdbc-password", "log-level", "access-log");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
@@ -82,19 +86,57 @@ final class ConfigFile {
         }
         List<String> expanded = new ArrayList<>(List.of(args).subList(0, serve + 1));
         expanded.addAll(flags(file, cliUsers));
+        // serve still learns which file it was, to check who may read it.
+        expanded.add("--config");
+        expanded.add(file.toString());
         expanded.addAll(rest);
         return expanded.toArray(String[]::new);
     }
 
-    private static List<String> flags(Path file, boolean skipUsers) throws UsageException {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (IOException e) {
-            throw new UsageException("--config: cannot read " + file + " (" + e.getMessage() + ")");
+    private static Properties read(Path file) throws UsageException {
+        try {
+            return ProxyProperties.read(file);
+        } catch (UncheckedIOException e) {
+            throw new UsageException("--config: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--config: " + file + " is not a valid properties file (" + e.getMessage() + ")");
+            throw new UsageException("--config: " + e.getMessage());
         }
+    }
+
+    /** Whether the file sets a password: a {@code user.NAME} or {@code jdbc-password}. */
+    static boolean holdsSecrets(Path file) {
+        try {
+            return read(file).stringPropertyNames().stream().anyMatch(k -> k.startsWith("user.") || k.equals("jdbc-password"));
+        } catch (UsageException e) {
+            return false; // expand() has read it already; a file that changed since fails later.
+        }
+    }
+
+    /**
+     * How {@code file} is exposed to others, for a refusal ({@code "readable by others (rw-r--r--)"}),
+     * or null when only its owner (and group, reading) may use it, or where the file system has
+     * no POSIX permissions.
+     */
+    static String exposure(Path file) {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException | IOException e) {
+            return null;
+        }
+        List<String> exposed = new ArrayList<>();
+        if (permissions.contains(PosixFilePermission.OTHERS_READ)) {
+            exposed.add("readable by others");
+        }
+        if (permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+            exposed.add("writable by " + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group"));
+        }
+        return exposed.isEmpty() ? null
+                : String.join(" and ", exposed) + " (" + PosixFilePermissions.toString(permissions) + ")";
+    }
+
+    private static List<String> flags(Path file, boolean skipUsers) throws UsageException {
+        Properties properties = read(file);
         List<String> flags = new ArrayList<>();
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
             String value = properties.getProperty(key).trim();

@@ -1,73 +1,205 @@
 package dev.sallyport.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** {@code /metrics} (Prometheus text) and {@code /health} (200 serving, 503 draining) over plain HTTP. */
+/**
+ * {@code /metrics} (Prometheus text) and {@code /health} (200 serving, 503 starting or draining)
+ * over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
+ * nothing but its own connection. Each request must arrive whole within the request timeout of
+ * the connection opening or of the previous response, or the connection is closed; heads are
+ * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
+ * {@code Authorization: Bearer TOKEN}; {@code /health} stays open for load balancers.
+ */
 final class MetricsServer implements AutoCloseable {
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /** How long a client has to send a whole request. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
-    private MetricsServer(HttpServer server, ExecutorService executor) {
+    private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private final EventLoopGroup group;
+    private final Channel server;
+
+    private MetricsServer(EventLoopGroup group, Channel server) {
+        this.group = group;
         this.server = server;
-        this.executor = executor;
     }
 
-    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier healthy) {
-        HttpServer server;
-        try {
-            server = HttpServer.create(address, 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("metrics: cannot listen on " + ServeCommand.format(address) + " (" + e.getMessage() + ")", e);
+    /**
+     * Listens on {@code address}; {@code token} (null for none) guards {@code /metrics}.
+     *
+     * @throws IllegalStateException when the address cannot be bound
+     */
+    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier healthy,
+                               byte[] token, Duration requestTimeout) {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sallyport-metrics", true),
+                NioIoHandler.newFactory());
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline()
+                                .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
+                                .addLast("aggregator", new HttpObjectAggregator(4096))
+                                .addLast("endpoints", new Endpoints(registry, healthy, token, requestTimeout));
+                    }
+                })
+                .bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("metrics: cannot listen on " + ServeCommand.format(address) + " ("
+                    + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
         }
-        server.createContext("/metrics", exchange -> respond(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/health", exchange -> {
-            boolean up = healthy.getAsBoolean();
-            respond(exchange, up ? 200 : 503, "text/plain; charset=utf-8", up ? "ok\n" : "draining\n");
-        });
-        server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
-                "not found: try /metrics or /health\n"));
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "sallyport-metrics");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.start();
-        return new MetricsServer(server, executor);
+        return new MetricsServer(group, bound.channel());
     }
 
     InetSocketAddress address() {
-        return server.getAddress();
-    }
-
-    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", type);
-        boolean head = "HEAD".equals(exchange.getRequestMethod());
-        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            if (!head) {
-                out.write(bytes);
-            }
-        }
+        return (InetSocketAddress) server.localAddress();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    /** One connection: answers whole requests in order and keeps the request deadline. */
+    private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final PrometheusMeterRegistry registry;
+        private final BooleanSupplier healthy;
+        private final byte[] token;
+        private final Duration requestTimeout;
+        private ScheduledFuture<?> deadline;
+
+        Endpoints(PrometheusMeterRegistry registry, BooleanSupplier healthy, byte[] token, Duration requestTimeout) {
+            this.registry = registry;
+            this.healthy = healthy;
+            this.token = token;
+            this.requestTimeout = requestTimeout;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            awaitRequest(ctx);
+            ctx.fireChannelActive();
+        }
+
+        /** The next request must be complete within the timeout; a slow or silent client is closed. */
+        private void awaitRequest(ChannelHandlerContext ctx) {
+            deadline = ctx.executor().schedule(() -> {
+                log.debug("metrics: no complete request from {} within {}", ctx.channel().remoteAddress(), requestTimeout);
+                ctx.close();
+            }, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            deadline.cancel(false);
+            Answer answer = answer(request);
+            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+            boolean head = HttpMethod.HEAD.equals(request.method());
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.type())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (answer.status() == HttpResponseStatus.UNAUTHORIZED) {
+                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sallyport-metrics\"");
+            } else if (answer.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+                response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            }
+            if (!HttpUtil.isKeepAlive(request) || request.decoderResult().isFailure()) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.writeAndFlush(response);
+            awaitRequest(ctx);
+        }
+
+        private record Answer(HttpResponseStatus status, String type, String body) {
+        }
+
+        private Answer answer(FullHttpRequest request) {
+            if (request.decoderResult().isFailure()) {
+                return new Answer(HttpResponseStatus.BAD_REQUEST, TEXT, "malformed request\n");
+            }
+            if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+                return new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "GET or HEAD only\n");
+            }
+            return switch (new QueryStringDecoder(request.uri()).path()) {
+                case "/metrics" -> authorized(request)
+                        ? new Answer(HttpResponseStatus.OK, PROMETHEUS_TEXT, registry.scrape())
+                        : new Answer(HttpResponseStatus.UNAUTHORIZED, TEXT, "a bearer token is required\n");
+                case "/health" -> healthy.getAsBoolean() ? new Answer(HttpResponseStatus.OK, TEXT, "ok\n")
+                        : new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "not serving\n");
+                default -> new Answer(HttpResponseStatus.NOT_FOUND, TEXT, "not found: try /metrics or /health\n");
+            };
+        }
+
+        /** Constant-time comparison, so that the time of a refusal says nothing about the token. */
+        private boolean authorized(FullHttpRequest request) {
+            if (token == null) {
+                return true;
+            }
+            String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            byte[] offered = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            return MessageDigest.isEqual(offered, token);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("metrics: connection from {} failed", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
     }
 }

@@ -5,7 +5,6 @@ import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.ProxyProperties;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
@@ -20,7 +19,6 @@ import java.io.PrintWriter;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,7 +52,8 @@ final class ServeCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--bind", paramLabel = "ADDR",
-            description = "Address to listen on (default: 127.0.0.1). A non-loopback address needs --user.")
+            description = "Address to listen on (default: 127.0.0.1). A non-loopback address needs --user, and denies "
+                    + "this host's own addresses as targets (--allow makes exceptions) and caps connections (README: Security).")
     String bind = "127.0.0.1";
 
     @Option(names = "--socks5", paramLabel = "PORT", description = "SOCKS5 port (0 for any free port).")
@@ -104,8 +103,17 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-connections", paramLabel = "N", description = "Default concurrent sessions per user.")
     Integer maxConnections;
 
-    @Option(names = "--max-clients-per-ip", paramLabel = "N", description = "Connections open at once from one client IP.")
+    @Option(names = "--max-clients-per-ip", paramLabel = "N",
+            description = "Connections open at once from one client IP (default: no cap on loopback, 256 beyond).")
     Integer maxClientsPerIp;
+
+    @Option(names = "--max-total-connections", paramLabel = "N", description = "Client connections open at once, all "
+            + "listeners together (default: no cap on loopback; beyond it, what the process's file limit allows).")
+    Integer maxTotalConnections;
+
+    @Option(names = "--max-bind-listeners", paramLabel = "N",
+            description = "SOCKS BIND requests waiting at once per user (default: no cap on loopback, 16 beyond).")
+    Integer maxBindListeners;
 
     @Option(names = "--jdbc-url", paramLabel = "URL",
             description = "Keep users, the access log and usage in PostgreSQL (turns authentication on).")
@@ -119,8 +127,20 @@ final class ServeCommand implements Callable<Integer> {
     String jdbcPassword;
 
     @Option(names = "--metrics", paramLabel = "PORT",
-            description = "Serve Prometheus metrics at http://BIND:PORT/metrics and /health (0 for any free port).")
+            description = "Serve Prometheus metrics at http://METRICS-BIND:PORT/metrics and /health (0 for any free port).")
     Integer metrics;
+
+    @Option(names = "--metrics-bind", paramLabel = "ADDR",
+            description = "Address of the --metrics port (default: 127.0.0.1, whatever --bind says).")
+    String metricsBind;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+            description = "A file holding a token that /metrics then requires as 'Authorization: Bearer TOKEN' (/health stays open).")
+    Path metricsTokenFile;
+
+    @Option(names = "--allow-insecure-config",
+            description = "Accept a --config file holding passwords, or a --metrics-token-file, that others may read or write.")
+    boolean allowInsecureConfig;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
     String logLevel;
@@ -130,48 +150,35 @@ final class ServeCommand implements Callable<Integer> {
     boolean accessLog = true;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean serving;
     private volatile boolean draining;
+    /** The metrics port once bound: the proxy denies it as a target. */
+    private InetSocketAddress metricsBound;
+    private byte[] metricsToken;
 
     @Override
     public Integer call() throws Exception {
         applyLogLevel();
+        preflight();
         PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        JdbcStore store = openStore();
+        // Bound before the proxy, which then denies the metrics port as a target like its listeners.
+        MetricsServer metricsServer = registry == null ? null : MetricsServer.start(
+                new InetSocketAddress(address(metricsBind == null ? "127.0.0.1" : metricsBind), metrics),
+                registry, () -> serving && !draining, metricsToken, MetricsServer.REQUEST_TIMEOUT);
+        metricsBound = metricsServer == null ? null : metricsServer.address();
+        JdbcStore store = null;
         ProxyManager proxy;
         try {
+            store = openStore();
             proxy = start(registry, store);
         } catch (RuntimeException e) {
-            if (store != null) {
-                store.close();
-            }
+            closeAll(store, metricsServer);
             throw e;
         }
-        MetricsServer metricsServer = null;
-        try {
-            if (registry != null) {
-                for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
-                    Gauge.builder("proxy.listener", () -> draining ? 0 : 1).description("1 while the listener accepts")
-                            .tag("protocol", listener.getKey()).tag("address", format(listener.getValue()))
-                            .register(registry);
-                }
-                Gauge.builder("proxy.buffer.pending", proxy, ProxyManager::pendingWriteBytes).baseUnit("bytes")
-                        .description("Bytes written to clients and not yet sent").register(registry);
-                if (store != null) {
-                    Gauge.builder("proxy.accounting.buffered", store, JdbcStore::bufferedRecords)
-                            .description("Accounting records waiting for PostgreSQL").register(registry);
-                    Gauge.builder("proxy.accounting.dropped", store, JdbcStore::droppedRecords)
-                            .description("Accounting records dropped (buffer full or database refusing)").register(registry);
-                }
-                metricsServer = MetricsServer.start(new InetSocketAddress(proxy.address(proxy.addresses().keySet()
-                        .iterator().next()).getAddress(), metrics), registry, () -> !draining);
-            }
-        } catch (RuntimeException e) {
-            proxy.close(java.time.Duration.ZERO);
-            if (store != null) {
-                store.close();
-            }
-            throw e;
+        if (registry != null) {
+            Monitoring.registerGauges(registry, proxy, store, () -> draining);
         }
+        serving = true;
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
             out.println("listening " + listener.getKey() + " " + format(listener.getValue()));
@@ -181,16 +188,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         out.println("ready");
         out.flush();
+        JdbcStore openStore = store;
         MetricsServer server = metricsServer;
         Runnable stop = () -> {
             draining = true;
             proxy.close();
-            if (store != null) {
-                store.close(); // after the proxy: the last sessions' records are flushed
-            }
-            if (server != null) {
-                server.close();
-            }
+            // After the proxy: the last sessions' records are flushed.
+            closeAll(openStore, server);
             stopped.countDown();
         };
         for (String name : new String[] {"TERM", "INT"}) {
@@ -198,6 +202,43 @@ final class ServeCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    /**
+     * What is checked before anything listens: the metrics flags, and that files holding secrets
+     * (a --config file with passwords, the metrics token file) are their owner's alone, unless
+     * --allow-insecure-config (POSIX permissions; where there are none, nothing to check).
+     */
+    void preflight() {
+        if (metrics == null && (metricsBind != null || metricsTokenFile != null)) {
+            throw usage((metricsBind != null ? "--metrics-bind" : "--metrics-token-file") + ": needs --metrics PORT");
+        }
+        if (metrics != null && (metrics < 0 || metrics > 65535)) {
+            throw usage("--metrics: " + metrics + " is not a port (expected: 0-65535, 0 for any free port)");
+        }
+        if (metricsBind != null && address(metricsBind) == null) {
+            throw usage("--metrics-bind: '" + metricsBind + "' (expected: an IP address such as 127.0.0.1, ::1 or 0.0.0.0, "
+                    + "or localhost)");
+        }
+        if (config != null && ConfigFile.holdsSecrets(config)) {
+            requirePrivate("--config", config, "holds passwords");
+        }
+        if (metricsTokenFile != null) {
+            requirePrivate("--metrics-token-file", metricsTokenFile, "holds the metrics token");
+            try {
+                metricsToken = Monitoring.token(metricsTokenFile);
+            } catch (IllegalArgumentException e) {
+                throw usage("--metrics-token-file: " + e.getMessage());
+            }
+        }
+    }
+
+    private void requirePrivate(String flag, Path file, String why) {
+        String exposed = ConfigFile.exposure(file);
+        if (exposed != null && !allowInsecureConfig) {
+            throw usage(flag + ": " + file + " " + why + " and is " + exposed + " (expected: chmod 600 " + file
+                    + ", or --allow-insecure-config)");
+        }
     }
 
     private void applyLogLevel() {
@@ -235,6 +276,12 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("metrics", metrics);
         settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
         settings.put("access-log", accessLog);
+        // Settings added since: shown when set, so that a line from before still reads the same.
+        putIfSet(settings, "max-total-connections", maxTotalConnections);
+        putIfSet(settings, "max-bind-listeners", maxBindListeners);
+        putIfSet(settings, "metrics-bind", metricsBind);
+        putIfSet(settings, "metrics-token-file", metricsTokenFile);
+        putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
         StringBuilder line = new StringBuilder();
         settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
         return line.toString();
@@ -288,8 +335,8 @@ final class ServeCommand implements Callable<Integer> {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
                     + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
         }
-        if (metrics != null && (metrics < 0 || metrics > 65535)) {
-            throw usage("--metrics: " + metrics + " is not a port (expected: 0-65535, 0 for any free port)");
+        if (metricsBound != null) {
+            builder.protectedAddress(metricsBound);
         }
         for (String user : users) {
             int colon = user.indexOf(':');
@@ -331,12 +378,14 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(properties, "bandwidth", bandwidth);
         putIfSet(properties, "max-connections", maxConnections);
         putIfSet(properties, "max-clients-per-ip", maxClientsPerIp);
+        putIfSet(properties, "max-total-connections", maxTotalConnections);
+        putIfSet(properties, "max-bind-listeners", maxBindListeners);
         return properties;
     }
 
-    private static void putIfSet(Properties properties, String key, Object value) {
+    private static void putIfSet(Map<? super String, ? super String> properties, String key, Object value) {
         if (value != null) {
-            properties.setProperty(key, value.toString());
+            properties.put(key, value.toString());
         }
     }
 
@@ -351,15 +400,23 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static boolean isLoopback(String address) {
-        String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
-        if ("localhost".equalsIgnoreCase(literal)) {
-            return true;
+        InetAddress parsed = address(address);
+        return parsed != null && parsed.isLoopbackAddress();
+    }
+
+    /** An IP literal (IPv6 with or without brackets) or {@code localhost}, never looked up; else null. */
+    static InetAddress address(String text) {
+        String literal = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        return "localhost".equalsIgnoreCase(literal) ? InetAddress.getLoopbackAddress()
+                : NetUtil.createInetAddressFromIpAddressString(literal);
+    }
+
+    private static void closeAll(JdbcStore store, MetricsServer metricsServer) {
+        if (store != null) {
+            store.close();
         }
-        byte[] raw = NetUtil.createByteArrayFromIpAddressString(literal);
-        try {
-            return raw != null && InetAddress.getByAddress(raw).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
+        if (metricsServer != null) {
+            metricsServer.close();
         }
     }
 

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,6 +40,10 @@ final class StatusCommand implements Callable<Integer> {
             description = "The server's metrics endpoint, e.g. http://127.0.0.1:9090/metrics.")
     URI url;
 
+    @Option(names = "--metrics-token-file", paramLabel = "FILE",
+            description = "The token the server's --metrics-token-file holds, sent as 'Authorization: Bearer TOKEN'.")
+    java.nio.file.Path tokenFile;
+
     @Option(names = "--watch", paramLabel = "SECONDS",
             description = "Refresh every SECONDS seconds until interrupted (default: print once).")
     Integer watch;
@@ -51,13 +56,20 @@ final class StatusCommand implements Callable<Integer> {
         if (url.getScheme() == null || !url.getScheme().startsWith("http")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-url: '" + url + "' (expected: an http:// URL)");
         }
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5));
+        if (tokenFile != null) {
+            try {
+                request.header("Authorization", "Bearer " + new String(Monitoring.token(tokenFile), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-token-file: " + e.getMessage());
+            }
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         PrintWriter out = spec.commandLine().getOut();
         do {
             String text;
             try {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() != 200) {
                     throw new IOException("HTTP " + response.statusCode() + " from " + url);
                 }

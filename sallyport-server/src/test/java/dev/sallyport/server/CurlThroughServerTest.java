@@ -1,6 +1,7 @@
 package dev.sallyport.server;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.sallyport.testkit.TestCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,9 +93,9 @@ class CurlThroughServerTest {
     @Test
     void curlHttpsProxy_withTlsFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         ServeCommandTest.assumeCurl();
-        java.nio.file.Path[] pem = TestCertificates.selfSignedPem(dir);
-        try (ServerProcess server = ServerProcess.start("serve", "--http", "0", "--tls-cert", pem[0].toString(),
-                "--tls-key", pem[1].toString())) {
+        TestCertificate certificate = TestCertificate.generate(dir);
+        try (ServerProcess server = ServerProcess.start("serve", "--http", "0", "--tls-cert",
+                certificate.certificatePem().toString(), "--tls-key", certificate.privateKeyPem().toString())) {
             ServerProcess.Listening http = server.awaitReady().get(0);
             String proxy = "https://127.0.0.1:" + http.address().getPort();
             String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/";

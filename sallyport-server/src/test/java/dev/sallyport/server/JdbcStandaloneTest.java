@@ -1,6 +1,6 @@
 package dev.sallyport.server;
 
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.TcpServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +59,7 @@ class JdbcStandaloneTest {
         assertThat(run("users", "list", "--jdbc-url", url, "--jdbc-user", "postgres"))
                 .anySatisfy(l -> assertThat(l).startsWith("alice").contains("enabled"));
 
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--jdbc-url", url, "--jdbc-user", "postgres")) {
             var socks = server.awaitReady().get(0).address();
             Authenticator.setDefault(new Authenticator() {

@@ -1,6 +1,6 @@
 package dev.sallyport.server;
 
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ class OperationsTest {
 
     @Test
     void metricsEndpoint_servesPrometheusText_andHealthFlipsTo503WhileDraining() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--metrics", "0")) {
             List<ServerProcess.Listening> listening = server.awaitReady();
             assertThat(listening).extracting(ServerProcess.Listening::protocol).containsExactly("socks5", "metrics");
@@ -155,8 +155,10 @@ class OperationsTest {
         String dockerfile = Files.readString(Path.of("docker", "Dockerfile"));
         assertThat(dockerfile).contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/sallyport/sallyport.jar\", \"serve\", \"--bind\", \"0.0.0.0\"]")
                 .contains("USER sallyport").contains("EXPOSE 1080 8080");
-        try (EchoServer echo = EchoServer.echo();
-             ServerProcess server = ServerProcess.start("serve", "--bind", "0.0.0.0", "--socks5", "0", "--user", "alice:s3cret")) {
+        try (TcpServer echo = TcpServer.echo();
+             // The echo server is on loopback, which a bind beyond loopback denies as a target unless allowed.
+             ServerProcess server = ServerProcess.start("serve", "--bind", "0.0.0.0", "--socks5", "0", "--user", "alice:s3cret",
+                     "--allow", "127.0.0.1/32")) {
             ServerProcess.Listening socks = server.awaitReady().get(0);
             assertThat(socks.line()).matches("listening socks5 0\\.0\\.0\\.0:[1-9][0-9]*");
             InetSocketAddress viaLoopback = new InetSocketAddress("127.0.0.1", socks.address().getPort());

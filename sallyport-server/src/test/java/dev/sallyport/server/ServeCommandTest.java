@@ -1,6 +1,8 @@
 package dev.sallyport.server;
 
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.Socks4Client;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +24,7 @@ class ServeCommandTest {
 
     @Test
     void serve_printsOneLinePerListenerThenReady_tunnels_andSigtermExitsZero() throws Exception {
-        try (EchoServer echo = EchoServer.echo(); ServerProcess server = ServerProcess.start("serve", "--socks5", "0")) {
+        try (TcpServer echo = TcpServer.echo(); ServerProcess server = ServerProcess.start("serve", "--socks5", "0")) {
             List<ServerProcess.Listening> listening = server.awaitReady();
             assertThat(listening).hasSize(1);
             assertThat(listening.get(0).line()).matches("listening socks5 127\\.0\\.0\\.1:[1-9][0-9]*");
@@ -41,7 +43,7 @@ class ServeCommandTest {
 
     @Test
     void serve_mixedPort_servesSocks5AndSocks4OnOnePort() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--mixed", "0")) {
             List<ServerProcess.Listening> listening = server.awaitReady();
             assertThat(listening).extracting(ServerProcess.Listening::protocol).containsExactly("socks5", "mixed");
@@ -51,36 +53,27 @@ class ServeCommandTest {
                 socket.getOutputStream().write(7);
                 assertThat(socket.getInputStream().read()).isEqualTo(7);
             }
-            try (Socket socks4 = new Socket()) {
-                socks4.connect(listening.get(1).address(), 5000);
-                int port = echo.port();
-                socks4.getOutputStream().write(new byte[] {4, 1, (byte) (port >> 8), (byte) port, 127, 0, 0, 1, 0});
-                byte[] reply = socks4.getInputStream().readNBytes(8);
-                assertThat(reply[1] & 0xff).isEqualTo(0x5A);
+            try (Socks4Client socks4 = Socks4Client.open(listening.get(1).address())) {
+                assertThat(socks4.connect(InetAddress.getLoopbackAddress(), echo.port(), "").code()).isEqualTo(0x5A);
             }
         }
     }
 
     @Test
     void serve_policyFlags_portsAllowDenyPrivate() throws Exception {
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--deny-private", "--allow", "127.0.0.1/32",
                      "--allow-ports", echo.port() + ",1-1023", "--max-clients-per-ip", "20")) {
             var socks = server.awaitReady().get(0).address();
-            assertThat(connectReply(socks, new byte[] {127, 0, 0, 1}, echo.port())).isZero();
-            assertThat(connectReply(socks, new byte[] {127, 0, 0, 2}, echo.port())).as("deny-private").isEqualTo(2);
-            assertThat(connectReply(socks, new byte[] {127, 0, 0, 1}, 65000)).as("allow-ports").isEqualTo(2);
+            assertThat(connectReply(socks, "127.0.0.1", echo.port())).isZero();
+            assertThat(connectReply(socks, "127.0.0.2", echo.port())).as("deny-private").isEqualTo(2);
+            assertThat(connectReply(socks, "127.0.0.1", 65000)).as("allow-ports").isEqualTo(2);
         }
     }
 
-    private static int connectReply(java.net.InetSocketAddress proxy, byte[] ip, int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(proxy, 5000);
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(new byte[] {5, 1, 0});
-            socket.getInputStream().readNBytes(2);
-            socket.getOutputStream().write(new byte[] {5, 1, 0, 1, ip[0], ip[1], ip[2], ip[3], (byte) (port >> 8), (byte) port});
-            return socket.getInputStream().readNBytes(10)[1];
+    private static int connectReply(java.net.InetSocketAddress proxy, String ipv4, int port) throws IOException {
+        try (Socks5Client client = Socks5Client.open(proxy)) {
+            return client.noAuth().connect(ipv4, port).rep();
         }
     }
 

@@ -1,14 +1,13 @@
 package dev.sallyport.examples.embedding;
 
 import dev.sallyport.core.ProxyManager;
-import dev.sallyport.core.testing.EchoServer;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
@@ -34,37 +33,20 @@ class EmbeddingExamplesTest {
         }
     }
 
-    /** A SOCKS5 login (RFC 1929) and CONNECT; returns the reply's REP code or the auth status. */
+    /** A SOCKS5 login (RFC 1929) and CONNECT; returns the reply's REP code or 0x100 | the auth status. */
     private static int loginAndConnect(InetSocketAddress proxy, String user, String password, int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(proxy, 5000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            out.write(new byte[] {5, 1, 2});
-            in.readFully(new byte[2]);
-            byte[] u = user.getBytes(StandardCharsets.UTF_8);
-            byte[] p = password.getBytes(StandardCharsets.UTF_8);
-            out.write(1);
-            out.write(u.length);
-            out.write(u);
-            out.write(p.length);
-            out.write(p);
-            byte[] status = new byte[2];
-            in.readFully(status);
-            if (status[1] != 0) {
-                return 0x100 | status[1];
+        try (Socks5Client client = Socks5Client.open(proxy)) {
+            int status = client.login(user, password);
+            if (status != 0) {
+                return 0x100 | status;
             }
-            out.write(new byte[] {5, 1, 0, 1, 127, 0, 0, 1, (byte) (port >> 8), (byte) port});
-            byte[] reply = new byte[10];
-            in.readFully(reply);
-            return reply[1];
+            return client.connect("127.0.0.1", port).rep();
         }
     }
 
     @Test
     void minimalSocks5_tunnels() throws Exception {
-        try (EchoServer echo = EchoServer.echo(); ProxyManager proxy = MinimalSocks5.start(0)) {
+        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = MinimalSocks5.start(0)) {
             echoOnce(proxy.address("socks5"), echo.address());
         }
     }
@@ -74,7 +56,7 @@ class EmbeddingExamplesTest {
         AtomicInteger lookups = new AtomicInteger();
         Map<String, TokenServiceAuth.TokenInfo> tokens = Map.of("tok-1", new TokenServiceAuth.TokenInfo("dora", 0));
         ExecutorService executor = Executors.newFixedThreadPool(2);
-        try (EchoServer echo = EchoServer.echo();
+        try (TcpServer echo = TcpServer.echo();
              ProxyManager proxy = ProxyManager.builder().socks5(0).auth(new TokenServiceAuth(token -> {
                  lookups.incrementAndGet();
                  assertThat(Thread.currentThread().getName()).doesNotStartWith("sallyport-io");
@@ -92,7 +74,7 @@ class EmbeddingExamplesTest {
     @Test
     void micrometerWiring_countsTheSession() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (EchoServer echo = EchoServer.echo(); ProxyManager proxy = MicrometerWiring.start(registry, 0)) {
+        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = MicrometerWiring.start(registry, 0)) {
             echoOnce(proxy.address("socks5"), echo.address());
             await().until(() -> registry.find("proxy.sessions").tag("outcome", "ok").counter() != null
                     && registry.get("proxy.sessions").tag("outcome", "ok").counter().count() == 1);

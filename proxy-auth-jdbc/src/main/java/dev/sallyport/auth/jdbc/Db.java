@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Jdbi instance and the bounded executor every blocking call runs on. A full queue fails the
- * call at once instead of queueing without bound.
+ * call at once instead of queueing without bound; a call whose stage was cancelled before its turn
+ * is skipped.
  */
 final class Db implements AutoCloseable {
 
@@ -53,6 +54,9 @@ final class Db implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
             executor.execute(() -> {
+                if (result.isDone()) {
+                    return; // cancelled by the caller while it waited: nobody wants the answer any more
+                }
                 try {
                     result.complete(work.call());
                 } catch (IllegalArgumentException e) {

@@ -10,12 +10,11 @@ import dev.sallyport.testkit.SessionRecorder;
 import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import dev.sallyport.testkit.TestBytes;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.sql.DataSource;
 import java.time.Duration;
@@ -30,21 +29,13 @@ import static org.awaitility.Awaitility.await;
 @Timeout(120)
 class JdbcProxyTest {
 
-    private static TcpServer echo;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
+
     private DataSource ds;
     private JdbcStore store;
     private SessionRecorder metrics;
     private ProxyManager proxy;
-
-    @BeforeAll
-    static void startEcho() {
-        echo = TcpServer.echo();
-    }
-
-    @AfterAll
-    static void stopEcho() {
-        echo.close();
-    }
 
     @BeforeEach
     void start() {

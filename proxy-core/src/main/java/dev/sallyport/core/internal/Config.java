@@ -13,6 +13,7 @@ import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Ticker;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ import java.util.Objects;
  * validated by its builder method; {@link Settings#from} seals it. The defaults live here.
  */
 public final class Config {
+    /** A cap left to {@link Settings#from}: none on loopback, a default beyond it. */
+    public static final int BY_BIND = -1;
+
     public InetAddress bind = InetAddress.getLoopbackAddress();
     public final Map<String, Integer> listeners = new LinkedHashMap<>();
     public final List<AuthBackend> authBackends = new ArrayList<>();
@@ -47,8 +51,8 @@ public final class Config {
     public boolean allowOpenProxy;
     public boolean accessLog;
     public Limits defaultLimits = Limits.NONE;
-    public int maxConnections;
-    public int maxConnectionsPerClient;
+    public int maxConnections = BY_BIND;
+    public int maxConnectionsPerClient = BY_BIND;
     public int maxLoginFailures = 10;
     public Duration loginFailureWindow = Duration.ofMinutes(1);
     public Duration lockoutDuration = Duration.ofMinutes(5);
@@ -60,6 +64,11 @@ public final class Config {
     public boolean nativeTransport = true;
     public int ioThreads = Runtime.getRuntime().availableProcessors();
     public ClassLoader classLoader = ProxyManager.class.getClassLoader();
+    public int maxLoginFailuresPerClient = 100;
+    public int loginIpv6Prefix = 64;
+    public int maxConcurrentLoginChecks = 4;
+    public final List<InetSocketAddress> protectedAddresses = new ArrayList<>();
+    public int maxBindListeners = BY_BIND;
 
     /** Where a listener's TLS key and certificates come from. */
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,

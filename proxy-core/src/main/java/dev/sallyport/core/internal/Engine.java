@@ -9,6 +9,7 @@ import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.DefaultRules;
 import dev.sallyport.core.internal.policy.InMemoryUserStore;
 import dev.sallyport.core.internal.policy.LoginGuard;
+import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
@@ -109,6 +110,12 @@ public final class Engine {
     }
 
     private void startServices() {
+        settings.warnings().forEach(log::warn);
+        if (settings.denyLocalTargets()) {
+            log.info("Beyond loopback: this host's own addresses are denied as targets; caps: {} connections, {} per "
+                    + "client IP, {} BIND listeners per user (0: none)", settings.maxConnections(),
+                    settings.maxConnectionsPerClient(), settings.maxBindListeners());
+        }
         if (transport == Transport.EPOLL) {
             log.info("Using the native epoll transport with {} I/O thread(s)", settings.ioThreads());
         } else {
@@ -138,10 +145,12 @@ public final class Engine {
                 join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
             }
         }
-        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(), settings.loginFailureWindow(),
-                settings.lockoutDuration(), settings.loginBackoff());
+        LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(),
+                settings.maxLoginFailuresPerClient(), settings.loginFailureWindow(), settings.lockoutDuration(),
+                settings.loginBackoff(), settings.loginIpv6Prefix());
         auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
-                settings.authCacheNegativeTtl(), settings.ticker(), guard);
+                settings.authCacheNegativeTtl(), settings.ticker(), guard,
+                new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
         users.addListener(this::userChanged);
         services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
     }
@@ -168,7 +177,7 @@ public final class Engine {
         // The self-loop rule learns each real port as soon as its listener is bound.
         List<InetSocketAddress> boundSoFar = new CopyOnWriteArrayList<>();
         boundListeners = boundSoFar;
-        rules = new RuleChain(settings.accessRules(), DefaultRules.all(boundSoFar));
+        rules = new RuleChain(settings.accessRules(), defaultRules(boundSoFar));
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
@@ -359,43 +368,16 @@ public final class Engine {
     }
 
     public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
-        CompletableFuture<ProxyManager.Explanation> result = new CompletableFuture<>();
-        java.net.InetAddress literal = Addresses.literal(request.targetHost());
-        io.netty.channel.EventLoop loop = group.next();
-        java.util.function.Consumer<List<java.net.InetAddress>> decide = addresses -> {
-            RuleChain.Verdict verdict = rules.evaluateAll(request, principal, addresses);
-            java.net.InetAddress about = addresses.get(0);
-            if (!verdict.allowed()) {
-                for (java.net.InetAddress address : addresses) {
-                    if (!rules.evaluate(new dev.sallyport.api.AccessRequest(request, principal, address)).allowed()) {
-                        about = address;
-                        break;
-                    }
-                }
-            }
-            result.complete(new ProxyManager.Explanation(verdict.decision().verdict(), verdict.rule(),
-                    verdict.decision().reason(), about));
-        };
-        if (literal != null) {
-            decide.accept(List.of(literal));
-        } else {
-            resolver.resolve(request.targetHost(), loop).addListener(f -> {
-                if (f.isSuccess() && f.getNow() instanceof List<?> list && !list.isEmpty()) {
-                    @SuppressWarnings("unchecked")
-                    List<java.net.InetAddress> addresses = (List<java.net.InetAddress>) list;
-                    decide.accept(addresses);
-                } else {
-                    result.completeExceptionally(f.cause() != null ? f.cause()
-                            : new java.net.UnknownHostException(request.targetHost()));
-                }
-            });
-        }
-        return result;
+        return Explain.explain(rules, resolver, group.next(), request, principal);
     }
 
     /** Replaces the host's rules atomically; core's defaults stay after them. */
     public void replaceRules(List<AccessRule> accessRules) {
-        rules = new RuleChain(accessRules, DefaultRules.all(boundListeners));
+        rules = new RuleChain(accessRules, defaultRules(boundListeners));
+    }
+
+    private List<AccessRule> defaultRules(List<InetSocketAddress> listeners) {
+        return DefaultRules.all(listeners, settings.protectedAddresses(), settings.denyLocalTargets());
     }
 
     public CompositeMetrics metrics() {

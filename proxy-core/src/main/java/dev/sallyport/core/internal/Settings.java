@@ -16,6 +16,7 @@ import dev.sallyport.core.spi.Frontend;
 import io.netty.handler.ssl.SslContext;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,6 +30,11 @@ import java.util.Map;
  * contexts). {@link #from} is the one place that checks cross-field rules.
  */
 public final class Settings {
+
+    /** {@link #maxConnectionsPerClient()} beyond loopback, unless set. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
+    /** {@link #maxBindListeners()} beyond loopback, unless set. */
+    public static final int DEFAULT_MAX_BIND_LISTENERS = 16;
 
     private final InetAddress bind;
     private final Map<String, Integer> ports;
@@ -61,6 +67,13 @@ public final class Settings {
     private final Ticker ticker;
     private final Map<Class<? extends ProtocolOptions>, ProtocolOptions> protocolOptions;
     private final Map<String, SslContext> tls;
+    private final int maxLoginFailuresPerClient;
+    private final int loginIpv6Prefix;
+    private final int maxConcurrentLoginChecks;
+    private final List<InetSocketAddress> protectedAddresses;
+    private final int maxBindListeners;
+    private final boolean denyLocalTargets;
+    private final List<String> warnings;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -86,8 +99,11 @@ public final class Settings {
         this.ioThreads = c.ioThreads;
         this.providerInstances = List.copyOf(providerInstances);
         this.defaultLimits = c.defaultLimits;
-        this.maxConnections = c.maxConnections;
-        this.maxConnectionsPerClient = c.maxConnectionsPerClient;
+        boolean beyondLoopback = !c.bind.isLoopbackAddress();
+        this.maxConnections = c.maxConnections != Config.BY_BIND ? c.maxConnections
+                : beyondLoopback ? connectionCapFor(processFileLimit()) : 0;
+        this.maxConnectionsPerClient = c.maxConnectionsPerClient != Config.BY_BIND ? c.maxConnectionsPerClient
+                : beyondLoopback ? DEFAULT_MAX_CONNECTIONS_PER_CLIENT : 0;
         this.maxLoginFailures = c.maxLoginFailures;
         this.loginFailureWindow = c.loginFailureWindow;
         this.lockoutDuration = c.lockoutDuration;
@@ -96,6 +112,41 @@ public final class Settings {
         this.ticker = c.ticker;
         this.protocolOptions = Map.copyOf(c.protocolOptions);
         this.tls = tls;
+        this.maxLoginFailuresPerClient = c.maxLoginFailuresPerClient;
+        this.loginIpv6Prefix = c.loginIpv6Prefix;
+        this.maxConcurrentLoginChecks = c.maxConcurrentLoginChecks;
+        this.protectedAddresses = List.copyOf(c.protectedAddresses);
+        this.maxBindListeners = c.maxBindListeners != Config.BY_BIND ? c.maxBindListeners
+                : beyondLoopback ? DEFAULT_MAX_BIND_LISTENERS : 0;
+        this.denyLocalTargets = beyondLoopback;
+        this.warnings = beyondLoopback && !authenticationRequired
+                ? List.of("Open proxy on " + c.bind.getHostAddress() + ", beyond loopback: anyone who reaches it may "
+                        + "use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
+                : List.of();
+    }
+
+    /**
+     * Client connections that fit in a process limit of {@code fileLimit} descriptors: two each
+     * (the client's and the target's), after a reserve of a tenth of the limit, at least 256, for
+     * the JVM, the listeners, DNS and the replies that refuse connections over the cap. 0 (no cap)
+     * when the limit is unknown.
+     */
+    public static int connectionCapFor(long fileLimit) {
+        if (fileLimit <= 0) {
+            return 0;
+        }
+        long cap = (fileLimit - Math.max(256, fileLimit / 10)) / 2;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, cap));
+    }
+
+    /** The process's limit on open file descriptors, or -1 where the JVM does not tell. */
+    public static long processFileLimit() {
+        try {
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        } catch (LinkageError notThisJvm) {
+            return -1;
+        }
     }
 
     public static Settings from(Config b) {
@@ -321,5 +372,37 @@ public final class Settings {
 
     public Map<String, SslContext> tls() {
         return tls;
+    }
+
+    public int maxLoginFailuresPerClient() {
+        return maxLoginFailuresPerClient;
+    }
+
+    public int loginIpv6Prefix() {
+        return loginIpv6Prefix;
+    }
+
+    public int maxConcurrentLoginChecks() {
+        return maxConcurrentLoginChecks;
+    }
+
+    /** Host addresses denied as targets like the listeners. */
+    public List<InetSocketAddress> protectedAddresses() {
+        return protectedAddresses;
+    }
+
+    /** BIND listeners waiting at once per user (per client IP without authentication); 0 for no cap. */
+    public int maxBindListeners() {
+        return maxBindListeners;
+    }
+
+    /** Whether loopback and the host's own addresses are denied as targets (a listener beyond loopback). */
+    public boolean denyLocalTargets() {
+        return denyLocalTargets;
+    }
+
+    /** Operator-actionable problems with this configuration, logged at WARN at start. */
+    public List<String> warnings() {
+        return warnings;
     }
 }

@@ -19,6 +19,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * extension auto-detection; it installs a leak detector factory that records leaks at PARANOID
  * level before any buffer class is loaded, and after each class forces collection and
  * allocation so pending leak reports surface.
+ *
+ * <p>Core's own copy for core's own tests: every other module's tests use
+ * {@code dev.sallyport.testkit.NettyLeakCheck}, which core cannot depend on (the kit depends on
+ * core).
  */
 public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
 

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
@@ -44,18 +45,21 @@ public final class Addresses {
         return unmapped(address).isLinkLocalAddress();
     }
 
-    /** An IPv4-mapped IPv6 address as its IPv4 address; anything else unchanged. */
+    /**
+     * An IPv4-mapped ({@code ::ffff:a.b.c.d}) or IPv4-compatible ({@code ::a.b.c.d}, in
+     * {@code ::/96}) IPv6 address as its IPv4 address; anything else, {@code ::} and {@code ::1}
+     * included, unchanged. IPv4-compatible addresses are deprecated (RFC 4291 section 2.5.5.1), but
+     * a SOCKS5 client can still send one in binary (ATYP 4), where no text parser maps it.
+     */
     public static InetAddress unmapped(InetAddress address) {
         if (address instanceof Inet6Address) {
-            byte[] b = address.getAddress();
-            for (int i = 0; i < 10; i++) {
-                if (b[i] != 0) {
-                    return address;
+            byte[] ipv4 = ipv4Inside(address.getAddress());
+            if (ipv4 != null) {
+                try {
+                    return InetAddress.getByAddress(ipv4);
+                } catch (java.net.UnknownHostException e) {
+                    throw new AssertionError(e);
                 }
-            }
-            if (b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
-                return NetUtil.createInetAddressFromIpAddressString(
-                        (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff));
             }
         }
         return address;
@@ -63,30 +67,44 @@ public final class Addresses {
 
     /**
      * The IPv4 address carried inside an IPv6 address: IPv4-mapped ({@code ::ffff:a.b.c.d}),
-     * NAT64 well-known ({@code 64:ff9b::a.b.c.d}) or 6to4 ({@code 2002:AABB:CCDD::}); else null.
+     * IPv4-compatible ({@code ::a.b.c.d} in {@code ::/96}, but not {@code ::} or {@code ::1}), NAT64
+     * well-known ({@code 64:ff9b::a.b.c.d}) or 6to4 ({@code 2002:AABB:CCDD::}); else null.
      */
     public static byte[] embeddedIpv4(byte[] raw) {
         if (raw.length != 16) {
             return null;
         }
-        boolean zeroTen = true;
-        for (int i = 0; i < 10; i++) {
-            zeroTen &= raw[i] == 0;
-        }
-        if (zeroTen && raw[10] == (byte) 0xff && raw[11] == (byte) 0xff) {
-            return java.util.Arrays.copyOfRange(raw, 12, 16);
+        byte[] inside = ipv4Inside(raw);
+        if (inside != null) {
+            return inside;
         }
         boolean nat64 = raw[0] == 0 && raw[1] == 0x64 && raw[2] == (byte) 0xff && raw[3] == (byte) 0x9b;
         for (int i = 4; i < 12 && nat64; i++) {
             nat64 = raw[i] == 0;
         }
         if (nat64) {
-            return java.util.Arrays.copyOfRange(raw, 12, 16);
+            return Arrays.copyOfRange(raw, 12, 16);
         }
         if (raw[0] == 0x20 && raw[1] == 0x02) {
-            return java.util.Arrays.copyOfRange(raw, 2, 6);
+            return Arrays.copyOfRange(raw, 2, 6);
         }
         return null;
+    }
+
+    /** The IPv4 address of an IPv4-mapped or IPv4-compatible IPv6 address (not :: or ::1); else null. */
+    private static byte[] ipv4Inside(byte[] raw) {
+        if (raw.length != 16) {
+            return null;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (raw[i] != 0) {
+                return null;
+            }
+        }
+        boolean mapped = raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
+        boolean compatible = raw[10] == 0 && raw[11] == 0
+                && (raw[12] != 0 || raw[13] != 0 || raw[14] != 0 || (raw[15] & 0xfe) != 0);
+        return mapped || compatible ? Arrays.copyOfRange(raw, 12, 16) : null;
     }
 
     /** Every address of this host, loopback included; used to recognise the proxy's own sockets. */

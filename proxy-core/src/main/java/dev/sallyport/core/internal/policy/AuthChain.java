@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -28,18 +29,34 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The auth cache in front of the {@link AuthBackend} chain. Cache keys hold an HMAC of the secret
- * under a per-process random key, never the secret itself, so a heap dump shows no password.
+ * A login, start to end: the {@link LoginGuard}'s lockout, the auth cache, one shared check per
+ * distinct credentials in flight, a slot reserved with the guard before a check runs, the fair
+ * {@link LoginQueue} in front of the {@link AuthBackend} chain, then the verdict counted and (for
+ * a failure) delayed by the back-off. Cache keys hold an HMAC of the secret under a per-process
+ * random key, never the secret itself, so a heap dump shows no password.
+ *
+ * <p>A check that never got an answer (the queue was full, its callers left, a backend failed)
+ * is neither cached nor counted as a failed login: only a backend's verdict is.
  */
 public final class AuthChain {
 
     private static final Logger log = LoggerFactory.getLogger(AuthChain.class);
 
+    /** A backend's failure reason that means "could not check now", not "wrong credentials". */
+    static final String OVERLOADED = "overloaded";
+    private static final long OVERLOAD_WARNING_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final int MAX_LOGGED_USER = 64;
+
     private final boolean required;
     private final AuthBackend[] backends;
     private final Cache<Key, Principal> cache;
+    /** Recently refused credentials: answered without asking the backends again, for a shorter TTL. */
+    private final Cache<Key, String> refused;
     private final byte[] hmacKey = new byte[32];
     private final FastThreadLocal<Mac> macs = new FastThreadLocal<>() {
         @Override
@@ -49,23 +66,24 @@ public final class AuthChain {
             return mac;
         }
     };
-
+    private final Ticker ticker;
     private final LoginGuard guard;
-    private final java.util.concurrent.ConcurrentHashMap<Key, Promise<Principal>> inFlight =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** Recently refused credentials: answered without asking the backends again, for a shorter TTL. */
-    private final Cache<Key, String> refused;
+    private final LoginQueue queue;
+    private final ConcurrentHashMap<Key, Check> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong lastOverloadWarning;
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
-              LoginGuard guard) {
+                     LoginGuard guard, LoginQueue queue) {
         this.required = required;
         this.backends = backends.toArray(AuthBackend[]::new);
         this.cache = cacheTtl.isZero() ? null
                 : Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(cacheTtl).maximumSize(100_000).build();
         this.refused = negativeTtl.isZero() || cacheTtl.isZero() ? null
                 : Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(negativeTtl).maximumSize(100_000).build();
+        this.ticker = ticker;
         this.guard = guard;
+        this.queue = queue;
+        this.lastOverloadWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
         new SecureRandom().nextBytes(hmacKey);
     }
 
@@ -83,142 +101,183 @@ public final class AuthChain {
         }
     }
 
+    /** {@link #authenticate(Credentials, AuthContext, EventLoop, LoginQueue.Caller)} for a caller without deadline. */
+    Future<Principal> authenticate(Credentials credentials, AuthContext context, EventLoop loop) {
+        return authenticate(credentials, context, loop, LoginQueue.Caller.patient(ticker));
+    }
+
     /**
-     * Authenticates on {@code loop}; fails with a {@link SessionException}. Failed logins are
-     * counted per client IP: each failure reply is delayed by the back-off, and a locked-out IP
-     * gets the same failure whatever it sends.
+     * Authenticates on {@code loop}; fails with a {@link SessionException}. {@code caller} tells
+     * when the answer stops mattering: a check nobody waits for any more is dropped, not run.
      */
-    public Future<Principal> authenticate(Credentials credentials, AuthContext context, EventLoop loop) {
+    public Future<Principal> authenticate(Credentials credentials, AuthContext context, EventLoop loop,
+                                          LoginQueue.Caller caller) {
         Promise<Principal> outer = loop.newPromise();
-        java.net.InetAddress ip = context.client().getAddress();
-        if (guard.lockedOut(ip)) {
-            failLater(outer, failure("locked_out", context, null), ip, context, loop);
+        InetAddress source = guard.source(context.client().getAddress());
+        LoginGuard.Login login = guard.login(source, credentials.username());
+        if (login.lockedOut()) {
+            failLater(outer, failure("locked_out", context), login, context, loop);
             return outer;
         }
-        Promise<Principal> promise = loop.newPromise();
-        promise.addListener(f -> {
-            if (f.isSuccess()) {
-                guard.succeeded(ip);
-                outer.trySuccess((Principal) f.getNow());
-            } else if (f.cause() instanceof SessionException e && e.outcome() == Outcome.AUTH_FAILED
-                    && !"no_credentials".equals(e.rule())) {
-                failLater(outer, e, ip, context, loop);
-            } else {
-                outer.tryFailure(f.cause());
-            }
-        });
-        authenticateNow(credentials, context, loop, promise);
+        Future<Principal> verdict = check(credentials, context, loop, caller, source, login);
+        if (verdict.isDone()) {
+            settle(outer, verdict, login, context, loop);
+        } else {
+            verdict.addListener(f -> {
+                if (loop.inEventLoop()) {
+                    settle(outer, verdict, login, context, loop);
+                } else {
+                    loop.execute(() -> settle(outer, verdict, login, context, loop));
+                }
+            });
+        }
         return outer;
     }
 
-    private void failLater(Promise<Principal> outer, SessionException failure, java.net.InetAddress ip,
-                           AuthContext context, EventLoop loop) {
-        LoginGuard.Failure counted = guard.failed(ip);
-        if (counted.lockedNow()) {
-            log.warn("Locking out {} after repeated failed {} logins", ip.getHostAddress(), context.protocol().id());
-        }
-        if (counted.delayNanos() > 0) {
-            loop.schedule(() -> outer.tryFailure(failure), counted.delayNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } else {
-            outer.tryFailure(failure);
-        }
-    }
-
-    private void authenticateNow(Credentials credentials, AuthContext context, EventLoop loop, Promise<Principal> promise) {
+    /** The verdict for {@code credentials}: from the caches, a check in flight, or a new check. */
+    private Future<Principal> check(Credentials credentials, AuthContext context, EventLoop loop,
+                                    LoginQueue.Caller caller, InetAddress source, LoginGuard.Login login) {
         if (credentials instanceof Credentials.None) {
-            promise.setFailure(failure("no_credentials", context, null));
-            return;
+            return loop.newFailedFuture(failure("no_credentials", context));
         }
         Key key = cache == null ? null : key(credentials);
         if (key != null) {
             Principal cached = cache.getIfPresent(key);
             if (cached != null) {
-                promise.setSuccess(cached);
-                return;
+                return loop.newSucceededFuture(cached);
             }
             String refusal = refused == null ? null : refused.getIfPresent(key);
             if (refusal != null) {
-                promise.setFailure(failure(refusal, context, null));
-                return;
+                return loop.newFailedFuture(failure(refusal, context));
             }
-            // Concurrent first logins with the same credentials share one backend check (and one
-            // slow hash) instead of a stampede.
-            Promise<Principal> leader = inFlight.putIfAbsent(key, promise);
-            if (leader != null) {
-                leader.addListener(f -> {
-                    Runnable copy = () -> {
-                        if (f.isSuccess()) {
-                            promise.trySuccess((Principal) f.getNow());
-                        } else {
-                            promise.tryFailure(f.cause());
-                        }
-                    };
-                    if (loop.inEventLoop()) {
-                        copy.run();
-                    } else {
-                        loop.execute(copy);
-                    }
-                });
-                return;
-            }
-            promise.addListener(f -> inFlight.remove(key, promise));
         }
-        next(0, credentials, context, key, loop, promise);
+        Check check = new Check(source, caller, credentials, context, loop, key);
+        if (key != null) {
+            // Concurrent first logins with the same credentials share one check (one slow hash,
+            // one slot with the guard) instead of a stampede.
+            Check leader = inFlight.putIfAbsent(key, check);
+            if (leader != null) {
+                leader.join(caller);
+                return leader.promise;
+            }
+            check.promise.addListener(f -> inFlight.remove(key, check));
+        }
+        if (!login.reserve()) {
+            // Failures and checks still running already reach a limit: this one would not count in time.
+            check.promise.tryFailure(failure("locked_out", context));
+            return check.promise;
+        }
+        check.promise.addListener(f -> queue.finished(check));
+        if (!queue.submit(check)) {
+            check.promise.tryFailure(overloaded(context));
+        }
+        return check.promise;
     }
 
-    private void next(int index, Credentials credentials, AuthContext context, Key key, EventLoop loop,
-                      Promise<Principal> promise) {
+    /** Counts the verdict with the guard and completes {@code outer}: success, a delayed failure, or unavailable. */
+    private void settle(Promise<Principal> outer, Future<Principal> verdict, LoginGuard.Login login,
+                        AuthContext context, EventLoop loop) {
+        if (verdict.isSuccess()) {
+            login.succeeded();
+            outer.trySuccess(verdict.getNow());
+        } else if (verdict.cause() instanceof SessionException e && e.outcome() == Outcome.AUTH_FAILED
+                && !"no_credentials".equals(e.rule())) {
+            failLater(outer, e, login, context, loop);
+        } else {
+            login.abandoned();
+            outer.tryFailure(verdict.cause());
+        }
+    }
+
+    private void failLater(Promise<Principal> outer, SessionException failure, LoginGuard.Login login,
+                           AuthContext context, EventLoop loop) {
+        LoginGuard.Failure counted = login.failed();
+        if (counted.locked() != null) {
+            log.warn("Locking out {} {} after repeated failed {} logins", context.client().getAddress().getHostAddress(),
+                    counted.locked() == LoginGuard.Lock.SOURCE ? "for every user name" : "for one user name",
+                    context.protocol().id());
+        }
+        if (counted.delayNanos() > 0) {
+            loop.schedule(() -> outer.tryFailure(failure), counted.delayNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            outer.tryFailure(failure);
+        }
+    }
+
+    /** Asks backend {@code index} on the check's event loop; the first that answers decides. */
+    private void next(int index, Check check) {
+        if (check.promise.isDone()) {
+            return;
+        }
         if (index == backends.length) {
-            if (key != null && refused != null) {
-                refused.put(key, "unknown_user");
+            if (check.key != null && refused != null) {
+                refused.put(check.key, "unknown_user");
             }
-            promise.tryFailure(failure("unknown_user", context, null));
+            check.promise.tryFailure(failure("unknown_user", check.context));
             return;
         }
         AuthBackend backend = backends[index];
         CompletionStage<AuthResult> stage;
         try {
-            stage = backend.authenticate(credentials, context);
+            stage = backend.authenticate(check.credentials, check.context);
         } catch (RuntimeException e) {
-            promise.tryFailure(backendError(backend, context, e));
+            check.promise.tryFailure(backendError(backend, check.context, e));
             return;
         }
         if (stage == null) {
-            promise.tryFailure(backendError(backend, context, new NullPointerException("authenticate returned null")));
+            check.promise.tryFailure(backendError(backend, check.context,
+                    new NullPointerException("authenticate returned null")));
             return;
         }
+        check.stage = stage;
         stage.whenComplete((result, error) -> {
-            if (loop.inEventLoop()) {
-                handle(index, result, error, backend, credentials, context, key, loop, promise);
+            if (check.loop.inEventLoop()) {
+                handle(index, result, error, backend, check);
             } else {
-                loop.execute(() -> handle(index, result, error, backend, credentials, context, key, loop, promise));
+                check.loop.execute(() -> handle(index, result, error, backend, check));
             }
         });
     }
 
-    private void handle(int index, AuthResult result, Throwable error, AuthBackend backend, Credentials credentials,
-                        AuthContext context, Key key, EventLoop loop, Promise<Principal> promise) {
+    private void handle(int index, AuthResult result, Throwable error, AuthBackend backend, Check check) {
+        if (check.promise.isDone()) {
+            return;
+        }
         if (error != null || result == null) {
-            promise.tryFailure(backendError(backend, context,
+            check.promise.tryFailure(backendError(backend, check.context,
                     error != null ? error : new NullPointerException("authenticate completed with null")));
         } else if (result instanceof AuthResult.Success success) {
-            if (key != null) {
-                cache.put(key, success.principal());
+            if (check.key != null) {
+                cache.put(check.key, success.principal());
             }
-            promise.trySuccess(success.principal());
+            check.promise.trySuccess(success.principal());
+        } else if (result instanceof AuthResult.Failure failure && OVERLOADED.equals(failure.reason())) {
+            check.promise.tryFailure(overloaded(check.context));
         } else if (result instanceof AuthResult.Failure failure) {
-            if (key != null && refused != null) {
-                refused.put(key, failure.reason());
+            if (check.key != null && refused != null) {
+                refused.put(check.key, failure.reason());
             }
-            promise.tryFailure(failure(failure.reason(), context, null));
+            check.promise.tryFailure(failure(failure.reason(), check.context));
         } else {
-            next(index + 1, credentials, context, key, loop, promise);
+            next(index + 1, check);
         }
     }
 
-    private static SessionException failure(String reason, AuthContext context, Throwable cause) {
+    private static SessionException failure(String reason, AuthContext context) {
         return new SessionException(Outcome.AUTH_FAILED, reason,
-                context.protocol().id() + " login from " + Addresses.format(context.client()) + " failed: " + reason, cause);
+                context.protocol().id() + " login from " + Addresses.format(context.client()) + " failed: " + reason, null);
+    }
+
+    /** Could not check now: unavailable (HTTP 503), neither cached nor counted as a failed login. */
+    private SessionException overloaded(AuthContext context) {
+        long now = ticker.read();
+        long last = lastOverloadWarning.get();
+        if (now - last >= OVERLOAD_WARNING_NANOS && lastOverloadWarning.compareAndSet(last, now)) {
+            log.warn("Password checks are overloaded: refusing logins that cannot wait their turn (latest from {}; "
+                    + "logged at most once a minute)", Addresses.format(context.client()));
+        }
+        return new SessionException(Outcome.AUTH_UNAVAILABLE, OVERLOADED, context.protocol().id() + " login from "
+                + Addresses.format(context.client()) + ": password checks overloaded", null);
     }
 
     private static SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
@@ -227,6 +286,38 @@ public final class AuthChain {
         return new SessionException(Outcome.AUTH_UNAVAILABLE, "auth_backend_error",
                 context.protocol().id() + " login from " + Addresses.format(context.client())
                         + ": auth backend " + backend.name() + " failed", cause);
+    }
+
+    /**
+     * {@code user} as it may appear in a log line: quoted, at most 64 chars (then the length),
+     * control, format and separator characters, quotes and backslashes escaped as {@code \\uXXXX},
+     * so a hostile name cannot forge or hide log lines. {@code -} for none.
+     */
+    public static String printableUser(String user) {
+        if (user == null) {
+            return "-";
+        }
+        int end = Math.min(user.length(), MAX_LOGGED_USER);
+        if (end < user.length() && Character.isHighSurrogate(user.charAt(end - 1))) {
+            end--;
+        }
+        StringBuilder text = new StringBuilder(end + 16).append('"');
+        for (int i = 0; i < end; ) {
+            int c = user.codePointAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SURROGATE
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR || c == '"' || c == '\\') {
+                text.append(String.format("\\u%04x", c));
+            } else {
+                text.appendCodePoint(c);
+            }
+            i += Character.charCount(c);
+        }
+        text.append('"');
+        if (end < user.length()) {
+            text.append("...(").append(user.length()).append(" chars)");
+        }
+        return text.toString();
     }
 
     private Key key(Credentials credentials) {
@@ -259,6 +350,52 @@ public final class AuthChain {
         @Override
         public String toString() {
             return "Key[" + user + "]";
+        }
+    }
+
+    /** One run of the backend chain, queued in {@link #queue}; its promise completes on its loop's executor. */
+    private final class Check extends LoginQueue.Ticket {
+        final Credentials credentials;
+        final AuthContext context;
+        final EventLoop loop;
+        final Key key;
+        final Promise<Principal> promise;
+        /** The backend's answer being waited for, cancelled when the check is given up. */
+        volatile CompletionStage<AuthResult> stage;
+
+        Check(InetAddress source, LoginQueue.Caller caller, Credentials credentials, AuthContext context, EventLoop loop,
+              Key key) {
+            super(source, caller);
+            this.credentials = credentials;
+            this.context = context;
+            this.loop = loop;
+            this.key = key;
+            this.promise = loop.newPromise();
+        }
+
+        @Override
+        protected void start() {
+            if (loop.inEventLoop()) {
+                next(0, this);
+            } else {
+                loop.execute(() -> next(0, this));
+            }
+        }
+
+        @Override
+        protected void giveUp() {
+            promise.tryFailure(new SessionException(Outcome.AUTH_UNAVAILABLE, "login_expired", context.protocol().id()
+                    + " login from " + Addresses.format(context.client()) + ": given up, its client left or timed out",
+                    null));
+            CompletionStage<AuthResult> pending = stage;
+            if (pending != null) {
+                try {
+                    // A backend that honours cancellation skips the work if it has not started it.
+                    pending.toCompletableFuture().cancel(false);
+                } catch (UnsupportedOperationException e) {
+                    log.trace("Auth stage of {} cannot be cancelled", context.protocol().id(), e);
+                }
+            }
         }
     }
 }

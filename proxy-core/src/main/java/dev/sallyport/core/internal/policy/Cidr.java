@@ -38,8 +38,8 @@ public record Cidr(byte[] network, int prefix, String text) {
     }
 
     /**
-     * Whether the address, or the IPv4 address embedded in it (IPv4-mapped, NAT64 64:ff9b::/96,
-     * 6to4 2002::/16), lies in this prefix.
+     * Whether the address, or the IPv4 address embedded in it (IPv4-mapped, IPv4-compatible
+     * ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16), lies in this prefix.
      */
     public boolean contains(InetAddress address) {
         byte[] raw = address.getAddress();

@@ -8,6 +8,7 @@ import dev.sallyport.api.Decision;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -17,8 +18,31 @@ public final class DefaultRules {
     private DefaultRules() {
     }
 
+    /** The defaults of a proxy on loopback with nothing else to protect. */
     public static List<AccessRule> all(List<InetSocketAddress> listeners) {
-        return List.of(denyLinkLocal(), denySelf(listeners, Addresses.localAddresses()));
+        return all(listeners, List.of(), false);
+    }
+
+    /**
+     * The defaults: link-local targets, the proxy's own {@code listeners} and the host's
+     * {@code protectedAddresses} are denied; with {@code denyLocal} (a listener beyond loopback)
+     * so are loopback and every address of this host.
+     */
+    public static List<AccessRule> all(List<InetSocketAddress> listeners, List<InetSocketAddress> protectedAddresses,
+                                       boolean denyLocal) {
+        return all(listeners, protectedAddresses, denyLocal, Addresses.localAddresses());
+    }
+
+    static List<AccessRule> all(List<InetSocketAddress> listeners, List<InetSocketAddress> protectedAddresses,
+                                boolean denyLocal, Set<InetAddress> local) {
+        List<AccessRule> rules = new ArrayList<>(List.of(denyLinkLocal(), denySelf(listeners, local)));
+        if (!protectedAddresses.isEmpty()) {
+            rules.add(denyProtected(protectedAddresses, local));
+        }
+        if (denyLocal) {
+            rules.add(denyLocal(local));
+        }
+        return List.copyOf(rules);
     }
 
     /** 169.254.0.0/16 and fe80::/10 host cloud metadata services; never a proxy's business. */
@@ -29,18 +53,40 @@ public final class DefaultRules {
 
     /** A request to one of the proxy's own listening sockets would loop through the proxy. */
     static AccessRule denySelf(List<InetSocketAddress> listeners, Set<InetAddress> local) {
-        return AccessRule.named("deny-self", request -> isSelf(request, listeners, local)
+        return AccessRule.named("deny-self", request -> isOneOf(request, listeners, local)
                 ? Decision.deny("the proxy's own listener") : Decision.abstain());
     }
 
-    private static boolean isSelf(AccessRequest request, List<InetSocketAddress> listeners, Set<InetAddress> local) {
+    /** The host's other servers (a metrics or admin port) that proxy users must not reach. */
+    static AccessRule denyProtected(List<InetSocketAddress> protectedAddresses, Set<InetAddress> local) {
+        return AccessRule.named("deny-protected", request -> isOneOf(request, protectedAddresses, local)
+                ? Decision.deny("a protected address of the proxy's host") : Decision.abstain());
+    }
+
+    /**
+     * On a listener beyond loopback, a remote client must not reach services that trust the
+     * host's own addresses (loopback-only admin ports, the host's SSH): Squid's {@code to_localhost}.
+     */
+    static AccessRule denyLocal(Set<InetAddress> local) {
+        return AccessRule.named("deny-local", request -> {
+            InetAddress target = target(request);
+            return target.isLoopbackAddress() || target.isAnyLocalAddress() || local.contains(target)
+                    ? Decision.deny("an address of the proxy's own host") : Decision.abstain();
+        });
+    }
+
+    private static InetAddress target(AccessRequest request) {
+        return Addresses.unmapped(Addresses.withoutScope(request.resolvedAddress()));
+    }
+
+    private static boolean isOneOf(AccessRequest request, List<InetSocketAddress> sockets, Set<InetAddress> local) {
         int port = request.request().targetPort();
-        InetAddress target = Addresses.unmapped(Addresses.withoutScope(request.resolvedAddress()));
-        for (InetSocketAddress listener : listeners) {
-            if (listener.getPort() != port) {
+        InetAddress target = target(request);
+        for (InetSocketAddress socket : sockets) {
+            if (socket.getPort() != port) {
                 continue;
             }
-            InetAddress bound = listener.getAddress();
+            InetAddress bound = Addresses.unmapped(socket.getAddress());
             if (target.isAnyLocalAddress() || target.equals(bound)
                     || (target.isLoopbackAddress() && bound.isLoopbackAddress())
                     || (bound.isAnyLocalAddress() && (target.isLoopbackAddress() || local.contains(target)))) {

@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The embedded default: users in memory, passwords as PBKDF2 hashes, tokens as SHA-256.
  * Password checks run on a small bounded executor of its own, never on an event loop; a full
- * queue fails the login rather than queueing without bound.
+ * queue answers "overloaded" (core neither caches nor counts it) rather than queueing without
+ * bound, and a check whose stage was cancelled before its turn is skipped. A name that is not
+ * here costs one PBKDF2 verification all the same, against a hash with the same parameters, so
+ * the time of an answer does not tell which names exist.
  */
 public final class InMemoryUserStore implements UserStore, AuthBackend, AutoCloseable {
 
@@ -44,9 +47,21 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     private record Entry(User user, String passwordHash, String tokenHash) {
     }
 
+    /** Checks a password against a stored hash: {@link PasswordHashes#verify} (tests count the calls). */
+    @FunctionalInterface
+    interface Verifier {
+        boolean verify(String password, String storedHash);
+    }
+
+    /** The hash unknown names are verified against: made once, on first use, on a hashing thread. */
+    private static final class UnknownUser {
+        static final String HASH = PasswordHashes.hash(PasswordHashes.randomSecret(18));
+    }
+
     private final Map<String, Entry> users = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Clock clock;
+    private final Verifier verifier;
     private final ThreadPoolExecutor hashing;
 
     public InMemoryUserStore() {
@@ -54,7 +69,12 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     }
 
     public InMemoryUserStore(Clock clock) {
+        this(clock, PasswordHashes::verify);
+    }
+
+    InMemoryUserStore(Clock clock, Verifier verifier) {
         this.clock = clock;
+        this.verifier = verifier;
         AtomicInteger threads = new AtomicInteger();
         this.hashing = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
             Thread thread = new Thread(r, "sallyport-auth-" + threads.incrementAndGet());
@@ -84,20 +104,27 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
             return CompletableFuture.completedFuture(AuthResult.notMine());
         }
         Entry entry = users.get(up.username());
-        if (entry == null) {
-            return CompletableFuture.completedFuture(AuthResult.notMine());
-        }
         // A token works as the password too (SOCKS5 has no other place to carry it).
-        if (PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), entry.tokenHash())) {
+        if (entry != null && PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), entry.tokenHash())) {
             return CompletableFuture.completedFuture(result(entry));
         }
         CompletableFuture<AuthResult> result = new CompletableFuture<>();
         try {
-            hashing.execute(() -> result.complete(PasswordHashes.verify(up.password(), entry.passwordHash())
-                    ? result(users.getOrDefault(up.username(), entry)) : AuthResult.failure("bad_password")));
+            hashing.execute(() -> {
+                if (result.isDone()) {
+                    return; // cancelled while it waited: nobody wants the answer any more
+                }
+                if (entry == null) {
+                    verifier.verify(up.password(), UnknownUser.HASH);
+                    result.complete(AuthResult.notMine());
+                } else {
+                    result.complete(verifier.verify(up.password(), entry.passwordHash())
+                            ? result(users.getOrDefault(up.username(), entry)) : AuthResult.failure("bad_password"));
+                }
+            });
         } catch (RejectedExecutionException e) {
-            log.warn("Password checks are queued beyond 1024; refusing a login");
-            result.complete(AuthResult.failure("overloaded"));
+            log.debug("Password checks are queued beyond 1024; refusing a login");
+            result.complete(AuthResult.failure(AuthChain.OVERLOADED));
         }
         return result;
     }

@@ -62,6 +62,8 @@ public final class UserLimits {
     private final Ticker ticker;
     private final Limits defaults;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** BIND listeners waiting for their peer, by {@link #key}; absent when none. */
+    private final Map<String, Integer> bindListeners = new ConcurrentHashMap<>();
 
     public UserLimits(Ticker ticker, Limits defaults) {
         this.ticker = ticker;
@@ -140,6 +142,27 @@ public final class UserLimits {
                 holder.revoke(reason);
             }
         }
+    }
+
+    /**
+     * Takes one of the {@code max} BIND listeners {@code key} may have waiting at once; false when
+     * all are taken. Each one taken is given back with {@link #closeBindListener}.
+     */
+    public boolean openBindListener(String key, int max) {
+        boolean[] taken = {false};
+        bindListeners.compute(key, (k, open) -> {
+            int count = open == null ? 0 : open;
+            if (count >= max) {
+                return open;
+            }
+            taken[0] = true;
+            return count + 1;
+        });
+        return taken[0];
+    }
+
+    public void closeBindListener(String key) {
+        bindListeners.computeIfPresent(key, (k, open) -> open > 1 ? open - 1 : null);
     }
 
     int active(String key) {

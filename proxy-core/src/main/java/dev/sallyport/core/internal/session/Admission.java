@@ -5,8 +5,11 @@ import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.internal.Engine;
+import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.net.ConnectFailures;
+import dev.sallyport.core.internal.policy.AuthChain;
+import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.spi.SessionException;
@@ -91,12 +94,22 @@ final class Admission {
     /**
      * Checks credentials through the auth cache and the backend chain, recording the verdict on
      * {@code attempt}. The handshake of a protocol that logs in before its request calls it too.
+     * A connection over a connection cap is refused here, before any password is checked. The
+     * check's deadline is the handshake's (a login in the handshake) or the request's connect
+     * timeout; a check still queued when its deadline passes or its client leaves is dropped.
      */
     static Future<Principal> login(DefaultSession session, Credentials credentials, Attempt attempt) {
         Services services = session.services();
         EventLoop loop = session.channel().eventLoop();
         Promise<Principal> promise = loop.newPromise();
-        services.auth().authenticate(credentials, new AuthContext(session.client(), session.protocol()), loop)
+        SessionException overCap = overCapacity(session);
+        if (overCap != null) {
+            attempt.refused(Outcome.LIMITED, overCap.rule());
+            log.debug("{}", overCap.getMessage());
+            return promise.setFailure(overCap);
+        }
+        services.auth().authenticate(credentials, new AuthContext(session.client(), session.protocol()), loop,
+                        caller(session, attempt))
                 .addListener(f -> {
                     if (f.isSuccess()) {
                         Principal who = (Principal) f.getNow();
@@ -105,12 +118,41 @@ final class Admission {
                         return;
                     }
                     String rule = f.cause() instanceof SessionException e ? e.rule() : null;
-                    attempt.refused(SessionException.outcomeOf(f.cause()), rule);
+                    Outcome outcome = SessionException.outcomeOf(f.cause());
+                    attempt.refused(outcome, rule);
                     services.metrics().authFailed(session.protocol(), rule);
-                    log.debug("{}", f.cause().getMessage());
+                    if (outcome == Outcome.AUTH_FAILED && credentials.username() != null) {
+                        // The name helps an operator tell a typo from a guess; never the password.
+                        log.debug("{} (user {})", f.cause().getMessage(), AuthChain.printableUser(credentials.username()));
+                    } else {
+                        log.debug("{}", f.cause().getMessage());
+                    }
                     promise.tryFailure(f.cause());
                 });
         return promise;
+    }
+
+    /** When the answer to a login of {@code attempt} stops mattering, on the core ticker. */
+    private static LoginQueue.Caller caller(DefaultSession session, Attempt attempt) {
+        Channel channel = session.channel();
+        Settings settings = session.services().settings();
+        Promise<?> request = attempt.promise;
+        long endNanos = request == null ? session.startNanos() + settings.handshakeTimeout().toNanos()
+                : attempt.startNanos + settings.connectTimeout().toNanos();
+        long deadline = settings.ticker().read() + (endNanos - System.nanoTime());
+        return new LoginQueue.Caller(deadline,
+                request == null ? () -> !channel.isActive() : () -> !channel.isActive() || request.isDone());
+    }
+
+    /** The refusal of a connection accepted over a connection cap, or null when within the caps. */
+    private static SessionException overCapacity(DefaultSession session) {
+        String cap = session.channel().attr(Engine.OVER_CAPACITY).get();
+        if (cap == null) {
+            return null;
+        }
+        session.services().metrics().rejected(session.protocol(), "limit");
+        return new SessionException(Outcome.LIMITED, cap, session.protocol().id() + " connection from "
+                + Addresses.format(session.client()) + ": over the " + cap + " cap", null);
     }
 
     private static void authenticate(Attempt attempt) {
@@ -180,6 +222,7 @@ final class Admission {
         Services services = session.services();
         String cap = session.channel().attr(Engine.OVER_CAPACITY).get();
         if (cap != null) {
+            // Reached without a login (no authentication): a login refuses it before the password.
             services.metrics().rejected(session.protocol(), "limit");
             attempt.refuse(Outcome.LIMITED, cap, "over the " + cap + " cap", null);
             return;

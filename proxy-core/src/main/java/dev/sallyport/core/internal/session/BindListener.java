@@ -4,6 +4,7 @@ import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Transport;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.RuleChain;
+import dev.sallyport.core.internal.policy.UserLimits;
 
 import dev.sallyport.api.AccessRequest;
 import dev.sallyport.api.Outcome;
@@ -66,7 +67,29 @@ public final class BindListener {
                        InetAddress on, List<InetAddress> expected, Duration timeout,
                        Consumer<InetSocketAddress> listening, Promise<Channel> promise) {
         BindListener listener = new BindListener(services, protocol, request, principal, expected, promise);
-        listener.start(loop, on, timeout, listening);
+        if (listener.takeSlot()) {
+            listener.start(loop, on, timeout, listening);
+        }
+    }
+
+    /**
+     * Counts this listener against the user's cap on waiting BIND listeners until its wait ends;
+     * over the cap, fails the wait as {@link Outcome#LIMITED} and returns false.
+     */
+    private boolean takeSlot() {
+        int max = services.settings().maxBindListeners();
+        if (max == 0) {
+            return true;
+        }
+        String key = UserLimits.key(principal, request.client().getAddress());
+        if (!services.limits().openBindListener(key, max)) {
+            services.metrics().rejected(protocol, "limit");
+            promise.tryFailure(failure(Outcome.LIMITED, "max-bind-listeners",
+                    "over the cap of " + max + " waiting BIND listeners", null));
+            return false;
+        }
+        promise.addListener(f -> services.limits().closeBindListener(key));
+        return true;
     }
 
     private void start(EventLoop loop, InetAddress on, Duration timeout, Consumer<InetSocketAddress> listening) {
@@ -88,7 +111,7 @@ public final class BindListener {
         bootstrap.bind(new InetSocketAddress(on, 0)).addListener(f -> {
             io.netty.channel.ChannelFuture bound = (io.netty.channel.ChannelFuture) f;
             if (!bound.isSuccess()) {
-                promise.tryFailure(failure(Outcome.ERROR, "cannot listen on " + on.getHostAddress(), bound.cause()));
+                promise.tryFailure(failure(Outcome.ERROR, null, "cannot listen on " + on.getHostAddress(), bound.cause()));
                 return;
             }
             server = bound.channel();
@@ -97,7 +120,7 @@ public final class BindListener {
                 return;
             }
             timer = loop.schedule(() -> {
-                promise.tryFailure(failure(Outcome.CONNECT_TIMEOUT, "no peer connected within " + timeout, null));
+                promise.tryFailure(failure(Outcome.CONNECT_TIMEOUT, null, "no peer connected within " + timeout, null));
             }, timeout.toNanos(), TimeUnit.NANOSECONDS);
             InetSocketAddress address = (InetSocketAddress) server.localAddress();
             log.debug("{} BIND from {}: listening on {}", protocol.id(), Addresses.format(request.client()),
@@ -140,8 +163,8 @@ public final class BindListener {
         peer.close();
     }
 
-    private SessionException failure(Outcome outcome, String message, Throwable cause) {
-        return new SessionException(outcome, null, protocol.id() + " BIND from " + Addresses.format(request.client())
+    private SessionException failure(Outcome outcome, String rule, String message, Throwable cause) {
+        return new SessionException(outcome, rule, protocol.id() + " BIND from " + Addresses.format(request.client())
                 + " for " + request.targetHost() + ":" + request.targetPort() + ": " + message, cause);
     }
 

@@ -111,6 +111,11 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         }
     }
 
+    /** When the connection was accepted, on {@link System#nanoTime()}. */
+    long startNanos() {
+        return startNanos;
+    }
+
     /** Core's handler at the tail of the client pipeline. */
     public ChannelInboundHandlerAdapter guard() {
         return new Guard();

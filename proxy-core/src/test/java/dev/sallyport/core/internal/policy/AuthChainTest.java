@@ -109,11 +109,11 @@ class AuthChainTest {
     }
 
     private AuthChain chain(LoginGuard guard, AuthBackend... backends) {
-        return new AuthChain(true, List.of(backends), CACHE_TTL, NEGATIVE_TTL, ticker, guard);
+        return new AuthChain(true, List.of(backends), CACHE_TTL, NEGATIVE_TTL, ticker, guard, new LoginQueue(ticker, 4));
     }
 
     private LoginGuard disabledGuard() {
-        return new LoginGuard(ticker, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100));
+        return new LoginGuard(ticker, 0, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64);
     }
 
     private Future<Principal> login(AuthChain chain, Credentials credentials) {
@@ -248,7 +248,8 @@ class AuthChainTest {
     @Test
     void negativeTtlZero_refusalsAreNotCached() {
         FakeBackend store = aliceStore();
-        AuthChain chain = new AuthChain(true, List.of(store), CACHE_TTL, Duration.ZERO, ticker, disabledGuard());
+        AuthChain chain = new AuthChain(true, List.of(store), CACHE_TTL, Duration.ZERO, ticker, disabledGuard(),
+                new LoginQueue(ticker, 4));
 
         login(chain, ALICE_WRONG);
         login(chain, ALICE_WRONG);
@@ -261,7 +262,8 @@ class AuthChainTest {
     @Test
     void cacheTtlZero_cachesNothing_notEvenRefusals() {
         FakeBackend store = aliceStore();
-        AuthChain chain = new AuthChain(true, List.of(store), Duration.ZERO, NEGATIVE_TTL, ticker, disabledGuard());
+        AuthChain chain = new AuthChain(true, List.of(store), Duration.ZERO, NEGATIVE_TTL, ticker, disabledGuard(),
+                new LoginQueue(ticker, 4));
 
         login(chain, ALICE);
         login(chain, ALICE);
@@ -430,7 +432,7 @@ class AuthChainTest {
 
     @Test
     void failedLogin_isAnsweredAfterTheBackoff_onTheLoop() {
-        LoginGuard guard = new LoginGuard(ticker, 10, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100));
+        LoginGuard guard = new LoginGuard(ticker, 10, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64);
         AuthChain chain = chain(guard, aliceStore());
 
         Future<Principal> first = login(chain, ALICE_WRONG);
@@ -449,7 +451,7 @@ class AuthChainTest {
     @Test
     void lockedOutAddress_failsEvenWithTheRightPassword_withoutAskingTheBackend_untilTheLockoutEnds() {
         Duration lockout = Duration.ofMinutes(5);
-        LoginGuard guard = new LoginGuard(ticker, 2, Duration.ofMinutes(1), lockout, Duration.ZERO);
+        LoginGuard guard = new LoginGuard(ticker, 2, 0, Duration.ofMinutes(1), lockout, Duration.ZERO, 64);
         FakeBackend store = aliceStore();
         AuthChain chain = chain(guard, store);
         login(chain, ALICE_WRONG);
@@ -466,8 +468,8 @@ class AuthChainTest {
     }
 
     @Test
-    void success_clearsTheAddressFailures() {
-        LoginGuard guard = new LoginGuard(ticker, 2, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ZERO);
+    void success_clearsTheFailuresOfThatName() {
+        LoginGuard guard = new LoginGuard(ticker, 2, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ZERO, 64);
         AuthChain chain = chain(guard, aliceStore());
 
         login(chain, ALICE_WRONG);
@@ -479,7 +481,7 @@ class AuthChainTest {
 
     @Test
     void missingCredentials_andUnavailableBackends_areNotCountedAsFailures_norDelayed() {
-        LoginGuard guard = new LoginGuard(ticker, 1, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100));
+        LoginGuard guard = new LoginGuard(ticker, 1, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64);
         AtomicBoolean up = new AtomicBoolean();
         FakeBackend flaky = downUntil(up);
         AuthChain chain = chain(guard, flaky);

@@ -11,7 +11,11 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Brute-force protection per client IP: back-off, window, lockout, on a fake ticker. */
+/**
+ * Brute-force protection per client IP and user name: back-off, window, lockout, on a fake
+ * ticker. The counts across names, the reservations of running checks and IPv6 prefixes are in
+ * {@link LoginGuardLevelsTest}.
+ */
 class LoginGuardTest {
 
     private static final Duration WINDOW = Duration.ofMinutes(1);
@@ -22,8 +26,22 @@ class LoginGuardTest {
     private final InetAddress ip = new InetSocketAddress("192.0.2.1", 0).getAddress();
     private final InetAddress otherIp = new InetSocketAddress("192.0.2.2", 0).getAddress();
 
+    private static final String USER = "alice";
+
     private LoginGuard guard(int maxFailures) {
-        return new LoginGuard(ticker, maxFailures, WINDOW, LOCKOUT, BACKOFF);
+        return new LoginGuard(ticker, maxFailures, 0, WINDOW, LOCKOUT, BACKOFF, 64);
+    }
+
+    private static LoginGuard.Failure failed(LoginGuard guard, InetAddress from) {
+        return guard.login(from, USER).failed();
+    }
+
+    private static boolean lockedOut(LoginGuard guard, InetAddress from) {
+        return guard.login(from, USER).lockedOut();
+    }
+
+    private static void succeeded(LoginGuard guard, InetAddress from) {
+        guard.login(from, USER).succeeded();
     }
 
     @Test
@@ -31,10 +49,10 @@ class LoginGuardTest {
         LoginGuard guard = guard(0);
 
         for (int i = 0; i < 50; i++) {
-            assertThat(guard.failed(ip)).isEqualTo(new LoginGuard.Failure(0, false));
+            assertThat(failed(guard, ip)).isEqualTo(new LoginGuard.Failure(0, null));
         }
         assertThat(guard.enabled()).isFalse();
-        assertThat(guard.lockedOut(ip)).isFalse();
+        assertThat(lockedOut(guard, ip)).isFalse();
     }
 
     @Test
@@ -43,7 +61,7 @@ class LoginGuardTest {
 
         List<Long> delays = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            delays.add(Duration.ofNanos(guard.failed(ip).delayNanos()).toMillis());
+            delays.add(Duration.ofNanos(failed(guard, ip).delayNanos()).toMillis());
         }
 
         assertThat(delays).containsExactly(100L, 200L, 400L, 800L, 1600L, 2000L, 2000L, 2000L);
@@ -51,135 +69,135 @@ class LoginGuardTest {
 
     @Test
     void backoffZero_noDelay_butTheLockoutStillApplies() {
-        LoginGuard guard = new LoginGuard(ticker, 2, WINDOW, LOCKOUT, Duration.ZERO);
+        LoginGuard guard = new LoginGuard(ticker, 2, 0, WINDOW, LOCKOUT, Duration.ZERO, 64);
 
-        assertThat(guard.failed(ip)).isEqualTo(new LoginGuard.Failure(0, false));
-        assertThat(guard.failed(ip)).isEqualTo(new LoginGuard.Failure(0, true));
-        assertThat(guard.lockedOut(ip)).isTrue();
+        assertThat(failed(guard, ip)).isEqualTo(new LoginGuard.Failure(0, null));
+        assertThat(failed(guard, ip)).isEqualTo(new LoginGuard.Failure(0, LoginGuard.Lock.NAME));
+        assertThat(lockedOut(guard, ip)).isTrue();
     }
 
     @Test
     void lockout_startsWithTheNthFailureInTheWindow_andIsReportedOnce() {
         LoginGuard guard = guard(3);
 
-        assertThat(guard.failed(ip).lockedNow()).isFalse();
-        assertThat(guard.failed(ip).lockedNow()).isFalse();
-        assertThat(guard.lockedOut(ip)).isFalse();
-        assertThat(guard.failed(ip).lockedNow()).isTrue();
-        assertThat(guard.lockedOut(ip)).isTrue();
-        assertThat(guard.failed(ip).lockedNow()).isFalse();
-        assertThat(guard.lockedOut(ip)).isTrue();
+        assertThat(failed(guard, ip).lockedNow()).isFalse();
+        assertThat(failed(guard, ip).lockedNow()).isFalse();
+        assertThat(lockedOut(guard, ip)).isFalse();
+        assertThat(failed(guard, ip).lockedNow()).isTrue();
+        assertThat(lockedOut(guard, ip)).isTrue();
+        assertThat(failed(guard, ip).lockedNow()).isFalse();
+        assertThat(lockedOut(guard, ip)).isTrue();
     }
 
     @Test
     void lockout_lastsExactlyTheLockoutDuration() {
         LoginGuard guard = guard(2);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
 
         ticker.advance(LOCKOUT.minusNanos(1));
-        assertThat(guard.lockedOut(ip)).isTrue();
+        assertThat(lockedOut(guard, ip)).isTrue();
         ticker.advanceNanos(1);
-        assertThat(guard.lockedOut(ip)).isFalse();
+        assertThat(lockedOut(guard, ip)).isFalse();
     }
 
     @Test
     void lockout_isNotExtendedByFailuresDuringIt_butTheyStillDoubleTheDelay() {
         LoginGuard guard = guard(2);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
 
         ticker.advance(Duration.ofSeconds(30));
-        LoginGuard.Failure during = guard.failed(ip);
+        LoginGuard.Failure during = failed(guard, ip);
         ticker.advance(LOCKOUT.minusSeconds(30));
 
         assertThat(during.lockedNow()).isFalse();
         assertThat(during.delayNanos()).isEqualTo(Duration.ofMillis(400).toNanos());
-        assertThat(guard.lockedOut(ip)).isFalse();
+        assertThat(lockedOut(guard, ip)).isFalse();
     }
 
     @Test
     void lockoutEnd_forgetsTheFailures_soTheNextStartsAgainFromOne() {
         LoginGuard guard = guard(2);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
         ticker.advance(LOCKOUT);
-        assertThat(guard.lockedOut(ip)).isFalse();
+        assertThat(lockedOut(guard, ip)).isFalse();
 
-        LoginGuard.Failure next = guard.failed(ip);
+        LoginGuard.Failure next = failed(guard, ip);
 
-        assertThat(next).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), false));
-        assertThat(guard.lockedOut(ip)).isFalse();
-        assertThat(guard.failed(ip).lockedNow()).isTrue();
+        assertThat(next).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), null));
+        assertThat(lockedOut(guard, ip)).isFalse();
+        assertThat(failed(guard, ip).lockedNow()).isTrue();
     }
 
     @Test
     void failuresOlderThanTheWindow_doNotCount() {
         LoginGuard guard = guard(3);
-        guard.failed(ip);
+        failed(guard, ip);
         ticker.advance(Duration.ofSeconds(30));
-        guard.failed(ip);
+        failed(guard, ip);
         ticker.advance(Duration.ofSeconds(30).plusNanos(1)); // the first failure is now older than the window
 
-        LoginGuard.Failure third = guard.failed(ip);
+        LoginGuard.Failure third = failed(guard, ip);
 
-        assertThat(third).isEqualTo(new LoginGuard.Failure(Duration.ofMillis(200).toNanos(), false));
-        assertThat(guard.lockedOut(ip)).isFalse();
+        assertThat(third).isEqualTo(new LoginGuard.Failure(Duration.ofMillis(200).toNanos(), null));
+        assertThat(lockedOut(guard, ip)).isFalse();
     }
 
     @Test
     void aFailureExactlyOneWindowOld_stillCounts() {
         LoginGuard guard = guard(3);
-        guard.failed(ip);
+        failed(guard, ip);
         ticker.advance(WINDOW);
-        guard.failed(ip);
+        failed(guard, ip);
 
-        assertThat(guard.failed(ip).lockedNow()).isTrue();
+        assertThat(failed(guard, ip).lockedNow()).isTrue();
     }
 
     @Test
-    void success_clearsTheFailuresOfThatAddress() {
+    void success_clearsTheFailuresOfThatNameFromThatAddress() {
         LoginGuard guard = guard(3);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
 
-        guard.succeeded(ip);
+        succeeded(guard, ip);
 
-        assertThat(guard.failed(ip)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), false));
-        assertThat(guard.failed(ip).lockedNow()).isFalse();
-        assertThat(guard.failed(ip).lockedNow()).isTrue();
+        assertThat(failed(guard, ip)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), null));
+        assertThat(failed(guard, ip).lockedNow()).isFalse();
+        assertThat(failed(guard, ip).lockedNow()).isTrue();
     }
 
     @Test
     void success_duringALockout_neitherUnlocksNorClears() {
         LoginGuard guard = guard(2);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
 
-        guard.succeeded(ip);
+        succeeded(guard, ip);
 
-        assertThat(guard.lockedOut(ip)).isTrue();
-        assertThat(guard.failed(ip).delayNanos()).isEqualTo(Duration.ofMillis(400).toNanos());
+        assertThat(lockedOut(guard, ip)).isTrue();
+        assertThat(failed(guard, ip).delayNanos()).isEqualTo(Duration.ofMillis(400).toNanos());
     }
 
     @Test
     void success_withoutEarlierFailures_isANoOp() {
         LoginGuard guard = guard(2);
 
-        guard.succeeded(ip);
+        succeeded(guard, ip);
 
-        assertThat(guard.lockedOut(ip)).isFalse();
-        assertThat(guard.failed(ip)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), false));
+        assertThat(lockedOut(guard, ip)).isFalse();
+        assertThat(failed(guard, ip)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), null));
     }
 
     @Test
     void addresses_areCountedSeparately() {
         LoginGuard guard = guard(2);
-        guard.failed(ip);
-        guard.failed(ip);
+        failed(guard, ip);
+        failed(guard, ip);
 
-        assertThat(guard.lockedOut(ip)).isTrue();
-        assertThat(guard.lockedOut(otherIp)).isFalse();
-        assertThat(guard.failed(otherIp)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), false));
+        assertThat(lockedOut(guard, ip)).isTrue();
+        assertThat(lockedOut(guard, otherIp)).isFalse();
+        assertThat(failed(guard, otherIp)).isEqualTo(new LoginGuard.Failure(BACKOFF.toNanos(), null));
     }
 }

@@ -5,8 +5,6 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.Resolver;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -36,19 +34,11 @@ class SessionRecordingTest {
             .customize(b -> b.resolver(Resolver.fixed(Map.of("echo.test", List.of(InetAddress.getLoopbackAddress())))))
             .build();
 
-    private static TcpServer echo;
+    @RegisterExtension
+    static TcpServer echo = TcpServer.echo();
+
     /** A tunnel the first test leaves open and the last closes. */
     private static Socks5Client leftOpen;
-
-    @BeforeAll
-    static void startEcho() {
-        echo = TcpServer.echo();
-    }
-
-    @AfterAll
-    static void stopEcho() {
-        echo.close();
-    }
 
     @Test
     @Order(1)

@@ -4,6 +4,9 @@ import dev.sallyport.api.Command;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.handler.proxy.ProxyConnectException;
+import io.netty.handler.proxy.Socks5ProxyHandler;
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -234,6 +238,53 @@ class ClientsAndServersTest {
             }
         }
         assertThat(proxy.awaitSessions(3, WAIT)).extracting(s -> s.outcome()).containsOnly(Outcome.OK);
+    }
+
+    @Test
+    void rawClients_readWhatTheWireSays_versionAndReservedByte() throws Exception {
+        try (TcpServer origin = TcpServer.replyAfterEof(ascii("HTTP/1.0 204 No Content\r\n\r\n"));
+             RawHttpClient client = RawHttpClient.open(origin.address())) {
+            client.socket().shutdownOutput();
+            RawHttpClient.Response response = client.response();
+            assertThat(response.version()).isEqualTo("HTTP/1.0");
+            assertThat(response.status()).isEqualTo(204);
+        }
+        try (TcpServer fakeProxy = TcpServer.replyAfterEof(new byte[] {5, 0, 1, 1, 127, 0, 0, 1, 0, 80});
+             Socks5Client client = Socks5Client.open(fakeProxy.address())) {
+            client.socket().shutdownOutput();
+            assertThatThrownBy(client::readReply).isInstanceOf(AssertionError.class)
+                    .hasMessage("RSV 0x1 (expected: 0x00)");
+        }
+    }
+
+    @Test
+    void closedByPeer_aPeerThatStaysOpenPastTheReadTimeout_isNotClosed() throws Exception {
+        try (TcpServer sink = TcpServer.sink(); RawHttpClient client = RawHttpClient.open(sink.address())) {
+            client.socket().setSoTimeout(200);
+            assertThat(client.closedByPeer()).isFalse();
+            sink.close();
+            client.socket().setSoTimeout(10_000);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void nettyProxyClient_throughNettysSocks5AndHttpHandlers_andAFailedHandshake() throws Exception {
+        try (TcpServer echo = TcpServer.echo(); NettyProxyClient netty = NettyProxyClient.create(1)) {
+            byte[] data = TestBytes.random(200_000, 3);
+            assertThat(netty.echo(new Socks5ProxyHandler(proxy.socks5Address()),
+                    InetSocketAddress.createUnresolved("echo.test", echo.port()), data).get(20, TimeUnit.SECONDS))
+                    .isEqualTo(data);
+            assertThat(netty.echo(new HttpProxyHandler(proxy.httpAddress()),
+                    InetSocketAddress.createUnresolved("echo.test", echo.port()), ascii("via http"))
+                    .get(20, TimeUnit.SECONDS)).isEqualTo(ascii("via http"));
+            proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
+            assertThat(netty.echo(new Socks5ProxyHandler(proxy.socks5Address()), echo.address(), data))
+                    .failsWithin(20, TimeUnit.SECONDS).withThrowableThat()
+                    .withCauseInstanceOf(ProxyConnectException.class);
+        }
+        assertThatThrownBy(() -> NettyProxyClient.create(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads: 0 (expected: >= 1)");
     }
 
     @Test

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** How registering the extension chooses one proxy per class or one per test, and what each test starts with. */
 @Timeout(60)
@@ -27,6 +30,7 @@ class ExtensionLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final List<ProxyManager> SEEN = new CopyOnWriteArrayList<>();
+    private static final List<InetSocketAddress> SERVERS = new CopyOnWriteArrayList<>();
 
     @Test
     void staticField_oneProxyForTheClass_closedAfterIt_faultsAndSessionsClearedBetweenTests() throws Exception {
@@ -55,6 +59,41 @@ class ExtensionLifecycleTest {
     }
 
     @Test
+    void restart_replacesTheProxyForTheTest_withTheChange_andTheNextTestGetsTheClassesOwnAgain() throws Exception {
+        SEEN.clear();
+        TestExecutionSummary summary = SampleRun.run(Restarted.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SEEN).hasSize(3).doesNotHaveDuplicates();
+        for (ProxyManager manager : SEEN) {
+            assertPortFree(manager.address("socks5"));
+        }
+        assertThatThrownBy(() -> SallyportExtension.socks5().build().restart(b -> { }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("SallyportExtension: not running");
+    }
+
+    @Test
+    void servers_inAStaticField_closeAfterTheClass_inAnInstanceField_afterEachTest() throws Exception {
+        SERVERS.clear();
+        TestExecutionSummary summary = SampleRun.run(Servers.class);
+
+        assertThat(SampleRun.failures(summary)).isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(SERVERS).hasSize(6);
+        assertThat(SERVERS.get(0)).as("one static server for both tests").isEqualTo(SERVERS.get(3));
+        for (InetSocketAddress tcp : List.of(SERVERS.get(0), SERVERS.get(1), SERVERS.get(4))) {
+            assertRefused(tcp);
+        }
+        for (InetSocketAddress udp : List.of(SERVERS.get(2), SERVERS.get(5))) {
+            try (DatagramSocket rebound = new DatagramSocket(udp)) {
+                assertThat(rebound.getLocalSocketAddress()).isEqualTo(udp);
+            }
+        }
+    }
+
+    @Test
     void accessors_outsideATest_sayTheProxyIsNotRunning() {
         SallyportExtension unregistered = SallyportExtension.socks5().build();
         org.assertj.core.api.Assertions.assertThatThrownBy(unregistered::socks5Address)
@@ -73,6 +112,15 @@ class ExtensionLifecycleTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SallyportExtension.socks5().bandwidth(-1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bytesPerSecond: -1 (expected: >= 0, 0 for none)");
+    }
+
+    /** Nothing listens on {@code address} any more: a connect is refused. */
+    private static void assertRefused(InetSocketAddress address) {
+        assertThatThrownBy(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 5000);
+            }
+        }).isInstanceOf(ConnectException.class);
     }
 
     /** A listening socket can be opened on the port again: nothing listens there any more. */
@@ -113,6 +161,74 @@ class ExtensionLifecycleTest {
             SEEN.add(proxy.manager());
             assertThat(proxy.sessions()).isEmpty();
             tunnel(proxy);
+        }
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class Restarted {
+        @RegisterExtension
+        static SallyportExtension proxy = SallyportExtension.socks5().build();
+
+        @Test
+        @Order(1)
+        void first_restartsWithAUser_andOnlyTheNewProxyServes() throws IOException {
+            ProxyManager original = proxy.manager();
+            proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
+            ProxyManager replaced = proxy.restart(b -> b.user("alice", "pw"));
+            SEEN.add(original);
+            SEEN.add(replaced);
+            assertThat(proxy.manager()).isSameAs(replaced);
+            assertPortFree(original.address("socks5"));
+            try (Socks5Client client = Socks5Client.open(proxy.socks5Address())) {
+                assertThat(client.greet(Socks5Client.NO_AUTHENTICATION)).isEqualTo(Socks5Client.NO_ACCEPTABLE_METHODS);
+            }
+            try (TcpServer echo = TcpServer.echo(); Socks5Client client = Socks5Client.open(proxy.socks5Address())) {
+                assertThat(client.login("alice", "pw")).isZero();
+                assertThat(client.connect(echo.address()).rep()).as("faults start empty").isZero();
+            }
+        }
+
+        @Test
+        @Order(2)
+        void second_getsTheClassesOwnProxyAgain() throws IOException {
+            SEEN.add(proxy.manager());
+            tunnel(proxy);
+        }
+    }
+
+    @EnabledIf("dev.sallyport.testkit.SampleRun#running")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class Servers {
+        @RegisterExtension
+        static TcpServer shared = TcpServer.echo();
+
+        @RegisterExtension
+        TcpServer own = TcpServer.sink();
+
+        @RegisterExtension
+        UdpServer datagrams = UdpServer.sink();
+
+        private void record() throws IOException {
+            SERVERS.addAll(List.of(shared.address(), own.address(), datagrams.address()));
+            int before = shared.connections().size();
+            try (Socket socket = new Socket()) {
+                socket.connect(shared.address(), 5000);
+                assertThat(shared.awaitConnections(before + 1, WAIT)).hasSize(before + 1);
+            }
+        }
+
+        @Test
+        @Order(1)
+        void first() throws IOException {
+            record();
+        }
+
+        @Test
+        @Order(2)
+        void second_theFirstTestsOwnServersAreClosed_theSharedOneServes() throws IOException {
+            assertRefused(SERVERS.get(1));
+            record();
         }
     }
 
