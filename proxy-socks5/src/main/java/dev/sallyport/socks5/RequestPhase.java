@@ -5,8 +5,11 @@ import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.function.Function;
 
 /**
  * The last phase of a SOCKS4 or SOCKS5 handshake: the request, then the wait for core to dial
@@ -22,8 +25,8 @@ abstract class RequestPhase extends SocksPhase {
     private final String decoderName;
     private State state = State.REQUEST;
 
-    RequestPhase(Session session, Truncation decoder, String encoderName, String decoderName) {
-        super(session, decoder);
+    RequestPhase(Session session, String encoderName, String decoderName) {
+        super(session);
         this.encoderName = encoderName;
         this.decoderName = decoderName;
     }
@@ -44,19 +47,7 @@ abstract class RequestPhase extends SocksPhase {
 
     /** CONNECT: the reply carries the outbound socket's local address, then the tunnel runs. */
     final void connect(ChannelHandlerContext ctx, ProxyRequest request) {
-        session.connect(request).addListener(f -> {
-            if (!connecting()) {
-                return;
-            }
-            if (f.isSuccess()) {
-                Channel outbound = (Channel) f.getNow();
-                tunnel(ctx, (InetSocketAddress) outbound.localAddress());
-                session.relay(outbound);
-                done(ctx);
-            } else {
-                fail(ctx, SessionException.outcomeOf(f.cause()));
-            }
-        });
+        session.connect(request).addListener(f -> relayOrFail(ctx, f, Channel::localAddress));
     }
 
     /**
@@ -70,19 +61,22 @@ abstract class RequestPhase extends SocksPhase {
             if (connecting()) {
                 ctx.writeAndFlush(granted(listening));
             }
-        }).addListener(f -> {
-            if (!connecting()) {
-                return;
-            }
-            if (f.isSuccess()) {
-                Channel peer = (Channel) f.getNow();
-                tunnel(ctx, (InetSocketAddress) peer.remoteAddress());
-                session.relay(peer);
-                done(ctx);
-            } else {
-                fail(ctx, SessionException.outcomeOf(f.cause()));
-            }
-        });
+        }).addListener(f -> relayOrFail(ctx, f, Channel::remoteAddress));
+    }
+
+    /** Core's verdict: a channel to relay to, announced with its {@code bound} address, or a refusal. */
+    private void relayOrFail(ChannelHandlerContext ctx, Future<?> verdict, Function<Channel, SocketAddress> bound) {
+        if (!connecting()) {
+            return;
+        }
+        if (verdict.isSuccess()) {
+            Channel channel = (Channel) verdict.getNow();
+            tunnel(ctx, (InetSocketAddress) bound.apply(channel));
+            session.relay(channel);
+            done(ctx);
+        } else {
+            fail(ctx, SessionException.outcomeOf(verdict.cause()));
+        }
     }
 
     /** The success reply; from here on the bytes held are the tunnel's. */

@@ -35,17 +35,16 @@ final class Socks4Handshake extends RequestPhase {
     private static final Socks4CommandResponse REJECTED =
             new DefaultSocks4CommandResponse(Socks4CommandStatus.REJECTED_OR_FAILED);
 
-    Socks4Handshake(Session session, Socks4RequestDecoder decoder) {
-        super(session, decoder, ENCODER, DECODER);
+    Socks4Handshake(Session session) {
+        super(session, ENCODER, DECODER);
     }
 
     /** Starts the handshake on a new client channel. */
     static void start(Channel channel, Session session) {
-        Socks4RequestDecoder decoder = new Socks4RequestDecoder();
         channel.pipeline()
                 .addLast(ENCODER, Socks4ServerEncoder.INSTANCE)
-                .addLast(DECODER, decoder)
-                .addLast(HANDLER, new Socks4Handshake(session, decoder));
+                .addLast(DECODER, new Socks4RequestDecoder())
+                .addLast(HANDLER, new Socks4Handshake(session));
     }
 
     @Override

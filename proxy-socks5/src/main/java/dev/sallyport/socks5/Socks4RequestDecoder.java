@@ -27,7 +27,7 @@ import java.util.List;
  * bytes above 0x7F would come out as someone else's punycode name instead of being refused by
  * the host-name rule. Replies still go through Netty's {@code Socks4ServerEncoder}.
  */
-final class Socks4RequestDecoder extends ByteToMessageDecoder implements SocksPhase.Truncation {
+final class Socks4RequestDecoder extends ByteToMessageDecoder {
 
     private static final int MAX_FIELD = 255;
     /** VN CD DSTPORT DSTIP, then at least USERID's NUL. */
@@ -40,7 +40,6 @@ final class Socks4RequestDecoder extends ByteToMessageDecoder implements SocksPh
     private enum State { REQUEST, PASSING, DISCARDING }
 
     private State state = State.REQUEST;
-    private boolean truncated;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -118,13 +117,7 @@ final class Socks4RequestDecoder extends ByteToMessageDecoder implements SocksPh
 
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        truncated = in.isReadable();
-        super.decodeLast(ctx, in, out);
-    }
-
-    @Override
-    public boolean truncated() {
-        return truncated;
+        super.decodeLast(ctx, in, SocksPhase.endOfInput(in, out));
     }
 
     /** Netty's request type without its port check and IDNA conversion: fields as sent. */

@@ -17,8 +17,8 @@ import java.util.List;
  */
 final class Socks5Greeting extends SocksPhase {
 
-    Socks5Greeting(Session session, Decoder decoder) {
-        super(session, decoder);
+    Socks5Greeting(Session session) {
+        super(session);
     }
 
     @Override
@@ -38,12 +38,10 @@ final class Socks5Greeting extends SocksPhase {
         }
         if (password) {
             ctx.writeAndFlush(Socks5.PASSWORD);
-            Socks5Login.Decoder decoder = new Socks5Login.Decoder();
-            next(ctx, Socks5Handshake.DECODER, decoder, new Socks5Login(session, decoder));
+            next(ctx, Socks5Handshake.DECODER, new Socks5Login.Decoder(), new Socks5Login(session));
         } else {
             ctx.writeAndFlush(Socks5.NO_AUTH);
-            Socks5Request.Decoder decoder = new Socks5Request.Decoder();
-            next(ctx, Socks5Handshake.DECODER, decoder, new Socks5Request(session, decoder));
+            next(ctx, Socks5Handshake.DECODER, new Socks5Request.Decoder(), new Socks5Request(session));
         }
     }
 
@@ -57,19 +55,11 @@ final class Socks5Greeting extends SocksPhase {
         return Socks5.NO_ACCEPTABLE_METHOD;
     }
 
-    /** Netty's greeting decoder, noting whether the input ended inside a greeting. */
-    static final class Decoder extends Socks5InitialRequestDecoder implements Truncation {
-        private boolean truncated;
-
+    /** Netty's greeting decoder, telling the handler when the input ends inside a greeting. */
+    static final class Decoder extends Socks5InitialRequestDecoder {
         @Override
         protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-            truncated = in.isReadable();
-            super.decodeLast(ctx, in, out);
-        }
-
-        @Override
-        public boolean truncated() {
-            return truncated;
+            super.decodeLast(ctx, in, endOfInput(in, out));
         }
     }
 }

@@ -25,8 +25,8 @@ final class Socks5Login extends SocksPhase {
 
     private boolean authenticating;
 
-    Socks5Login(Session session, Decoder decoder) {
-        super(session, decoder);
+    Socks5Login(Session session) {
+        super(session);
     }
 
     @Override
@@ -63,8 +63,7 @@ final class Socks5Login extends SocksPhase {
             return;
         }
         ctx.writeAndFlush(Socks5.AUTH_SUCCESS);
-        Socks5Request.Decoder decoder = new Socks5Request.Decoder();
-        next(ctx, Socks5Handshake.DECODER, decoder, new Socks5Request(session, decoder));
+        next(ctx, Socks5Handshake.DECODER, new Socks5Request.Decoder(), new Socks5Request(session));
     }
 
     /**
@@ -102,19 +101,11 @@ final class Socks5Login extends SocksPhase {
         return Socks5.AUTH_FAILURE;
     }
 
-    /** Netty's RFC 1929 decoder, noting whether the input ended inside a login. */
-    static final class Decoder extends Socks5PasswordAuthRequestDecoder implements Truncation {
-        private boolean truncated;
-
+    /** Netty's RFC 1929 decoder, telling the handler when the input ends inside a login. */
+    static final class Decoder extends Socks5PasswordAuthRequestDecoder {
         @Override
         protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-            truncated = in.isReadable();
-            super.decodeLast(ctx, in, out);
-        }
-
-        @Override
-        public boolean truncated() {
-            return truncated;
+            super.decodeLast(ctx, in, endOfInput(in, out));
         }
     }
 }

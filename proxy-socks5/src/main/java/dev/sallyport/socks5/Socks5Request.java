@@ -26,8 +26,8 @@ import java.util.List;
  */
 final class Socks5Request extends RequestPhase {
 
-    Socks5Request(Session session, Decoder decoder) {
-        super(session, decoder, Socks5Handshake.ENCODER, Socks5Handshake.DECODER);
+    Socks5Request(Session session) {
+        super(session, Socks5Handshake.ENCODER, Socks5Handshake.DECODER);
     }
 
     @Override
@@ -104,23 +104,15 @@ final class Socks5Request extends RequestPhase {
         return Socks5.reply(Socks5.status(outcome), null);
     }
 
-    /** Netty's request decoder on the shared address codec, noting whether the input ended inside a request. */
-    static final class Decoder extends Socks5CommandRequestDecoder implements Truncation {
-        private boolean truncated;
-
+    /** Netty's request decoder on the shared address codec, telling the handler when the input ends inside a request. */
+    static final class Decoder extends Socks5CommandRequestDecoder {
         Decoder() {
             super(Socks5Address.CODEC);
         }
 
         @Override
         protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-            truncated = in.isReadable();
-            super.decodeLast(ctx, in, out);
-        }
-
-        @Override
-        public boolean truncated() {
-            return truncated;
+            super.decodeLast(ctx, in, endOfInput(in, out));
         }
     }
 }

@@ -16,13 +16,16 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * One phase of a SOCKS handshake: the handler behind the phase's Netty decoder. It takes the one
  * message its decoder makes (checking {@code decoderResult()} first), answers it, and either
  * hands over to the next phase ({@link #next}) or refuses ({@link #fail}: the protocol's reply,
  * then a close). A handshake timeout or an end of input while the phase still waits for its
  * message gets the phase's refusal too; an end of input with nothing pending is a client that
- * left.
+ * left. A phase's decoder tells it that the input ended inside its message with
+ * {@link #endOfInput}: Netty's SOCKS decoders keep an unfinished message to themselves.
  *
  * <p>Bytes that reach this handler are bytes the client sent ahead of our reply (Netty's decoders
  * pass on what follows their message): they are held, up to {@link #MAX_EARLY_DATA} before
@@ -35,19 +38,32 @@ abstract class SocksPhase extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SocksPhase.class);
 
+    /** What a phase's decoder passes on when the client's input ended inside its message. */
+    private static final Object TRUNCATED = new Object() {
+        @Override
+        public String toString() {
+            return "end of input inside a message";
+        }
+    };
+
     final Session session;
-    private final Truncation decoder;
     private ByteBuf ahead;
+    private boolean truncated;
     private boolean failed;
 
-    SocksPhase(Session session, Truncation decoder) {
+    SocksPhase(Session session) {
         this.session = session;
-        this.decoder = decoder;
     }
 
-    /** A phase's decoder, which notes whether the input ended inside its message. */
-    interface Truncation {
-        boolean truncated();
+    /**
+     * For a phase decoder's {@code decodeLast}: when bytes of an unfinished message are left at
+     * the end of input, tells the handler behind it. Returns {@code out}.
+     */
+    static List<Object> endOfInput(ByteBuf in, List<Object> out) {
+        if (in.isReadable()) {
+            out.add(TRUNCATED);
+        }
+        return out;
     }
 
     /** Handles the phase's decoded message (never called once the phase failed). */
@@ -75,7 +91,9 @@ abstract class SocksPhase extends ChannelInboundHandlerAdapter {
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (failed) {
+        if (msg == TRUNCATED) {
+            truncated = true;
+        } else if (failed) {
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof ByteBuf bytes) {
             hold(ctx, bytes);
@@ -124,7 +142,7 @@ abstract class SocksPhase extends ChannelInboundHandlerAdapter {
             log.debug("{}: handshake timeout from {}", getClass().getSimpleName(), session.client());
             fail(ctx, Outcome.HANDSHAKE_TIMEOUT);
         } else if (!failed && event instanceof ChannelInputShutdownEvent && waiting()) {
-            if (decoder.truncated()) {
+            if (truncated) {
                 // The client ended its output in the middle of a message: a truncated field.
                 fail(ctx, Outcome.PROTOCOL_ERROR);
             } else {
