@@ -9,12 +9,12 @@ import net.jqwik.api.PropertyDefaults;
  * {@link DatagramProperties} (the SOCKS5 UDP header) and {@link HttpProperties} (the HTTP request
  * head), 1,000 tries each, seconds in all.
  *
- * <p>The long run, the same properties tagged {@code fuzz} ({@link SocksFuzzLongTest},
- * {@link DatagramFuzzLongTest}, {@link HttpFuzzLongTest}) with 1,000,000 tries each unless
- * {@code -Dfuzz.tries} says otherwise, two forks in parallel, from the repository root:
+ * <p>The long run, the same properties tagged {@code fuzz}, one class per decoder
+ * ({@code *FuzzLongTest}), 1,000,000 tries each unless {@code -Dfuzz.tries} says otherwise, in
+ * {@code -Dfuzz.forks} JVMs at once (default 2), from the repository root:
  *
  * <pre>
- * mvn -B -pl proxy-bench -am -Pfuzz verify -Dfuzz.tries=1000000
+ * mvn -B -pl proxy-bench -am -Pfuzz verify -Dfuzz.tries=1000000 -Dfuzz.forks=4
  * </pre>
  *
  * jqwik reports each property's tries, seed and where the inputs ended (statistics); each class
@@ -28,7 +28,19 @@ import net.jqwik.api.PropertyDefaults;
 class DecoderFuzzTest {
 
     @Group
-    class Socks extends SocksProperties {
+    class Socks5Greeting extends SocksProperties.Greeting {
+    }
+
+    @Group
+    class Socks5Login extends SocksProperties.Login {
+    }
+
+    @Group
+    class Socks5Request extends SocksProperties.Request {
+    }
+
+    @Group
+    class Socks4 extends SocksProperties.Socks4 {
     }
 
     @Group

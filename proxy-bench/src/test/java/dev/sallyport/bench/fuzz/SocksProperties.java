@@ -28,60 +28,73 @@ import static org.assertj.core.api.Assertions.assertThat;
  * end of input or the handshake timeout turns into a refusal (or, between messages, a plain
  * close). Nothing is thrown out of the pipeline, every reply is one the protocol allows, in order,
  * nothing follows a refusal, bytes passed on to the relay are exactly the input's tail, and every
- * buffer is released ({@link Wire#finish}).
+ * buffer is released ({@link Wire#finish}). One nested class per decoder, so that each runs
+ * in a class (and a fork) of its own.
  */
 abstract class SocksProperties extends FuzzContainer {
 
     private static final int MAX_RANDOM = 600;
 
-    @Property
-    void socks5Greeting_anyInput_handedRefusedOrWaiting(@ForAll("greetings") byte[] input, @ForAll("cuts") int[] cuts,
-                                                        @ForAll boolean authentication, @ForAll Verdict login,
-                                                        @ForAll Verdict admission, @ForAll boolean timeout) {
-        run(new Socks5Frontend(), input, cuts, authentication, login, admission, timeout);
+    /** The SOCKS5 greeting (method selection, RFC 1928 section 3). */
+    abstract static class Greeting extends SocksProperties {
+        @Property
+        void socks5Greeting_anyInput_handedRefusedOrWaiting(@ForAll("greetings") byte[] input, @ForAll("cuts") int[] cuts,
+                                                            @ForAll boolean authentication, @ForAll Verdict login,
+                                                            @ForAll Verdict admission, @ForAll boolean timeout) {
+            run(new Socks5Frontend(), input, cuts, authentication, login, admission, timeout);
+        }
+
+        @Provide
+        Arbitrary<byte[]> greetings() {
+            return Inputs.mix(SocksMessages.greeting(), MAX_RANDOM);
+        }
     }
 
-    @Property
-    void socks5Login_anyInput_handedRefusedOrWaiting(@ForAll("logins") byte[] login, @ForAll("cuts") int[] cuts,
-                                                     @ForAll Verdict verdict, @ForAll Verdict admission,
-                                                     @ForAll boolean timeout) {
-        run(new Socks5Frontend(), concat(SocksMessages.GREETING_PASSWORD, login), cuts, true, verdict, admission, timeout);
+    /** The RFC 1929 login, after a greeting that offers it. */
+    abstract static class Login extends SocksProperties {
+        @Property
+        void socks5Login_anyInput_handedRefusedOrWaiting(@ForAll("logins") byte[] login, @ForAll("cuts") int[] cuts,
+                                                         @ForAll Verdict verdict, @ForAll Verdict admission,
+                                                         @ForAll boolean timeout) {
+            run(new Socks5Frontend(), concat(SocksMessages.GREETING_PASSWORD, login), cuts, true, verdict, admission, timeout);
+        }
+
+        @Provide
+        Arbitrary<byte[]> logins() {
+            return Inputs.mix(SocksMessages.login(), MAX_RANDOM);
+        }
     }
 
-    @Property
-    void socks5Request_anyInput_handedRefusedOrWaiting(@ForAll("requests") byte[] request, @ForAll("cuts") int[] cuts,
-                                                       @ForAll boolean authentication, @ForAll Verdict admission,
-                                                       @ForAll boolean timeout) {
-        byte[] before = authentication ? concat(SocksMessages.GREETING_PASSWORD, SocksMessages.LOGIN)
-                : SocksMessages.GREETING_NO_AUTH;
-        run(new Socks5Frontend(), concat(before, request), cuts, authentication, Verdict.NOW_OK, admission, timeout);
+    /** The SOCKS5 request (RFC 1928 section 4), after a valid greeting and, with authentication, login. */
+    abstract static class Request extends SocksProperties {
+        @Property
+        void socks5Request_anyInput_handedRefusedOrWaiting(@ForAll("requests") byte[] request, @ForAll("cuts") int[] cuts,
+                                                           @ForAll boolean authentication, @ForAll Verdict admission,
+                                                           @ForAll boolean timeout) {
+            byte[] before = authentication ? concat(SocksMessages.GREETING_PASSWORD, SocksMessages.LOGIN)
+                    : SocksMessages.GREETING_NO_AUTH;
+            run(new Socks5Frontend(), concat(before, request), cuts, authentication, Verdict.NOW_OK, admission, timeout);
+        }
+
+        @Provide
+        Arbitrary<byte[]> requests() {
+            return Inputs.mix(SocksMessages.request(), MAX_RANDOM);
+        }
     }
 
-    @Property
-    void socks4_anyInput_handedRefusedOrWaiting(@ForAll("socks4") byte[] input, @ForAll("cuts") int[] cuts,
-                                                @ForAll boolean authentication, @ForAll Verdict admission,
-                                                @ForAll boolean timeout) {
-        run(new Socks4Frontend(), input, cuts, authentication, Verdict.NOW_OK, admission, timeout);
-    }
+    /** A SOCKS4 or SOCKS4a request. */
+    abstract static class Socks4 extends SocksProperties {
+        @Property
+        void socks4_anyInput_handedRefusedOrWaiting(@ForAll("socks4") byte[] input, @ForAll("cuts") int[] cuts,
+                                                    @ForAll boolean authentication, @ForAll Verdict admission,
+                                                    @ForAll boolean timeout) {
+            run(new Socks4Frontend(), input, cuts, authentication, Verdict.NOW_OK, admission, timeout);
+        }
 
-    @Provide
-    Arbitrary<byte[]> greetings() {
-        return Inputs.mix(SocksMessages.greeting(), MAX_RANDOM);
-    }
-
-    @Provide
-    Arbitrary<byte[]> logins() {
-        return Inputs.mix(SocksMessages.login(), MAX_RANDOM);
-    }
-
-    @Provide
-    Arbitrary<byte[]> requests() {
-        return Inputs.mix(SocksMessages.request(), MAX_RANDOM);
-    }
-
-    @Provide
-    Arbitrary<byte[]> socks4() {
-        return Inputs.mix(SocksMessages.socks4(), MAX_RANDOM);
+        @Provide
+        Arbitrary<byte[]> socks4() {
+            return Inputs.mix(SocksMessages.socks4(), MAX_RANDOM);
+        }
     }
 
     @Provide
