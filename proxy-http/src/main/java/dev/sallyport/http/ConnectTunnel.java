@@ -45,7 +45,10 @@ final class ConnectTunnel extends ChannelInboundHandlerAdapter {
         client.pipeline().replace(client.handler(), NAME, tunnel);
         // The codec's unread bytes now flow into the tunnel.
         client.pipeline().remove(codec);
-        tunnel.dial();
+        // Dial once the codec's current read is through: what it decoded after the head (at least
+        // its empty LastHttpContent) still comes here and is dropped, even when core admits at
+        // once; a tunnel already handed to the relay would pass it on there (found by fuzzing).
+        client.executor().execute(tunnel::dial);
     }
 
     @Override
@@ -54,6 +57,9 @@ final class ConnectTunnel extends ChannelInboundHandlerAdapter {
     }
 
     private void dial() {
+        if (settled) {
+            return;
+        }
         session.connect(request).addListener(f -> {
             if (settled) {
                 return;

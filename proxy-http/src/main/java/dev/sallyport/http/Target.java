@@ -26,7 +26,8 @@ record Target(String scheme, String host, int port, String authority, String pat
 
     /**
      * {@code scheme://authority[path][?query]}; the fragment is dropped. Returns {@code null}
-     * for anything else, including user info in the authority (RFC 9110 section 4.2.4).
+     * for anything else, including user info in the authority (RFC 9110 section 4.2.4) and a
+     * character outside visible ASCII after the authority (RFC 9112 section 3.2: a 400).
      */
     static Target absolute(String uri) {
         int colon = uri.indexOf("://");
@@ -54,6 +55,14 @@ record Target(String scheme, String host, int port, String authority, String pat
         HostPort hp = hostPort(authority, defaultPort);
         if (hp == null) {
             return null;
+        }
+        for (int i = end; i < uri.length(); i++) {
+            // RFC 3986 characters only: Netty reads the line as ISO-8859-1 and writes it as UTF-8,
+            // so a byte above 0x7F would reach the origin as two others (found by fuzzing).
+            char c = uri.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return null;
+            }
         }
         int fragment = uri.indexOf('#', end);
         String path = uri.substring(end, fragment < 0 ? uri.length() : fragment);

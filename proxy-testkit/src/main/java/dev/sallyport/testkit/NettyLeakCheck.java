@@ -26,6 +26,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * surest registration. Netty reports a leak only when the garbage collector has found the lost
  * buffer, so after each class the check collects garbage and allocates a few buffers, which is
  * when pending reports surface. Attribution is per class, not per test.
+ *
+ * <p>Test engines that do not run Jupiter extensions (jqwik properties) call {@link #install()}
+ * before their first buffer and {@link #verifyNoLeaks(String)} at the end, e.g. from jqwik's
+ * {@code @BeforeContainer} and {@code @AfterContainer}.
  */
 public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
 
@@ -47,14 +51,30 @@ public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback
 
     @Override
     public void afterAll(ExtensionContext context) {
+        verifyNoLeaks(context.getDisplayName());
+    }
+
+    /**
+     * Sets leak detection to PARANOID and starts recording reports, as registering the extension
+     * does; a no-op once done. For engines other than Jupiter: call it before any buffer is made.
+     */
+    public static void install() {
+        // The work is in the static initializer, which this call triggers.
+    }
+
+    /**
+     * Collects garbage so that pending reports surface, then throws an {@link AssertionError}
+     * listing every leak reported since the last check, naming {@code scope} (what ran).
+     */
+    public static void verifyNoLeaks(String scope) {
         surfacePendingReports();
         List<String> leaks = new ArrayList<>();
         for (String report = REPORTS.poll(); report != null; report = REPORTS.poll()) {
             leaks.add(report);
         }
         if (!leaks.isEmpty()) {
-            throw new AssertionError("Netty reported " + leaks.size() + " leak(s) during "
-                    + context.getDisplayName() + ":\n" + String.join("\n", leaks));
+            throw new AssertionError("Netty reported " + leaks.size() + " leak(s) during " + scope + ":\n"
+                    + String.join("\n", leaks));
         }
     }
 
