@@ -4,13 +4,14 @@ package dev.sallyport.api;
  * Decides whether a request may proceed. Rules are ordered; the first one that does not
  * abstain decides, and a request no rule decides on is allowed.
  *
- * <p>Threading: called on a network event loop for every request; must be fast, must not block
- * and must not throw (core treats an exception as DENY).
+ * <p>Threading: called on a network event loop for every request; must be fast, must not block,
+ * must not throw and must not return null. Core fails closed: an exception or a null result
+ * denies the request like {@link Decision#deny}; a null is logged at WARN once per rule.
  */
 @FunctionalInterface
 public interface AccessRule {
 
-    /** Decides on one request. */
+    /** Decides on one request: allow, deny or abstain, never null. */
     Decision evaluate(AccessRequest request);
 
     /** A short stable name, shown in logs, the access log and {@code explain}. */

@@ -47,7 +47,7 @@ class OpenProxyGuardTest {
         }
     }
 
-    private static ClassLoader withNullFrontend() throws IOException {
+    static ClassLoader withNullFrontend() throws IOException {
         Path dir = Files.createTempDirectory("frontend");
         Path services = dir.resolve("META-INF/services");
         Files.createDirectories(services);

@@ -128,20 +128,21 @@ class RuleChainTest {
         assertThat(asked).isEmpty();
     }
 
-    /** Today a rule returning null counts as an abstention: the next rule decides. */
+    /** A rule returning null denies, like one that throws (fail closed): the next rule is not asked. */
     @Test
-    void aRuleReturningNull_isTreatedAsAbstain_today() {
-        RuleChain chain = new RuleChain(List.of(rule("null", null), rule("next", Decision.deny("no"))), List.of());
+    void aRuleReturningNull_denies_andTheNextRuleIsNotAsked() {
+        RuleChain chain = new RuleChain(List.of(rule("null", null), rule("next", Decision.allow("yes"))), List.of());
 
-        assertThat(chain.evaluate(request(PUBLIC))).isEqualTo(new RuleChain.Verdict(Decision.deny("no"), "next"));
-        assertThat(asked).containsExactly("null", "next");
+        assertThat(chain.evaluate(request(PUBLIC))).isEqualTo(
+                new RuleChain.Verdict(Decision.deny("rule returned null (fail closed)"), "null"));
+        assertThat(asked).containsExactly("null");
     }
 
     @Test
-    void aRuleReturningNull_whenNoOtherDecides_allows_today() {
+    void aRuleReturningNull_whenNoOtherDecides_denies() {
         RuleChain chain = new RuleChain(List.of(rule("null", null)), List.of());
 
-        assertThat(chain.evaluate(request(PUBLIC))).isEqualTo(new RuleChain.Verdict(Decision.allow("no rule denied"), "default"));
+        assertThat(chain.evaluate(request(PUBLIC)).allowed()).isFalse();
     }
 
     @Test
