@@ -20,7 +20,9 @@ public interface NamedProvider<T> {
 
     /**
      * Builds an instance from settings. Throws {@link IllegalArgumentException} naming the
-     * setting to fix when one is missing or wrong.
+     * provider and the setting to fix when one is missing or wrong. The instance belongs to the
+     * proxy that asked for it: when it is {@link AutoCloseable}, the proxy closes it when it
+     * closes, or when its start fails.
      */
     T create(Map<String, String> settings);
 }

@@ -6,9 +6,11 @@ import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 
 import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AccessRuleProvider;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.ConnectionPoolProvider;
 import dev.sallyport.api.Decision;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
@@ -89,9 +91,10 @@ public final class ProxyManager implements AutoCloseable {
     }
 
     /**
-     * Replaces the access rules the builder configured, atomically: every request admitted after
-     * this call sees the new list, none sees a mix. Core's defaults (see
-     * {@link Builder#accessRule}) still follow. Open tunnels are not re-evaluated.
+     * Replaces the access rules the builder configured (by instance and by name), atomically:
+     * every request admitted after this call sees the new list, none sees a mix. Core's defaults
+     * (see {@link Builder#accessRule}) still follow. Open tunnels are not re-evaluated. Rules built
+     * by providers are closed by {@link #close()}, not here.
      */
     public void accessRules(List<AccessRule> rules) {
         Objects.requireNonNull(rules, "rules");
@@ -259,9 +262,12 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Adds the authentication backend built by the {@link AuthBackendProvider} called
-         * {@code provider} (found with {@link java.util.ServiceLoader} at {@link #start()}, which
-         * fails when it is missing) and turns authentication on.
+         * Adds the authentication backend built from {@code settings} by the
+         * {@link AuthBackendProvider} called {@code provider} (found with
+         * {@link java.util.ServiceLoader} at {@link #start()}, which fails naming the providers
+         * found when none has that name) and turns authentication on. A backend that is
+         * {@link AutoCloseable} is closed by {@link ProxyManager#close()}, or by {@link #start()}
+         * when it fails.
          */
         public Builder auth(String provider, Map<String, String> settings) {
             c.authProviders.add(new Config.ProviderRef("auth", provider, settings));
@@ -299,10 +305,12 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Appends an access rule. Rules run in the order added, before the built-in defaults
-         * (deny link-local targets, the proxy's own listeners, {@link #protectedAddress protected
-         * addresses} and, beyond loopback, the host's own addresses); the first non-abstaining rule
-         * decides, so a host rule that allows a target overrides the defaults; no decision means allow.
+         * Appends an access rule. Rules run in the order added (by instance or
+         * {@link #accessRule(String, Map) by name}), before the built-in defaults (deny link-local
+         * targets, the proxy's own listeners, {@link #protectedAddress protected addresses} and,
+         * beyond loopback, the host's own addresses); the first non-abstaining rule decides, so a
+         * host rule that allows a target overrides the defaults; no decision means allow. A rule
+         * that throws or returns null denies the request (the latter is logged once per rule).
          */
         public Builder accessRule(AccessRule rule) {
             c.accessRules.add(Objects.requireNonNull(rule, "rule"));
@@ -325,7 +333,11 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Adds the sink built by the {@link MetricsSinkProvider} called {@code provider}. */
+        /**
+         * Adds the sink built from {@code settings} by the {@link MetricsSinkProvider} called
+         * {@code provider}, found like {@link #auth(String, Map)}'s; closed like it when it is
+         * {@link AutoCloseable}.
+         */
         public Builder metrics(String provider, Map<String, String> settings) {
             c.metricsProviders.add(new Config.ProviderRef("metrics", provider, settings));
             return this;
@@ -335,10 +347,13 @@ public final class ProxyManager implements AutoCloseable {
          * How outbound connections are obtained. Default: {@code ConnectionPools.pooled(8, 60 s)}:
          * HTTP forwarding reuses idle keep-alive origin connections (at most 8 idle per origin and
          * I/O thread, closed after 60 s idle); CONNECT tunnels and SOCKS sessions always get a
-         * fresh connection. {@link ConnectionPool#direct()} dials every time.
+         * fresh connection. {@link ConnectionPool#direct()} dials every time. There is one pool:
+         * the last {@code connectionPool(...)} call wins, by instance or
+         * {@link #connectionPool(String, Map) by name}.
          */
         public Builder connectionPool(ConnectionPool pool) {
             c.connectionPool = Objects.requireNonNull(pool, "pool");
+            c.connectionPoolProvider = null;
             return this;
         }
 
@@ -611,6 +626,39 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder maxBindListeners(int listeners) {
             c.maxBindListeners = requireNotNegative("maxBindListeners", listeners);
+            return this;
+        }
+
+        /**
+         * Appends the access rule built from {@code settings} by the {@link AccessRuleProvider}
+         * called {@code provider}, found with {@link java.util.ServiceLoader} at {@link #start()},
+         * which fails naming the providers found when none has that name. The rule keeps its place
+         * among the {@link #accessRule(AccessRule) rules added by instance}: order of configuration.
+         * A rule that is {@link AutoCloseable} is closed by {@link ProxyManager#close()}, or by
+         * {@link #start()} when it fails.
+         *
+         * @throws IllegalArgumentException when {@code provider} is blank
+         * @throws NullPointerException     when an argument, a setting's key or its value is null
+         */
+        public Builder accessRule(String provider, Map<String, String> settings) {
+            c.accessRuleProviders.add(new Config.PlacedProvider(c.accessRules.size(),
+                    new Config.ProviderRef("accessRule", provider, settings)));
+            return this;
+        }
+
+        /**
+         * Uses the pool built from {@code settings} by the {@link ConnectionPoolProvider} called
+         * {@code provider}, found with {@link java.util.ServiceLoader} at {@link #start()}, which
+         * fails naming the providers found when none has that name. Replaces any pool set before
+         * by {@link #connectionPool(ConnectionPool) instance} or by name: the last call wins. A
+         * pool that is {@link AutoCloseable} is closed by {@link ProxyManager#close()} (after the
+         * I/O threads stopped), or by {@link #start()} when it fails.
+         *
+         * @throws IllegalArgumentException when {@code provider} is blank
+         * @throws NullPointerException     when an argument, a setting's key or its value is null
+         */
+        public Builder connectionPool(String provider, Map<String, String> settings) {
+            c.connectionPoolProvider = new Config.ProviderRef("connectionPool", provider, settings);
             return this;
         }
 

@@ -69,17 +69,33 @@ public final class Config {
     public int maxConcurrentLoginChecks = 4;
     public final List<InetSocketAddress> protectedAddresses = new ArrayList<>();
     public int maxBindListeners = BY_BIND;
+    /** Rules built by providers at start, each placed among {@link #accessRules} where it was configured. */
+    public final List<PlacedProvider> accessRuleProviders = new ArrayList<>();
+    /** The provider of the connection pool when the last {@code connectionPool(...)} call named one. */
+    public ProviderRef connectionPoolProvider;
 
     /** Where a listener's TLS key and certificates come from. */
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
                             char[] keyPassword) {
     }
 
-    /** A provider chosen by name, resolved at start. */
+    /** A provider chosen by name, resolved at start; {@code kind} is the builder method, named in messages. */
     public record ProviderRef(String kind, String name, Map<String, String> settings) {
         public ProviderRef {
             Objects.requireNonNull(name, kind + " provider");
-            settings = Map.copyOf(Objects.requireNonNull(settings, "settings"));
+            Objects.requireNonNull(settings, "settings");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException(kind + ": provider '" + name + "' (expected: a provider name)");
+            }
+            settings.forEach((key, value) -> {
+                Objects.requireNonNull(key, "settings: null key");
+                Objects.requireNonNull(value, "settings: null value of '" + key + "'");
+            });
+            settings = Map.copyOf(settings);
         }
+    }
+
+    /** A provider configured after {@code position} rules given as instances. */
+    public record PlacedProvider(int position, ProviderRef provider) {
     }
 }

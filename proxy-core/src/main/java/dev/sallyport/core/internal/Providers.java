@@ -84,6 +84,19 @@ public final class Providers {
         return instance;
     }
 
+    /**
+     * The instance {@code ref} names; when it is {@link AutoCloseable} it is also added to
+     * {@code owned}: core closes what providers built, never what the host passed in.
+     */
+    static <T, P extends NamedProvider<T>> T createOwned(Class<P> type, Config.ProviderRef ref, ClassLoader loader,
+                                                         List<AutoCloseable> owned) {
+        T instance = create(type, ref.kind(), ref.name(), ref.settings(), loader);
+        if (instance instanceof AutoCloseable closeable) {
+            owned.add(closeable);
+        }
+        return instance;
+    }
+
     private static <S> List<S> load(Class<S> type, ClassLoader loader) {
         List<S> result = new ArrayList<>();
         for (ServiceLoader.Provider<S> provider : iterate(ServiceLoader.load(type, loader))) {

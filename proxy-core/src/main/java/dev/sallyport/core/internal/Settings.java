@@ -5,9 +5,11 @@ import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Ticker;
 
 import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.AccessRuleProvider;
 import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.AuthBackendProvider;
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.ConnectionPoolProvider;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
@@ -77,7 +79,8 @@ public final class Settings {
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
-                     List<AutoCloseable> providerInstances, Map<String, SslContext> tls) {
+                     List<AutoCloseable> providerInstances, Map<String, SslContext> tls,
+                     List<AccessRule> accessRules, ConnectionPool connectionPool) {
         this.bind = c.bind;
         this.ports = Collections.unmodifiableMap(new LinkedHashMap<>(c.listeners));
         this.frontends = Collections.unmodifiableMap(frontends);
@@ -85,9 +88,9 @@ public final class Settings {
         this.authBackends = List.copyOf(authBackends);
         this.userStore = userStore;
         this.initialUsers = List.copyOf(c.initialUsers);
-        this.accessRules = List.copyOf(c.accessRules);
+        this.accessRules = List.copyOf(accessRules);
         this.metrics = List.copyOf(metrics);
-        this.connectionPool = c.connectionPool;
+        this.connectionPool = connectionPool;
         this.resolver = c.resolver;
         this.handshakeTimeout = c.handshakeTimeout;
         this.connectTimeout = c.connectTimeout;
@@ -162,23 +165,26 @@ public final class Settings {
         List<AutoCloseable> created = new ArrayList<>();
         List<AuthBackend> backends = new ArrayList<>(b.authBackends);
         List<MetricsSink> sinks = new ArrayList<>(b.metrics);
+        List<AccessRule> rules = new ArrayList<>(b.accessRules);
+        ConnectionPool pool = b.connectionPool;
         try {
             for (Config.ProviderRef ref : b.authProviders) {
-                AuthBackend backend = Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader);
-                backends.add(backend);
-                if (backend instanceof AutoCloseable closeable) {
-                    created.add(closeable);
-                }
+                backends.add(Providers.createOwned(AuthBackendProvider.class, ref, b.classLoader, created));
             }
             if (b.accessLog) {
                 sinks.add(new AccessLog());
             }
             for (Config.ProviderRef ref : b.metricsProviders) {
-                MetricsSink sink = Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader);
-                sinks.add(sink);
-                if (sink instanceof AutoCloseable closeable) {
-                    created.add(closeable);
-                }
+                sinks.add(Providers.createOwned(MetricsSinkProvider.class, ref, b.classLoader, created));
+            }
+            // Each named rule goes where it was configured among the instances: after `position` of them.
+            int placed = 0;
+            for (Config.PlacedProvider named : b.accessRuleProviders) {
+                rules.add(named.position() + placed++,
+                        Providers.createOwned(AccessRuleProvider.class, named.provider(), b.classLoader, created));
+            }
+            if (b.connectionPoolProvider != null) {
+                pool = Providers.createOwned(ConnectionPoolProvider.class, b.connectionPoolProvider, b.classLoader, created);
             }
         } catch (RuntimeException | Error e) {
             closeQuietly(created);
@@ -207,7 +213,7 @@ public final class Settings {
                 }
             }
         }
-        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tlsContexts(b));
+        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tlsContexts(b), rules, pool);
     }
 
     private static Map<String, SslContext> tlsContexts(Config b) {
