@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  * {@code serve --config FILE}: a file of {@code key=value} lines whose keys are the flag names without dashes,
  * turned into flags placed before the command line's own, so flags given on the command line win.
  * Users are {@code user.NAME=PASSWORD} lines; any {@code --user} on the command line replaces them.
+ * Providers are named by {@code auth-provider}, {@code rule-provider}, {@code metrics-provider} and
+ * {@code pool-provider}, with their settings as {@code auth.KEY=VALUE} (and {@code rule.}, {@code metrics.},
+ * {@code pool.}) lines ({@link ProviderFlags}).
  * The keys that configure the proxy itself are those of {@link ProxyProperties}, which checks and
  * applies their values (through the flags of the same names); the server adds its own keys for
  * PostgreSQL, metrics and logging ({@link #SERVER_KEYS}).
@@ -27,8 +30,8 @@ import java.util.stream.Stream;
  * <p>Properties rather than YAML: every setting is a flat key, the format needs no dependency,
  * and there is no indentation to get wrong in a file that holds passwords. The file is read as
  * written ({@link ProxyProperties#read}): no escapes, no continuation lines, so a password is
- * exactly what the line shows. A file holding passwords must not be readable by others nor
- * writable by its group or others ({@code serve} checks, see {@link #exposure}).
+ * exactly what the line shows. A file holding passwords or provider settings must not be readable
+ * by others nor writable by its group or others ({@code serve} checks, see {@link #exposure}).
  *
  * <pre>
  * bind=0.0.0.0
@@ -43,13 +46,16 @@ import java.util.stream.Stream;
  * allow-ports=80,443
  * bandwidth=10M
  * user.alice=s3cret
+ * rule-provider=domain-blocklist
+ * rule.domains=ads.example,*.tracker.example
  * </pre>
  */
 final class ConfigFile {
 
     /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
     static final Set<String> SERVER_KEYS = Set.of("metrics", "metrics-bind", "metrics-token-file", "jdbc-url",
-            "jdbc-user", "jdbc-password", "log-level", "access-log");
+            "jdbc-user", "jdbc-password", "log-level", "access-log", "auth-provider", "rule-provider",
+            "metrics-provider", "pool-provider");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
@@ -103,13 +109,29 @@ final class ConfigFile {
         }
     }
 
-    /** Whether the file sets a password: a {@code user.NAME} or {@code jdbc-password}. */
-    static boolean holdsSecrets(Path file) {
+    /**
+     * What secrets the file may hold, for a refusal ({@code "holds passwords"}), or null: a
+     * {@code user.NAME} or {@code jdbc-password} is a password; a provider's settings
+     * ({@code auth.KEY}, ...) may be credentials, and the server cannot tell which.
+     */
+    static String secrets(Path file) {
+        Set<String> keys;
         try {
-            return read(file).stringPropertyNames().stream().anyMatch(k -> k.startsWith("user.") || k.equals("jdbc-password"));
+            keys = read(file).stringPropertyNames();
         } catch (UsageException e) {
-            return false; // expand() has read it already; a file that changed since fails later.
+            return null; // expand() has read it already; a file that changed since fails later.
         }
+        if (keys.stream().anyMatch(k -> k.startsWith("user.") || k.equals("jdbc-password"))) {
+            return "holds passwords";
+        }
+        return keys.stream().anyMatch(k -> providerKind(k) != null) ? "holds provider settings (possibly credentials)" : null;
+    }
+
+    /** The provider kind of a setting key ({@code auth} for {@code auth.url}), or null. */
+    private static String providerKind(String key) {
+        int dot = key.indexOf('.');
+        return dot > 0 && dot < key.length() - 1 && ProviderFlags.KINDS.contains(key.substring(0, dot))
+                ? key.substring(0, dot) : null;
     }
 
     /**
@@ -145,6 +167,10 @@ final class ConfigFile {
                     flags.add("--user");
                     flags.add(key.substring("user.".length()) + ":" + value);
                 }
+            } else if (providerKind(key) != null) {
+                String kind = providerKind(key);
+                flags.add("--" + kind + "-setting");
+                flags.add(key.substring(kind.length() + 1) + "=" + value);
             } else if (key.equals("allow") || key.equals("deny")) {
                 for (String cidr : value.split(",")) {
                     if (!cidr.isBlank()) {
@@ -162,7 +188,7 @@ final class ConfigFile {
                 flags.add(value);
             } else {
                 throw new UsageException("--config: unknown key '" + key + "' in " + file + " (expected one of: "
-                        + new TreeSet<>(KEYS) + " or user.NAME)");
+                        + new TreeSet<>(KEYS) + ", user.NAME or a provider's setting auth.KEY, rule.KEY, metrics.KEY, pool.KEY)");
             }
         }
         return flags;

@@ -149,6 +149,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Log one line per session on the logger sallyport.access (default: on; --no-access-log turns it off).")
     boolean accessLog = true;
 
+    @CommandLine.Mixin
+    ProviderFlags providers = new ProviderFlags();
+
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean serving;
     private volatile boolean draining;
@@ -206,7 +209,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * What is checked before anything listens: the metrics flags, and that files holding secrets
-     * (a --config file with passwords, the metrics token file) are their owner's alone, unless
+     * (a --config file with passwords or provider settings, the metrics token file) are their owner's alone, unless
      * --allow-insecure-config (POSIX permissions; where there are none, nothing to check).
      */
     void preflight() {
@@ -220,8 +223,9 @@ final class ServeCommand implements Callable<Integer> {
             throw usage("--metrics-bind: '" + metricsBind + "' (expected: an IP address such as 127.0.0.1, ::1 or 0.0.0.0, "
                     + "or localhost)");
         }
-        if (config != null && ConfigFile.holdsSecrets(config)) {
-            requirePrivate("--config", config, "holds passwords");
+        String secrets = config == null ? null : ConfigFile.secrets(config);
+        if (secrets != null) {
+            requirePrivate("--config", config, secrets);
         }
         if (metricsTokenFile != null) {
             requirePrivate("--metrics-token-file", metricsTokenFile, "holds the metrics token");
@@ -282,6 +286,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "metrics-bind", metricsBind);
         putIfSet(settings, "metrics-token-file", metricsTokenFile);
         putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
+        providers.describe(settings);
         StringBuilder line = new StringBuilder();
         settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
         return line.toString();
@@ -331,7 +336,8 @@ final class ServeCommand implements Callable<Integer> {
         if (store != null) {
             builder.auth(store).metrics(store.accounting());
         }
-        if (users.isEmpty() && !allowOpenProxy && store == null && !isLoopback(bind)) {
+        providers.apply(builder, !users.isEmpty(), this::usage);
+        if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates() && !isLoopback(bind)) {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
                     + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
         }
