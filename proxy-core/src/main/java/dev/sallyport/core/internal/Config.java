@@ -5,6 +5,7 @@ import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProtocolOptions;
@@ -69,6 +70,7 @@ public final class Config {
     public int maxConcurrentLoginChecks = 4;
     public final List<InetSocketAddress> protectedAddresses = new ArrayList<>();
     public int maxBindListeners = BY_BIND;
+    public final List<SessionListener> sessionListeners = new ArrayList<>();
 
     /** Where a listener's TLS key and certificates come from. */
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
