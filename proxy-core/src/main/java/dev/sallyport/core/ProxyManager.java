@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * A connection is accepted, its protocol module decodes the handshake, core authenticates the
  * client and checks the access rules, dials the target from the same event loop, and relays
  * bytes both ways with back-pressure until both sides are done; then one
- * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink}.
+ * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink} and
+ * {@link SessionListener}; {@link #sessions()} lists the sessions open meanwhile.
  *
  * <p>Thread-safe. {@link #close()} drains open tunnels up to the drain timeout and is idempotent.
  */
