@@ -41,6 +41,8 @@ public enum Outcome {
     MAX_DURATION,
     /** The user was disabled or deleted while the session was open. */
     REVOKED,
+    /** The host closed the session ({@code ProxyManager.closeSession}, {@code sallyport sessions close}). */
+    CLOSED_BY_HOST,
     /** The proxy was shutting down. */
     SHUTDOWN,
     /** Anything else: an unexpected failure inside the proxy or a backend. */

@@ -13,8 +13,11 @@ import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.ConnectionPoolProvider;
 import dev.sallyport.api.Decision;
 import dev.sallyport.api.Limits;
+import dev.sallyport.api.LiveSession;
+import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.UserNames;
@@ -46,7 +49,8 @@ import java.util.regex.Pattern;
  * A connection is accepted, its protocol module decodes the handshake, core authenticates the
  * client and checks the access rules, dials the target from the same event loop, and relays
  * bytes both ways with back-pressure until both sides are done; then one
- * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink}.
+ * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink} and
+ * {@link SessionListener}; {@link #sessions()} lists the sessions open meanwhile.
  *
  * <p>Thread-safe. {@link #close()} drains open tunnels up to the drain timeout and is idempotent.
  */
@@ -139,6 +143,26 @@ public final class ProxyManager implements AutoCloseable {
     /** Client connections currently open (handshaking or relaying). */
     public int openConnections() {
         return engine.openConnections();
+    }
+
+    /**
+     * The sessions open now, oldest first: those admission let through (the ones a
+     * {@link SessionListener} heard {@code opened}), until they close. An immutable snapshot;
+     * the byte counts are those of the moment each session was read. Cheap enough to poll.
+     */
+    public List<LiveSession> sessions() {
+        return engine.sessions().snapshot();
+    }
+
+    /**
+     * Closes the open session {@code id} ({@link LiveSession#id()}): the client connection and
+     * the target's, as if the client had left. Its summary says {@link Outcome#CLOSED_BY_HOST}.
+     * Returns at once; the close happens on the session's I/O thread right after.
+     *
+     * @return whether a session of that id was open
+     */
+    public boolean closeSession(long id) {
+        return engine.sessions().close(id);
     }
 
     /**
@@ -659,6 +683,16 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder connectionPool(String provider, Map<String, String> settings) {
             c.connectionPoolProvider = new Config.ProviderRef("connectionPool", provider, settings);
+            return this;
+        }
+
+        /**
+         * Adds a listener that hears every session open and close (see {@link SessionListener}
+         * for which events, their order and their thread); several may be added. Default: none,
+         * and then no event is built.
+         */
+        public Builder events(SessionListener listener) {
+            c.sessionListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /metrics} (Prometheus text) and {@code /health} (200 serving, 503 starting or draining)
- * over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
+ * {@code /metrics} (Prometheus text), {@code /health} (200 serving, 503 starting or draining) and
+ * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
  * nothing but its own connection. Each request must arrive whole within the request timeout of
  * the connection opening or of the previous response, or the connection is closed; heads are
  * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
@@ -52,7 +52,7 @@ final class MetricsServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final String TEXT = "text/plain; charset=utf-8";
+    static final String TEXT = "text/plain; charset=utf-8";
 
     private final EventLoopGroup group;
     private final Channel server;
@@ -63,12 +63,13 @@ final class MetricsServer implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code address}; {@code token} (null for none) guards {@code /metrics}.
+     * Listens on {@code address}; {@code token} (null for none) guards {@code /metrics};
+     * {@code sessions} (null for none) serves {@code /sessions}.
      *
      * @throws IllegalStateException when the address cannot be bound
      */
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier healthy,
-                               byte[] token, Duration requestTimeout) {
+                               byte[] token, Duration requestTimeout, SessionsEndpoint sessions) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sallyport-metrics", true),
                 NioIoHandler.newFactory());
         ChannelFuture bound = new ServerBootstrap()
@@ -80,7 +81,7 @@ final class MetricsServer implements AutoCloseable {
                         channel.pipeline()
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
                                 .addLast("aggregator", new HttpObjectAggregator(4096))
-                                .addLast("endpoints", new Endpoints(registry, healthy, token, requestTimeout));
+                                .addLast("endpoints", new Endpoints(registry, healthy, token, requestTimeout, sessions));
                     }
                 })
                 .bind(address).awaitUninterruptibly();
@@ -102,19 +103,49 @@ final class MetricsServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
+    /**
+     * What an endpoint answers.
+     *
+     * @param allow the {@code Allow} field of a 405, or null
+     */
+    record Answer(HttpResponseStatus status, String type, String body, String allow) {
+        Answer(HttpResponseStatus status, String type, String body) {
+            this(status, type, body, null);
+        }
+    }
+
+    /**
+     * Whether {@code request} carries {@code Authorization: Bearer TOKEN} ({@code token} null: no
+     * token needed). Constant-time comparison, so that the time of a refusal says nothing about the token.
+     */
+    static boolean authorized(FullHttpRequest request, byte[] token) {
+        if (token == null) {
+            return true;
+        }
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        byte[] offered = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(offered, token);
+    }
+
     /** One connection: answers whole requests in order and keeps the request deadline. */
     private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusMeterRegistry registry;
         private final BooleanSupplier healthy;
         private final byte[] token;
         private final Duration requestTimeout;
+        private final SessionsEndpoint sessions;
         private ScheduledFuture<?> deadline;
 
-        Endpoints(PrometheusMeterRegistry registry, BooleanSupplier healthy, byte[] token, Duration requestTimeout) {
+        Endpoints(PrometheusMeterRegistry registry, BooleanSupplier healthy, byte[] token, Duration requestTimeout,
+                  SessionsEndpoint sessions) {
             this.registry = registry;
             this.healthy = healthy;
             this.token = token;
             this.requestTimeout = requestTimeout;
+            this.sessions = sessions;
         }
 
         @Override
@@ -143,8 +174,8 @@ final class MetricsServer implements AutoCloseable {
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             if (answer.status() == HttpResponseStatus.UNAUTHORIZED) {
                 response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sallyport-metrics\"");
-            } else if (answer.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
-                response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            } else if (answer.allow() != null) {
+                response.headers().set(HttpHeaderNames.ALLOW, answer.allow());
             }
             if (!HttpUtil.isKeepAlive(request) || request.decoderResult().isFailure()) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -155,18 +186,19 @@ final class MetricsServer implements AutoCloseable {
             awaitRequest(ctx);
         }
 
-        private record Answer(HttpResponseStatus status, String type, String body) {
-        }
-
         private Answer answer(FullHttpRequest request) {
             if (request.decoderResult().isFailure()) {
                 return new Answer(HttpResponseStatus.BAD_REQUEST, TEXT, "malformed request\n");
             }
-            if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
-                return new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "GET or HEAD only\n");
+            String path = new QueryStringDecoder(request.uri()).path();
+            if (sessions != null && SessionsEndpoint.handles(path)) {
+                return sessions.answer(request, path);
             }
-            return switch (new QueryStringDecoder(request.uri()).path()) {
-                case "/metrics" -> authorized(request)
+            if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+                return new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "GET or HEAD only\n", "GET, HEAD");
+            }
+            return switch (path) {
+                case "/metrics" -> authorized(request, token)
                         ? new Answer(HttpResponseStatus.OK, PROMETHEUS_TEXT, registry.scrape())
                         : new Answer(HttpResponseStatus.UNAUTHORIZED, TEXT, "a bearer token is required\n");
                 case "/health" -> healthy.getAsBoolean() ? new Answer(HttpResponseStatus.OK, TEXT, "ok\n")
@@ -175,18 +207,6 @@ final class MetricsServer implements AutoCloseable {
             };
         }
 
-        /** Constant-time comparison, so that the time of a refusal says nothing about the token. */
-        private boolean authorized(FullHttpRequest request) {
-            if (token == null) {
-                return true;
-            }
-            String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return false;
-            }
-            byte[] offered = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-            return MessageDigest.isEqual(offered, token);
-        }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {

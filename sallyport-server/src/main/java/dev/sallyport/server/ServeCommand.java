@@ -165,9 +165,11 @@ final class ServeCommand implements Callable<Integer> {
         preflight();
         PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Bound before the proxy, which then denies the metrics port as a target like its listeners.
+        InetAddress metricsAddress = address(metricsBind == null ? "127.0.0.1" : metricsBind);
+        SessionsEndpoint sessions = new SessionsEndpoint(metricsToken, metricsAddress.isLoopbackAddress());
         MetricsServer metricsServer = registry == null ? null : MetricsServer.start(
-                new InetSocketAddress(address(metricsBind == null ? "127.0.0.1" : metricsBind), metrics),
-                registry, () -> serving && !draining, metricsToken, MetricsServer.REQUEST_TIMEOUT);
+                new InetSocketAddress(metricsAddress, metrics),
+                registry, () -> serving && !draining, metricsToken, MetricsServer.REQUEST_TIMEOUT, sessions);
         metricsBound = metricsServer == null ? null : metricsServer.address();
         JdbcStore store = null;
         ProxyManager proxy;
@@ -181,6 +183,7 @@ final class ServeCommand implements Callable<Integer> {
         if (registry != null) {
             Monitoring.registerGauges(registry, proxy, store, () -> draining);
         }
+        sessions.attach(proxy);
         serving = true;
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {

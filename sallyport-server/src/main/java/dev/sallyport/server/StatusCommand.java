@@ -10,8 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,18 +51,8 @@ final class StatusCommand implements Callable<Integer> {
         if (watch != null && watch < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--watch: " + watch + " (expected: >= 1)");
         }
-        if (url.getScheme() == null || !url.getScheme().startsWith("http")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-url: '" + url + "' (expected: an http:// URL)");
-        }
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5));
-        if (tokenFile != null) {
-            try {
-                request.header("Authorization", "Bearer " + new String(Monitoring.token(tokenFile), StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-token-file: " + e.getMessage());
-            }
-        }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest.Builder request = MetricsPort.request(spec.commandLine(), url, tokenFile);
+        HttpClient client = HttpClient.newBuilder().connectTimeout(MetricsPort.TIMEOUT).build();
         PrintWriter out = spec.commandLine().getOut();
         do {
             String text;

@@ -40,7 +40,7 @@ class MetricsServerTest {
     private String base(byte[] token, Duration requestTimeout) {
         Counter.builder("proxy.test").register(registry).increment();
         server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, () -> true,
-                token, requestTimeout);
+                token, requestTimeout, null);
         return "http://127.0.0.1:" + server.address().getPort();
     }
 
@@ -135,7 +135,7 @@ class MetricsServerTest {
         base(null, MetricsServer.REQUEST_TIMEOUT);
         InetSocketAddress taken = server.address();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetricsServer.start(taken, registry, () -> true, null,
-                        MetricsServer.REQUEST_TIMEOUT))
+                        MetricsServer.REQUEST_TIMEOUT, null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("metrics: cannot listen on 127.0.0.1:" + taken.getPort());
     }

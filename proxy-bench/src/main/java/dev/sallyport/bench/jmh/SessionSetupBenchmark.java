@@ -1,5 +1,6 @@
 package dev.sallyport.bench.jmh;
 
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.bench.load.BenchHarness;
 import dev.sallyport.core.ProxyManager;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * flight: connect, SOCKS5 greeting, RFC 1929 login when {@code path=socks5-auth} (the same user
  * every time, so every login after the first is an auth-cache hit), CONNECT, one byte echoed,
  * close. This is handshake decode plus admission (auth cache, rules, dial) plus relay setup and
- * teardown. {@code path=direct} runs the same connect-echo-close without a proxy as the baseline.
+ * teardown. {@code path=socks5-events} is {@code socks5} with a no-op
+ * {@link dev.sallyport.api.SessionListener}: what delivering two events per session costs.
+ * {@code path=direct} runs the same connect-echo-close without a proxy as the baseline.
  * One invocation runs a batch of {@code batch} sessions; read the secondary score
  * {@code batch:sessions} (sessions per second); the primary one counts batches.
  *
@@ -42,7 +45,7 @@ public class SessionSetupBenchmark {
 
     static final int CONCURRENCY = 50;
 
-    @Param({"socks5", "socks5-auth", "direct"})
+    @Param({"socks5", "socks5-auth", "socks5-events", "direct"})
     public String path;
 
     @Param("1000")
@@ -68,11 +71,16 @@ public class SessionSetupBenchmark {
                 proxy = ProxyManager.builder().socks5(0).start();
                 return "socks5://127.0.0.1:" + proxy.address("socks5").getPort();
             }
+            case "socks5-events" -> {
+                proxy = ProxyManager.builder().socks5(0).events(new SessionListener() { }).start();
+                return "socks5://127.0.0.1:" + proxy.address("socks5").getPort();
+            }
             case "socks5-auth" -> {
                 proxy = ProxyManager.builder().socks5(0).user("bench", "bench-secret").start();
                 return "socks5://bench:bench-secret@127.0.0.1:" + proxy.address("socks5").getPort();
             }
-            default -> throw new IllegalArgumentException("path: " + path + " (expected: socks5, socks5-auth, direct)");
+            default -> throw new IllegalArgumentException("path: " + path
+                    + " (expected: socks5, socks5-auth, socks5-events, direct)");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProtocolOptions;
@@ -73,6 +74,7 @@ public final class Config {
     public final List<PlacedProvider> accessRuleProviders = new ArrayList<>();
     /** The provider of the connection pool when the last {@code connectionPool(...)} call named one. */
     public ProviderRef connectionPoolProvider;
+    public final List<SessionListener> sessionListeners = new ArrayList<>();
 
     /** Where a listener's TLS key and certificates come from. */
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,

@@ -13,6 +13,7 @@ import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
+import dev.sallyport.core.internal.session.LiveSessions;
 import dev.sallyport.core.internal.session.Services;
 
 import dev.sallyport.api.AccessRule;
@@ -84,6 +85,7 @@ public final class Engine {
     private volatile List<InetSocketAddress> boundListeners = List.of();
     private final CompositeMetrics metrics;
     private Services services;
+    private LiveSessions sessions;
     private final OutboundDialer dialer;
 
     private Engine(Settings settings) {
@@ -152,7 +154,10 @@ public final class Engine {
                 settings.authCacheNegativeTtl(), settings.ticker(), guard,
                 new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
         users.addListener(this::userChanged);
-        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
+        // Closed after the event loops, once every session reported: its events are delivered by then.
+        sessions = new LiveSessions(settings.sessionListeners());
+        owned.add(sessions);
+        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics, sessions);
     }
 
     /**
@@ -378,6 +383,11 @@ public final class Engine {
 
     private List<AccessRule> defaultRules(List<InetSocketAddress> listeners) {
         return DefaultRules.all(listeners, settings.protectedAddresses(), settings.denyLocalTargets());
+    }
+
+    /** The sessions open now, and the host's session listeners. */
+    public LiveSessions sessions() {
+        return sessions;
     }
 
     public CompositeMetrics metrics() {

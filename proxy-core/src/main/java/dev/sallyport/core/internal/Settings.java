@@ -13,6 +13,7 @@ import dev.sallyport.api.ConnectionPoolProvider;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
 import io.netty.handler.ssl.SslContext;
@@ -76,6 +77,7 @@ public final class Settings {
     private final int maxBindListeners;
     private final boolean denyLocalTargets;
     private final List<String> warnings;
+    private final List<SessionListener> sessionListeners;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -126,6 +128,7 @@ public final class Settings {
                 ? List.of("Open proxy on " + c.bind.getHostAddress() + ", beyond loopback: anyone who reaches it may "
                         + "use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
                 : List.of();
+        this.sessionListeners = List.copyOf(c.sessionListeners);
     }
 
     /**
@@ -410,5 +413,10 @@ public final class Settings {
     /** Operator-actionable problems with this configuration, logged at WARN at start. */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /** The host's session listeners, in the order added. */
+    public List<SessionListener> sessionListeners() {
+        return sessionListeners;
     }
 }

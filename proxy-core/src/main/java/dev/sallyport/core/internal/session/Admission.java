@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  *       request: DNS rebinding with mixed answers);</li>
  *   <li>limits: the connection caps and the user's concurrent-session slot and session rate;</li>
  *   <li>route: how to reach the target (today always direct);</li>
+ *   <li>opened: the session is among the live sessions and the host's listeners hear of it;</li>
  *   <li>then the command's own end: dial (CONNECT, HTTP), listen (BIND) or open a UDP socket.</li>
  * </ol>
  */
@@ -57,16 +58,17 @@ final class Admission {
 
     /** CONNECT and every HTTP exchange. */
     static final List<Step> CONNECT = List.of(Admission::authenticate, Admission::resolve, Admission::checkRules,
-            Admission::takeLimits, Admission::route, Admission::dial);
+            Admission::takeLimits, Admission::route, Admission::opened, Admission::dial);
 
     /** BIND: the expected peer is checked like a target; then the caller's listen step. */
     static List<Step> bind(Step listen) {
-        return List.of(Admission::authenticate, Admission::resolve, Admission::checkRules, Admission::takeLimits, listen);
+        return List.of(Admission::authenticate, Admission::resolve, Admission::checkRules, Admission::takeLimits,
+                Admission::route, Admission::opened, listen);
     }
 
     /** UDP ASSOCIATE: no rule decides the association itself, every datagram is checked on its own. */
     static List<Step> associate(Step open) {
-        return List.of(Admission::authenticate, Admission::takeLimits, open);
+        return List.of(Admission::authenticate, Admission::takeLimits, Admission::route, Admission::opened, open);
     }
 
     private Admission() {
@@ -243,6 +245,15 @@ final class Admission {
     /** Chooses how to reach the target. Upstream proxies and egress addresses will plug in here. */
     private static void route(Attempt attempt) {
         attempt.route = Route.DIRECT;
+        attempt.proceed();
+    }
+
+    /**
+     * The target is decided: from here the session is live (listed, closable by the host) and
+     * reported to the host's listeners; whatever ends it now, its summary follows.
+     */
+    private static void opened(Attempt attempt) {
+        attempt.session.services().sessions().opened(attempt);
         attempt.proceed();
     }
 

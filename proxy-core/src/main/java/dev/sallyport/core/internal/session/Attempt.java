@@ -1,5 +1,6 @@
 package dev.sallyport.core.internal.session;
 
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -27,6 +29,9 @@ abstract class Attempt {
 
     final DefaultSession session;
     final ProxyRequest request;
+    /** The id of the session this attempt is reported as, and when that session started. */
+    final long id;
+    final Instant started;
     /** Whether the path authenticates the request's credentials (not when the handshake already did). */
     final boolean authenticate;
     Principal principal;
@@ -39,9 +44,12 @@ abstract class Attempt {
     long startNanos;
     ScheduledFuture<?> timer;
 
-    Attempt(DefaultSession session, ProxyRequest request, Principal principal, boolean authenticate) {
+    Attempt(DefaultSession session, ProxyRequest request, Principal principal, boolean authenticate, long id,
+            Instant started) {
         this.session = session;
         this.request = request;
+        this.id = id;
+        this.started = started;
         this.principal = principal;
         this.authenticate = authenticate;
     }
@@ -54,6 +62,30 @@ abstract class Attempt {
 
     /** Records the outbound channel before the promise's listeners run (they may use it). */
     abstract void connected(Channel outbound);
+
+    /**
+     * Bytes relayed from the client so far. Also read from other threads by a snapshot, without
+     * synchronisation: a count a moment old is good enough there (a 64-bit JVM never tears a long).
+     */
+    abstract long bytesUp();
+
+    /** Bytes relayed to the client so far; see {@link #bytesUp()}. */
+    abstract long bytesDown();
+
+    /** The open session as a host sees it; from any thread once the attempt is among the live sessions. */
+    LiveSession snapshot() {
+        return new LiveSession(id, session.protocol(), request.command(), session.client(), session.listener(),
+                principal.isAnonymous() ? null : principal.name(), request.targetHost(), request.targetPort(),
+                addresses == null ? null : addresses.get(0), route.name(), started, bytesUp(), bytesDown());
+    }
+
+    /** The host closes the session: recorded as such, then the client connection closes, and the target's with it. */
+    void closeByHost() {
+        refused(Outcome.CLOSED_BY_HOST, null);
+        log.debug("{} {} from {}: closed by the host", session.protocol().id(), request.command(),
+                Addresses.format(session.client()));
+        session.channel().close();
+    }
 
     /** Runs the next step of the path, unless the attempt already ended. */
     void proceed() {

@@ -15,9 +15,7 @@ import java.time.Instant;
  */
 final class DefaultExchange extends Attempt implements Exchange {
 
-    private final long exchangeId = DefaultSession.nextId();
-    private final long exchangeStartNanos = System.nanoTime();
-    private final Instant exchangeStarted = Instant.now();
+    private final long startedNanos = System.nanoTime();
     private Channel outbound;
     private Outcome outcome;
     private String rule;
@@ -27,7 +25,7 @@ final class DefaultExchange extends Attempt implements Exchange {
 
     /** Each exchange authenticates its own credentials (through the auth cache). */
     DefaultExchange(DefaultSession session, ProxyRequest request) {
-        super(session, request, Principal.anonymous(), true);
+        super(session, request, Principal.anonymous(), true, DefaultSession.nextId(), Instant.now());
     }
 
     @Override
@@ -48,6 +46,16 @@ final class DefaultExchange extends Attempt implements Exchange {
     @Override
     void connected(Channel connected) {
         outbound = connected;
+    }
+
+    @Override
+    long bytesUp() {
+        return up;
+    }
+
+    @Override
+    long bytesDown() {
+        return down;
     }
 
     @Override
@@ -88,7 +96,7 @@ final class DefaultExchange extends Attempt implements Exchange {
             outbound = null;
             session.services().pool().release(out, reusable && out.isActive());
         }
-        session.report(exchangeId, principal, request, up, down, exchangeStarted, exchangeStartNanos,
+        session.report(id, principal, request, up, down, started, startedNanos,
                 outcome != null ? outcome : how, rule);
     }
 }

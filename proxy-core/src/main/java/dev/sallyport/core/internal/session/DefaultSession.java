@@ -325,10 +325,12 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     /** The one way a session or an exchange is reported. */
     void report(long reportId, Principal who, ProxyRequest what, long up, long down, Instant since, long sinceNanos,
                 Outcome end, String byRule) {
-        services.metrics().sessionClosed(new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
+        SessionSummary summary = new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
                 protocol, what == null ? null : what.command(), what == null ? null : what.targetHost(),
                 what == null ? 0 : what.targetPort(), up, down, since, Duration.ofNanos(System.nanoTime() - sinceNanos),
-                end, byRule));
+                end, byRule);
+        services.metrics().sessionClosed(summary);
+        services.sessions().closed(summary);
     }
 
     static long nextId() {
@@ -370,8 +372,9 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         // A connection that only carried exchanges was reported by them, unless it failed itself.
         if (request != null || exchanges == 0 || outcome != null) {
             Outcome end = outcome != null ? outcome : request == null ? Outcome.CLIENT_CLOSED : Outcome.OK;
-            long up = relay != null ? relay.bytesUp() : association != null ? association.bytesUp() : 0;
-            long down = relay != null ? relay.bytesDown() : association != null ? association.bytesDown() : 0;
+            // Without a request there is nothing relayed, and no tunnel.
+            long up = tunnel == null ? 0 : tunnel.bytesUp();
+            long down = tunnel == null ? 0 : tunnel.bytesDown();
             report(id, principal, request, up, down, started, startNanos, end, rule);
         }
     }
@@ -379,7 +382,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     /** The connection's own request: its verdicts are the connection's. */
     private final class Tunnel extends Attempt {
         Tunnel(ProxyRequest request, boolean authenticate) {
-            super(DefaultSession.this, request, DefaultSession.this.principal, authenticate);
+            super(DefaultSession.this, request, DefaultSession.this.principal, authenticate,
+                    DefaultSession.this.id, DefaultSession.this.started);
         }
 
         @Override
@@ -399,6 +403,20 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         @Override
         void connected(Channel connected) {
             outbound = connected;
+        }
+
+        @Override
+        long bytesUp() {
+            Relay r = relay;
+            UdpAssociation a = association;
+            return r != null ? r.bytesUp() : a != null ? a.bytesUp() : 0;
+        }
+
+        @Override
+        long bytesDown() {
+            Relay r = relay;
+            UdpAssociation a = association;
+            return r != null ? r.bytesDown() : a != null ? a.bytesDown() : 0;
         }
     }
 

@@ -29,9 +29,11 @@ public final class Services {
     private final ConnectionPool pool;
     private final OutboundDialer dialer;
     private final CompositeMetrics metrics;
+    private final LiveSessions sessions;
 
     public Services(Settings settings, Transport transport, AuthChain auth, Resolver resolver,
-                    Supplier<RuleChain> rules, UserLimits limits, OutboundDialer dialer, CompositeMetrics metrics) {
+                    Supplier<RuleChain> rules, UserLimits limits, OutboundDialer dialer, CompositeMetrics metrics,
+                    LiveSessions sessions) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.auth = Objects.requireNonNull(auth, "auth");
@@ -41,6 +43,7 @@ public final class Services {
         this.pool = settings.connectionPool();
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.sessions = Objects.requireNonNull(sessions, "sessions");
     }
 
     Settings settings() {
@@ -78,5 +81,9 @@ public final class Services {
 
     CompositeMetrics metrics() {
         return metrics;
+    }
+
+    LiveSessions sessions() {
+        return sessions;
     }
 }
