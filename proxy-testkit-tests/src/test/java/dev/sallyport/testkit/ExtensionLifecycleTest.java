@@ -12,7 +12,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -84,7 +83,7 @@ class ExtensionLifecycleTest {
         assertThat(SERVERS).hasSize(6);
         assertThat(SERVERS.get(0)).as("one static server for both tests").isEqualTo(SERVERS.get(3));
         for (InetSocketAddress tcp : List.of(SERVERS.get(0), SERVERS.get(1), SERVERS.get(4))) {
-            assertRefused(tcp);
+            assertPortFree(tcp);
         }
         for (InetSocketAddress udp : List.of(SERVERS.get(2), SERVERS.get(5))) {
             try (DatagramSocket rebound = new DatagramSocket(udp)) {
@@ -114,16 +113,11 @@ class ExtensionLifecycleTest {
                 .hasMessage("bytesPerSecond: -1 (expected: >= 0, 0 for none)");
     }
 
-    /** Nothing listens on {@code address} any more: a connect is refused. */
-    private static void assertRefused(InetSocketAddress address) {
-        assertThatThrownBy(() -> {
-            try (Socket socket = new Socket()) {
-                socket.connect(address, 5000);
-            }
-        }).isInstanceOf(ConnectException.class);
-    }
-
-    /** A listening socket can be opened on the port again: nothing listens there any more. */
+    /**
+     * A listening socket can be opened on the port again: nothing listens there any more. (Not "a
+     * connect is refused": on a busy host a connect to a just-freed ephemeral port can meet another
+     * process's socket or connect to itself, which made that check fail now and then.)
+     */
     private static void assertPortFree(InetSocketAddress address) throws IOException {
         try (ServerSocket rebound = new ServerSocket(address.getPort(), 1, address.getAddress())) {
             assertThat(rebound.getLocalPort()).isEqualTo(address.getPort());
@@ -227,7 +221,7 @@ class ExtensionLifecycleTest {
         @Test
         @Order(2)
         void second_theFirstTestsOwnServersAreClosed_theSharedOneServes() throws IOException {
-            assertRefused(SERVERS.get(1));
+            assertPortFree(SERVERS.get(1));
             record();
         }
     }
