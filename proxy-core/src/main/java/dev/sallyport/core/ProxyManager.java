@@ -83,7 +83,15 @@ public final class ProxyManager implements AutoCloseable {
         return address;
     }
 
-    /** The user store: the one configured, or the in-memory default. */
+    /**
+     * The user store: the one set with {@link Builder#userStore}, else the auth backend that is a
+     * {@link UserStore}, else the in-memory store of {@link Builder#user} and
+     * {@link Builder#requireAuthentication}.
+     *
+     * @throws IllegalStateException when logins use no store: authentication is off, or no auth
+     *                               backend is a {@code UserStore} and none was set (a user
+     *                               created elsewhere could never log in)
+     */
     public UserStore users() {
         return engine.users();
     }
@@ -291,7 +299,8 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * The store behind {@link ProxyManager#users()}. Default: the backend if it is also a
-         * {@link UserStore}, otherwise the in-memory store.
+         * {@link UserStore}, otherwise the in-memory store when logins use it (users given with
+         * {@link #user}, or {@link #requireAuthentication}); with neither, {@code users()} fails.
          */
         public Builder userStore(UserStore store) {
             c.userStore = Objects.requireNonNull(store, "store");

@@ -130,17 +130,17 @@ public final class Engine {
             resolver = settings.resolver();
         }
 
+        // Without a store of the host's, users() is the store logins are checked against, or
+        // nothing: a store nobody logs in with would take users that can never log in.
         users = settings.userStore();
         List<AuthBackend> backends = settings.authBackends();
-        if (users == null || (settings.authenticationRequired() && backends.isEmpty())) {
+        if (settings.authenticationRequired() && backends.isEmpty()) {
             InMemoryUserStore memory = new InMemoryUserStore();
             owned.add(memory);
             if (users == null) {
                 users = memory;
             }
-            if (backends.isEmpty()) {
-                backends = List.of(memory);
-            }
+            backends = List.of(memory);
             for (Map.Entry<String, String> user : settings.initialUsers()) {
                 join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
             }
@@ -151,7 +151,9 @@ public final class Engine {
         auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
                 settings.authCacheNegativeTtl(), settings.ticker(), guard,
                 new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
-        users.addListener(this::userChanged);
+        if (users != null) {
+            users.addListener(this::userChanged);
+        }
         services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics);
     }
 
@@ -347,8 +349,20 @@ public final class Engine {
         return Collections.unmodifiableMap(addresses);
     }
 
+    /** The user store; fails, saying why and what to configure, when logins use none. */
     public UserStore users() {
-        return users;
+        if (users != null) {
+            return users;
+        }
+        if (!settings.authenticationRequired()) {
+            throw new IllegalStateException("users: authentication is off, so a user created here could never log in "
+                    + "(expected: user(...) or requireAuthentication(true) for the in-memory store, userStore(...), "
+                    + "or auth(...) with a backend that is a UserStore)");
+        }
+        throw new IllegalStateException("users: no auth backend is a UserStore (backends: "
+                + settings.authBackends().stream().map(AuthBackend::name).toList() + "), so a user created here could "
+                + "never log in (expected: userStore(...) with the store behind the backend, or an auth backend that "
+                + "is a UserStore)");
     }
 
     public int openConnections() {
