@@ -91,14 +91,25 @@ public final class Engine {
         // Provider-built instances close last, after every session reported its summary.
         this.owned.addAll(settings.providerInstances());
         this.transport = Transport.choose(settings.nativeTransport());
-        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
+        // Last: from here on close() releases everything, the event loops included.
+        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
     }
 
+    /**
+     * Starts a manager on sealed settings, which hand over the provider-built instances: on
+     * failure, everything created so far is closed in reverse order and every bound port released.
+     */
     public static Engine start(Settings settings) {
-        Engine engine = new Engine(settings);
+        Engine engine;
+        try {
+            engine = new Engine(settings);
+        } catch (RuntimeException | Error e) {
+            Settings.closeQuietly(settings.providerInstances());
+            throw e;
+        }
         try {
             engine.startServices();
             engine.bindListeners();

@@ -158,41 +158,46 @@ public final class Settings {
             frontends.put(name, Providers.frontends(name, b.classLoader));
         }
 
+        Map<String, SslContext> tls = tlsContexts(b);
         // Instances built from providers are ours to close; instances the host passed are not.
+        // Built after every check that needs none of them; any failure from here closes them.
         List<AutoCloseable> created = new ArrayList<>();
-        List<AuthBackend> backends = new ArrayList<>(b.authBackends);
-        List<MetricsSink> sinks = new ArrayList<>(b.metrics);
         try {
-            for (Config.ProviderRef ref : b.authProviders) {
-                AuthBackend backend = Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader);
-                backends.add(backend);
-                if (backend instanceof AutoCloseable closeable) {
-                    created.add(closeable);
-                }
-            }
-            if (b.accessLog) {
-                sinks.add(new AccessLog());
-            }
-            for (Config.ProviderRef ref : b.metricsProviders) {
-                MetricsSink sink = Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader);
-                sinks.add(sink);
-                if (sink instanceof AutoCloseable closeable) {
-                    created.add(closeable);
-                }
-            }
+            return from(b, frontends, tls, created);
         } catch (RuntimeException | Error e) {
             closeQuietly(created);
             throw e;
         }
+    }
+
+    private static Settings from(Config b, Map<String, List<Frontend>> frontends, Map<String, SslContext> tls,
+                                 List<AutoCloseable> created) {
+        List<AuthBackend> backends = new ArrayList<>(b.authBackends);
+        List<MetricsSink> sinks = new ArrayList<>(b.metrics);
+        for (Config.ProviderRef ref : b.authProviders) {
+            AuthBackend backend = Providers.create(AuthBackendProvider.class, "auth", ref.name(), ref.settings(), b.classLoader);
+            backends.add(backend);
+            if (backend instanceof AutoCloseable closeable) {
+                created.add(closeable);
+            }
+        }
+        if (b.accessLog) {
+            sinks.add(new AccessLog());
+        }
+        for (Config.ProviderRef ref : b.metricsProviders) {
+            MetricsSink sink = Providers.create(MetricsSinkProvider.class, "metrics", ref.name(), ref.settings(), b.classLoader);
+            sinks.add(sink);
+            if (sink instanceof AutoCloseable closeable) {
+                created.add(closeable);
+            }
+        }
 
         boolean authRequired = b.requireAuthentication || !backends.isEmpty() || !b.initialUsers.isEmpty();
         if (!b.initialUsers.isEmpty() && !backends.isEmpty()) {
-            closeQuietly(created);
             throw new IllegalStateException("user: in-memory users cannot be combined with auth(...) backends "
                     + "(expected: create the users in the backend's store, or drop auth(...))");
         }
         if (!authRequired && !b.allowOpenProxy && !b.bind.isLoopbackAddress()) {
-            closeQuietly(created);
             throw new IllegalStateException("bind: " + b.bind.getHostAddress() + " is not a loopback address and no "
                     + "authentication is configured, so anyone who reaches it could use this proxy (expected: add "
                     + "user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
@@ -207,7 +212,7 @@ public final class Settings {
                 }
             }
         }
-        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tlsContexts(b));
+        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tls);
     }
 
     private static Map<String, SslContext> tlsContexts(Config b) {
