@@ -46,7 +46,10 @@ import java.util.regex.Pattern;
  * bytes both ways with back-pressure until both sides are done; then one
  * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink}.
  *
- * <p>Thread-safe. {@link #close()} drains open tunnels up to the drain timeout and is idempotent.
+ * <p>Thread-safe. {@link #close()} closes connections still in their handshake at once, drains
+ * open tunnels and requests up to the drain timeout, and is idempotent. The manager's threads are
+ * daemon threads named {@code sallyport-N-io-M} (N tells managers in one JVM apart): close each
+ * manager, as a forgotten one holds its ports and threads, though it no longer keeps the JVM alive.
  */
 public final class ProxyManager implements AutoCloseable {
 
@@ -64,6 +67,9 @@ public final class ProxyManager implements AutoCloseable {
     /**
      * The addresses the listeners actually bound, by listener name ({@code socks5}, {@code http}),
      * in the order they were configured. A port configured as 0 shows the port the system chose.
+     *
+     * @throws IllegalStateException once {@link #close()} began ({@link #isClosed()}): the
+     *                               listeners are gone, and their ports may belong to others
      */
     public Map<String, InetSocketAddress> addresses() {
         return engine.addresses();
@@ -73,6 +79,7 @@ public final class ProxyManager implements AutoCloseable {
      * The address the named listener bound.
      *
      * @throws IllegalArgumentException when no such listener is configured
+     * @throws IllegalStateException    once {@link #close()} began
      */
     public InetSocketAddress address(String listener) {
         InetSocketAddress address = engine.addresses().get(listener);
@@ -147,13 +154,22 @@ public final class ProxyManager implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, waits up to the drain timeout for open connections to finish, closes
-     * what is left, and releases every resource the manager created. Idempotent; returns when
-     * the listening ports are free.
+     * Stops accepting, closes connections that have not completed their handshake, waits up to
+     * the drain timeout for open tunnels and requests to finish, closes what is left, and releases
+     * every resource the manager created. Idempotent; returns when the listening ports are free.
      */
     @Override
     public void close() {
         engine.close(engine.settings().drainTimeout());
+    }
+
+    /**
+     * Whether {@link #close()} was called: from then on no connection is accepted and
+     * {@link #addresses()} throws. Close may still be draining; once it returns, everything the
+     * manager created is released.
+     */
+    public boolean isClosed() {
+        return engine.isClosed();
     }
 
     /** Like {@link #close()} with an explicit drain deadline; {@link Duration#ZERO} closes at once. */
@@ -167,7 +183,7 @@ public final class ProxyManager implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ProxyManager" + engine.addresses();
+        return "ProxyManager(" + engine.name() + ")" + (engine.isClosed() ? " closed" : engine.addresses());
     }
 
     /**

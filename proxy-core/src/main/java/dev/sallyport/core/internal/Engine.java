@@ -22,6 +22,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.spi.SessionEvent;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -46,7 +47,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,11 +55,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Engine {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyManager.class);
+    private static final AtomicInteger MANAGERS = new AtomicInteger();
 
     /** Explicit water marks: a slow reader stops the other side's reads at 256 KiB pending. */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
 
     private final Settings settings;
+    /** {@code sallyport-N}, N counting managers in this JVM: the prefix of this manager's thread names. */
+    private final String name = "sallyport-" + MANAGERS.incrementAndGet();
     private final Transport transport;
     private final EventLoopGroup group;
     private final List<AutoCloseable> owned = new ArrayList<>();
@@ -95,7 +98,8 @@ public final class Engine {
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
         // Last: from here on close() releases everything, the event loops included.
-        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
+        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), Threads.daemon(name + "-io-"),
+                transport.ioHandlerFactory());
     }
 
     /**
@@ -146,7 +150,7 @@ public final class Engine {
         users = settings.userStore();
         List<AuthBackend> backends = settings.authBackends();
         if (settings.authenticationRequired() && backends.isEmpty()) {
-            InMemoryUserStore memory = new InMemoryUserStore();
+            InMemoryUserStore memory = new InMemoryUserStore(Threads.daemon(name + "-auth-"));
             owned.add(memory);
             if (users == null) {
                 users = memory;
@@ -269,6 +273,11 @@ public final class Engine {
             channel.attr(OVER_CAPACITY).set("max-connections-per-client");
         }
         connections.add(channel);
+        if (closing) {
+            // close() began after the check above and may have missed this one: tell it too, once
+            // its pipeline is complete (a second DRAINING changes nothing).
+            channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(SessionEvent.DRAINING));
+        }
         channel.closeFuture().addListener(f -> {
             if (fromClient.decrementAndGet() == 0) {
                 openPerClient.remove(client, fromClient);
@@ -324,7 +333,7 @@ public final class Engine {
             drained.complete(null);
         }
         for (Channel connection : connections) {
-            connection.pipeline().fireUserEventTriggered(dev.sallyport.core.spi.SessionEvent.DRAINING);
+            connection.pipeline().fireUserEventTriggered(SessionEvent.DRAINING);
         }
         if (!drainTimeout.isZero() && open.get() > 0) {
             log.info("Draining {} open connection(s) for up to {}", open.get(), drainTimeout);
@@ -356,24 +365,30 @@ public final class Engine {
         return settings;
     }
 
+    /** The bound listeners; throws once closing began (they are gone). */
     public Map<String, InetSocketAddress> addresses() {
+        if (closing) {
+            throw new IllegalStateException("closed: " + name + " no longer listens (expected: a running manager)");
+        }
         return Collections.unmodifiableMap(addresses);
+    }
+
+    /** Whether close began: from then on nothing is accepted. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /** {@code sallyport-N}: tells this manager's threads from other managers' in one JVM. */
+    public String name() {
+        return name;
     }
 
     /** The user store; fails, saying why and what to configure, when logins use none. */
     public UserStore users() {
-        if (users != null) {
-            return users;
+        if (users == null) {
+            throw new IllegalStateException(settings.whyNoUserStore());
         }
-        if (!settings.authenticationRequired()) {
-            throw new IllegalStateException("users: authentication is off, so a user created here could never log in "
-                    + "(expected: user(...) or requireAuthentication(true) for the in-memory store, userStore(...), "
-                    + "or auth(...) with a backend that is a UserStore)");
-        }
-        throw new IllegalStateException("users: no auth backend is a UserStore (backends: "
-                + settings.authBackends().stream().map(AuthBackend::name).toList() + "), so a user created here could "
-                + "never log in (expected: userStore(...) with the store behind the backend, or an auth backend that "
-                + "is a UserStore)");
+        return users;
     }
 
     public int openConnections() {
@@ -426,16 +441,6 @@ public final class Engine {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + ": interrupted", e);
         }
-    }
-
-    private static ThreadFactory threadFactory() {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new io.netty.util.concurrent.FastThreadLocalThread(runnable,
-                    "sallyport-io-" + counter.incrementAndGet());
-            thread.setDaemon(false);
-            return thread;
-        };
     }
 
     /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */

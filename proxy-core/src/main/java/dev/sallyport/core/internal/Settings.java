@@ -279,6 +279,21 @@ public final class Settings {
         return userStore;
     }
 
+    /**
+     * Why no store is behind {@code users()} when none was set and no backend is one: a store
+     * nobody logs in with would take users that can never log in.
+     */
+    public String whyNoUserStore() {
+        if (!authenticationRequired) {
+            return "users: authentication is off, so a user created here could never log in (expected: user(...) or "
+                    + "requireAuthentication(true) for the in-memory store, userStore(...), or auth(...) with a backend "
+                    + "that is a UserStore)";
+        }
+        return "users: no auth backend is a UserStore (backends: " + authBackends.stream().map(AuthBackend::name).toList()
+                + "), so a user created here could never log in (expected: userStore(...) with the store behind the "
+                + "backend, or an auth backend that is a UserStore)";
+    }
+
     public List<Map.Entry<String, String>> initialUsers() {
         return initialUsers;
     }
