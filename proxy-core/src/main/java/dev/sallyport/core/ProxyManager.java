@@ -97,7 +97,7 @@ public final class ProxyManager implements AutoCloseable {
      *
      * @throws IllegalStateException when logins use no store: authentication is off, or no auth
      *                               backend is a {@code UserStore} and none was set (a user
-     *                               created elsewhere could never log in)
+     *                               created in some other store could never log in)
      */
     public UserStore users() {
         return engine.users();
@@ -183,7 +183,7 @@ public final class ProxyManager implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ProxyManager(" + engine.name() + ")" + (engine.isClosed() ? " closed" : engine.addresses());
+        return "ProxyManager" + engine;
     }
 
     /**

@@ -383,6 +383,12 @@ public final class Engine {
         return name;
     }
 
+    /** {@code (sallyport-N)} and the listeners, or {@code closed}; never throws. */
+    @Override
+    public String toString() {
+        return "(" + name + ")" + (closing ? " closed" : addresses);
+    }
+
     /** The user store; fails, saying why and what to configure, when logins use none. */
     public UserStore users() {
         if (users == null) {
