@@ -52,7 +52,10 @@ import java.util.regex.Pattern;
  * {@link dev.sallyport.api.SessionSummary} goes to every {@link MetricsSink} and
  * {@link SessionListener}; {@link #sessions()} lists the sessions open meanwhile.
  *
- * <p>Thread-safe. {@link #close()} drains open tunnels up to the drain timeout and is idempotent.
+ * <p>Thread-safe. {@link #close()} closes connections still in their handshake at once, drains
+ * open tunnels and requests up to the drain timeout, and is idempotent. The manager's threads are
+ * daemon threads named {@code sallyport-N-io-M} (N tells managers in one JVM apart): close each
+ * manager, as a forgotten one holds its ports and threads, though it no longer keeps the JVM alive.
  */
 public final class ProxyManager implements AutoCloseable {
 
@@ -70,6 +73,9 @@ public final class ProxyManager implements AutoCloseable {
     /**
      * The addresses the listeners actually bound, by listener name ({@code socks5}, {@code http}),
      * in the order they were configured. A port configured as 0 shows the port the system chose.
+     *
+     * @throws IllegalStateException once {@link #close()} began ({@link #isClosed()}): the
+     *                               listeners are gone, and their ports may belong to others
      */
     public Map<String, InetSocketAddress> addresses() {
         return engine.addresses();
@@ -79,6 +85,7 @@ public final class ProxyManager implements AutoCloseable {
      * The address the named listener bound.
      *
      * @throws IllegalArgumentException when no such listener is configured
+     * @throws IllegalStateException    once {@link #close()} began
      */
     public InetSocketAddress address(String listener) {
         InetSocketAddress address = engine.addresses().get(listener);
@@ -89,7 +96,15 @@ public final class ProxyManager implements AutoCloseable {
         return address;
     }
 
-    /** The user store: the one configured, or the in-memory default. */
+    /**
+     * The user store: the one set with {@link Builder#userStore}, else the auth backend that is a
+     * {@link UserStore}, else the in-memory store of {@link Builder#user} and
+     * {@link Builder#requireAuthentication}.
+     *
+     * @throws IllegalStateException when logins use no store: authentication is off, or no auth
+     *                               backend is a {@code UserStore} and none was set (a user
+     *                               created in some other store could never log in)
+     */
     public UserStore users() {
         return engine.users();
     }
@@ -166,13 +181,22 @@ public final class ProxyManager implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, waits up to the drain timeout for open connections to finish, closes
-     * what is left, and releases every resource the manager created. Idempotent; returns when
-     * the listening ports are free.
+     * Stops accepting, closes connections that have not completed their handshake, waits up to
+     * the drain timeout for open tunnels and requests to finish, closes what is left, and releases
+     * every resource the manager created. Idempotent; returns when the listening ports are free.
      */
     @Override
     public void close() {
         engine.close(engine.settings().drainTimeout());
+    }
+
+    /**
+     * Whether {@link #close()} was called: from then on no connection is accepted and
+     * {@link #addresses()} throws. Close may still be draining; once it returns, everything the
+     * manager created is released.
+     */
+    public boolean isClosed() {
+        return engine.isClosed();
     }
 
     /** Like {@link #close()} with an explicit drain deadline; {@link Duration#ZERO} closes at once. */
@@ -186,7 +210,7 @@ public final class ProxyManager implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ProxyManager" + engine.addresses();
+        return "ProxyManager" + engine;
     }
 
     /**
@@ -321,7 +345,8 @@ public final class ProxyManager implements AutoCloseable {
 
         /**
          * The store behind {@link ProxyManager#users()}. Default: the backend if it is also a
-         * {@link UserStore}, otherwise the in-memory store.
+         * {@link UserStore}, otherwise the in-memory store when logins use it (users given with
+         * {@link #user}, or {@link #requireAuthentication}); with neither, {@code users()} fails.
          */
         public Builder userStore(UserStore store) {
             c.userStore = Objects.requireNonNull(store, "store");

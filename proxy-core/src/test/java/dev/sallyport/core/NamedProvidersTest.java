@@ -46,7 +46,7 @@ class NamedProvidersTest {
     }
 
     private static ProxyManager.Builder builder() throws IOException {
-        return ProxyManager.builder().classLoader(OpenProxyGuardTest.withNullFrontend()).socks5(0);
+        return ProxyManager.builder().classLoader(dev.sallyport.core.testing.NullFrontend.loader()).socks5(0);
     }
 
     /** A rule given as an instance that records its evaluations among the providers' events. */
@@ -100,7 +100,7 @@ class NamedProvidersTest {
     @Test
     void namedRuleAndPool_areClosedWhenStartFails_onAPortInUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            ProxyManager.Builder builder = ProxyManager.builder().classLoader(OpenProxyGuardTest.withNullFrontend())
+            ProxyManager.Builder builder = ProxyManager.builder().classLoader(dev.sallyport.core.testing.NullFrontend.loader())
                     .socks5(taken.getLocalPort())
                     .accessRule("recording-rule", settings(id, "abstain"))
                     .connectionPool("recording-pool", Map.of("id", id + "-pool"));

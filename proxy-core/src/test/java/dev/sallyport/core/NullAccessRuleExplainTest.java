@@ -26,7 +26,7 @@ class NullAccessRuleExplainTest {
 
     @Test
     void explain_ruleReturningNull_deniesNamingTheRule() throws Exception {
-        try (ProxyManager proxy = ProxyManager.builder().classLoader(OpenProxyGuardTest.withNullFrontend()).socks5(0)
+        try (ProxyManager proxy = ProxyManager.builder().classLoader(dev.sallyport.core.testing.NullFrontend.loader()).socks5(0)
                 .accessRule(AccessRule.named("forgetful", request -> null))
                 .accessRule(AccessRule.named("allow-all-after", request -> Decision.allow("too late")))
                 .start()) {
@@ -40,7 +40,7 @@ class NullAccessRuleExplainTest {
 
     @Test
     void explain_ruleReturningNull_afterARuntimeReplacement_stillDenies() throws Exception {
-        try (ProxyManager proxy = ProxyManager.builder().classLoader(OpenProxyGuardTest.withNullFrontend()).socks5(0)
+        try (ProxyManager proxy = ProxyManager.builder().classLoader(dev.sallyport.core.testing.NullFrontend.loader()).socks5(0)
                 .start()) {
             proxy.accessRules(List.of(AccessRule.named("replaced-forgetful", request -> null)));
 

@@ -1,10 +1,6 @@
 package dev.sallyport.core;
 
-import dev.sallyport.api.Protocol;
-import dev.sallyport.core.spi.Frontend;
-import dev.sallyport.core.spi.Session;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
+import dev.sallyport.core.testing.NullFrontend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -12,10 +8,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,36 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(30)
 class OpenProxyGuardTest {
 
-    /** A frontend that accepts connections and does nothing, registered through ServiceLoader. */
-    public static final class NullFrontend implements Frontend {
-        @Override
-        public String name() {
-            return "socks5";
-        }
-
-        @Override
-        public Protocol protocol() {
-            return Protocol.SOCKS5;
-        }
-
-        @Override
-        public boolean claims(ByteBuf firstBytes) {
-            return true;
-        }
-
-        @Override
-        public void initChannel(Channel channel, Session session) {
-            // Nothing: core's guard drops the bytes and the handshake timeout closes.
-        }
-    }
-
-    static ClassLoader withNullFrontend() throws IOException {
-        Path dir = Files.createTempDirectory("frontend");
-        Path services = dir.resolve("META-INF/services");
-        Files.createDirectories(services);
-        Files.writeString(services.resolve(Frontend.class.getName()), NullFrontend.class.getName() + "\n");
-        dir.toFile().deleteOnExit();
-        return new URLClassLoader(new URL[] {dir.toUri().toURL()}, OpenProxyGuardTest.class.getClassLoader());
+    private static ClassLoader withNullFrontend() {
+        return NullFrontend.loader();
     }
 
     @Test

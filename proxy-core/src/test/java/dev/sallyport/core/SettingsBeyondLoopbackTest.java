@@ -3,17 +3,11 @@ package dev.sallyport.core;
 import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
-import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.testing.NullFrontend;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,10 +22,8 @@ class SettingsBeyondLoopbackTest {
     private static ClassLoader frontends;
 
     @BeforeAll
-    static void registerFrontend(@TempDir Path dir) throws IOException {
-        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
-        Files.writeString(services.resolve(Frontend.class.getName()), OpenProxyGuardTest.NullFrontend.class.getName() + "\n");
-        frontends = new URLClassLoader(new URL[] {dir.toUri().toURL()}, SettingsBeyondLoopbackTest.class.getClassLoader());
+    static void registerFrontend() {
+        frontends = NullFrontend.loader();
     }
 
     private static Config config(String bind) {

@@ -29,44 +29,49 @@ class ExtensionLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final List<ProxyManager> SEEN = new CopyOnWriteArrayList<>();
+    /** The SOCKS5 address of each manager in {@link #SEEN}, taken while it ran (a closed one has none). */
+    private static final List<InetSocketAddress> SEEN_AT = new CopyOnWriteArrayList<>();
     private static final List<InetSocketAddress> SERVERS = new CopyOnWriteArrayList<>();
 
     @Test
     void staticField_oneProxyForTheClass_closedAfterIt_faultsAndSessionsClearedBetweenTests() throws Exception {
         SEEN.clear();
+        SEEN_AT.clear();
         TestExecutionSummary summary = SampleRun.run(PerClass.class);
 
         assertThat(SampleRun.failures(summary)).isEmpty();
         assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
         assertThat(SEEN).hasSize(2);
         assertThat(SEEN.get(1)).isSameAs(SEEN.get(0));
-        assertPortFree(SEEN.get(0).address("socks5"));
+        assertPortFree(SEEN_AT.get(0));
     }
 
     @Test
     void instanceField_aNewProxyForEachTest_eachClosedAfterItsTest() throws Exception {
         SEEN.clear();
+        SEEN_AT.clear();
         TestExecutionSummary summary = SampleRun.run(PerTest.class);
 
         assertThat(SampleRun.failures(summary)).isEmpty();
         assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
         assertThat(SEEN).hasSize(2);
         assertThat(SEEN.get(1)).isNotSameAs(SEEN.get(0));
-        for (ProxyManager manager : SEEN) {
-            assertPortFree(manager.address("socks5"));
+        for (InetSocketAddress address : SEEN_AT) {
+            assertPortFree(address);
         }
     }
 
     @Test
     void restart_replacesTheProxyForTheTest_withTheChange_andTheNextTestGetsTheClassesOwnAgain() throws Exception {
         SEEN.clear();
+        SEEN_AT.clear();
         TestExecutionSummary summary = SampleRun.run(Restarted.class);
 
         assertThat(SampleRun.failures(summary)).isEmpty();
         assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
         assertThat(SEEN).hasSize(3).doesNotHaveDuplicates();
-        for (ProxyManager manager : SEEN) {
-            assertPortFree(manager.address("socks5"));
+        for (InetSocketAddress address : SEEN_AT) {
+            assertPortFree(address);
         }
         assertThatThrownBy(() -> SallyportExtension.socks5().build().restart(b -> { }))
                 .isInstanceOf(IllegalStateException.class)
@@ -113,6 +118,12 @@ class ExtensionLifecycleTest {
                 .hasMessage("bytesPerSecond: -1 (expected: >= 0, 0 for none)");
     }
 
+    /** Records a running manager and its SOCKS5 address. */
+    private static void seen(ProxyManager manager) {
+        SEEN.add(manager);
+        SEEN_AT.add(manager.address("socks5"));
+    }
+
     /**
      * A listening socket can be opened on the port again: nothing listens there any more. (Not "a
      * connect is refused": on a busy host a connect to a just-freed ephemeral port can meet another
@@ -144,7 +155,7 @@ class ExtensionLifecycleTest {
         @Test
         @Order(1)
         void first_leavesAFaultAndASession() throws IOException {
-            SEEN.add(proxy.manager());
+            seen(proxy.manager());
             tunnel(proxy);
             proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
         }
@@ -152,7 +163,7 @@ class ExtensionLifecycleTest {
         @Test
         @Order(2)
         void second_startsWithNeither() throws IOException {
-            SEEN.add(proxy.manager());
+            seen(proxy.manager());
             assertThat(proxy.sessions()).isEmpty();
             tunnel(proxy);
         }
@@ -168,12 +179,15 @@ class ExtensionLifecycleTest {
         @Order(1)
         void first_restartsWithAUser_andOnlyTheNewProxyServes() throws IOException {
             ProxyManager original = proxy.manager();
+            InetSocketAddress originalAt = original.address("socks5");
             proxy.faults().refuse(Refusal.CONNECTION_REFUSED);
             ProxyManager replaced = proxy.restart(b -> b.user("alice", "pw"));
             SEEN.add(original);
-            SEEN.add(replaced);
+            SEEN_AT.add(originalAt);
+            seen(replaced);
             assertThat(proxy.manager()).isSameAs(replaced);
-            assertPortFree(original.address("socks5"));
+            assertThat(original.isClosed()).isTrue();
+            assertPortFree(originalAt);
             try (Socks5Client client = Socks5Client.open(proxy.socks5Address())) {
                 assertThat(client.greet(Socks5Client.NO_AUTHENTICATION)).isEqualTo(Socks5Client.NO_ACCEPTABLE_METHODS);
             }
@@ -186,7 +200,7 @@ class ExtensionLifecycleTest {
         @Test
         @Order(2)
         void second_getsTheClassesOwnProxyAgain() throws IOException {
-            SEEN.add(proxy.manager());
+            seen(proxy.manager());
             tunnel(proxy);
         }
     }
@@ -233,13 +247,13 @@ class ExtensionLifecycleTest {
 
         @Test
         void one() throws IOException {
-            SEEN.add(proxy.manager());
+            seen(proxy.manager());
             tunnel(proxy);
         }
 
         @Test
         void two() throws IOException {
-            SEEN.add(proxy.manager());
+            seen(proxy.manager());
             tunnel(proxy);
         }
     }

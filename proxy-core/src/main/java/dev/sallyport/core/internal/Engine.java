@@ -23,6 +23,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.spi.SessionEvent;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -47,7 +48,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,11 +56,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Engine {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyManager.class);
+    private static final AtomicInteger MANAGERS = new AtomicInteger();
 
     /** Explicit water marks: a slow reader stops the other side's reads at 256 KiB pending. */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
 
     private final Settings settings;
+    /** {@code sallyport-N}, N counting managers in this JVM: the prefix of this manager's thread names. */
+    private final String name = "sallyport-" + MANAGERS.incrementAndGet();
     private final Transport transport;
     private final EventLoopGroup group;
     private final List<AutoCloseable> owned = new ArrayList<>();
@@ -93,14 +96,26 @@ public final class Engine {
         // Provider-built instances close last, after every session reported its summary.
         this.owned.addAll(settings.providerInstances());
         this.transport = Transport.choose(settings.nativeTransport());
-        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), threadFactory(), transport.ioHandlerFactory());
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
+        // Last: from here on close() releases everything, the event loops included.
+        this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), Threads.daemon(name + "-io-"),
+                transport.ioHandlerFactory());
     }
 
+    /**
+     * Starts a manager on sealed settings, which hand over the provider-built instances: on
+     * failure, everything created so far is closed in reverse order and every bound port released.
+     */
     public static Engine start(Settings settings) {
-        Engine engine = new Engine(settings);
+        Engine engine;
+        try {
+            engine = new Engine(settings);
+        } catch (RuntimeException | Error e) {
+            Settings.closeQuietly(settings.providerInstances());
+            throw e;
+        }
         try {
             engine.startServices();
             engine.bindListeners();
@@ -132,17 +147,17 @@ public final class Engine {
             resolver = settings.resolver();
         }
 
+        // Without a store of the host's, users() is the store logins are checked against, or
+        // nothing: a store nobody logs in with would take users that can never log in.
         users = settings.userStore();
         List<AuthBackend> backends = settings.authBackends();
-        if (users == null || (settings.authenticationRequired() && backends.isEmpty())) {
-            InMemoryUserStore memory = new InMemoryUserStore();
+        if (settings.authenticationRequired() && backends.isEmpty()) {
+            InMemoryUserStore memory = new InMemoryUserStore(Threads.daemon(name + "-auth-"));
             owned.add(memory);
             if (users == null) {
                 users = memory;
             }
-            if (backends.isEmpty()) {
-                backends = List.of(memory);
-            }
+            backends = List.of(memory);
             for (Map.Entry<String, String> user : settings.initialUsers()) {
                 join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
             }
@@ -153,9 +168,11 @@ public final class Engine {
         auth = new AuthChain(settings.authenticationRequired(), backends, settings.authCacheTtl(),
                 settings.authCacheNegativeTtl(), settings.ticker(), guard,
                 new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
-        users.addListener(this::userChanged);
+        if (users != null) {
+            users.addListener(this::userChanged);
+        }
         // Closed after the event loops, once every session reported: its events are delivered by then.
-        sessions = new LiveSessions(settings.sessionListeners());
+        sessions = new LiveSessions(settings.sessionListeners(), name + "-events");
         owned.add(sessions);
         services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics, sessions);
     }
@@ -261,6 +278,11 @@ public final class Engine {
             channel.attr(OVER_CAPACITY).set("max-connections-per-client");
         }
         connections.add(channel);
+        if (closing) {
+            // close() began after the check above and may have missed this one: tell it too, once
+            // its pipeline is complete (a second DRAINING changes nothing).
+            channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(SessionEvent.DRAINING));
+        }
         channel.closeFuture().addListener(f -> {
             if (fromClient.decrementAndGet() == 0) {
                 openPerClient.remove(client, fromClient);
@@ -316,7 +338,7 @@ public final class Engine {
             drained.complete(null);
         }
         for (Channel connection : connections) {
-            connection.pipeline().fireUserEventTriggered(dev.sallyport.core.spi.SessionEvent.DRAINING);
+            connection.pipeline().fireUserEventTriggered(SessionEvent.DRAINING);
         }
         if (!drainTimeout.isZero() && open.get() > 0) {
             log.info("Draining {} open connection(s) for up to {}", open.get(), drainTimeout);
@@ -348,11 +370,35 @@ public final class Engine {
         return settings;
     }
 
+    /** The bound listeners; throws once closing began (they are gone). */
     public Map<String, InetSocketAddress> addresses() {
+        if (closing) {
+            throw new IllegalStateException("closed: " + name + " no longer listens (expected: a running manager)");
+        }
         return Collections.unmodifiableMap(addresses);
     }
 
+    /** Whether close began: from then on nothing is accepted. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /** {@code sallyport-N}: tells this manager's threads from other managers' in one JVM. */
+    public String name() {
+        return name;
+    }
+
+    /** {@code (sallyport-N)} and the listeners, or {@code closed}; never throws. */
+    @Override
+    public String toString() {
+        return "(" + name + ")" + (closing ? " closed" : addresses);
+    }
+
+    /** The user store; fails, saying why and what to configure, when logins use none. */
     public UserStore users() {
+        if (users == null) {
+            throw new IllegalStateException(settings.whyNoUserStore());
+        }
         return users;
     }
 
@@ -411,16 +457,6 @@ public final class Engine {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + ": interrupted", e);
         }
-    }
-
-    private static ThreadFactory threadFactory() {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new io.netty.util.concurrent.FastThreadLocalThread(runnable,
-                    "sallyport-io-" + counter.incrementAndGet());
-            thread.setDaemon(false);
-            return thread;
-        };
     }
 
     /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */

@@ -3,6 +3,7 @@ package dev.sallyport.core.internal;
 import dev.sallyport.core.internal.session.DefaultSession;
 
 import dev.sallyport.core.spi.Frontend;
+import dev.sallyport.core.spi.SessionEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -82,6 +83,10 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
         if (event instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
             handOver(ctx, frontends.get(0));
             ctx.channel().pipeline().fireUserEventTriggered(event);
+        } else if (event == SessionEvent.DRAINING) {
+            // Shutting down before the client said anything: nothing to finish.
+            timeout.cancel(false);
+            ctx.close();
         } else {
             ReferenceCountUtil.release(event);
         }

@@ -164,44 +164,49 @@ public final class Settings {
             frontends.put(name, Providers.frontends(name, b.classLoader));
         }
 
+        Map<String, SslContext> tls = tlsContexts(b);
         // Instances built from providers are ours to close; instances the host passed are not.
+        // Built after every check that needs none of them; any failure from here closes them.
         List<AutoCloseable> created = new ArrayList<>();
-        List<AuthBackend> backends = new ArrayList<>(b.authBackends);
-        List<MetricsSink> sinks = new ArrayList<>(b.metrics);
-        List<AccessRule> rules = new ArrayList<>(b.accessRules);
-        ConnectionPool pool = b.connectionPool;
         try {
-            for (Config.ProviderRef ref : b.authProviders) {
-                backends.add(Providers.createOwned(AuthBackendProvider.class, ref, b.classLoader, created));
-            }
-            if (b.accessLog) {
-                sinks.add(new AccessLog());
-            }
-            for (Config.ProviderRef ref : b.metricsProviders) {
-                sinks.add(Providers.createOwned(MetricsSinkProvider.class, ref, b.classLoader, created));
-            }
-            // Each named rule goes where it was configured among the instances: after `position` of them.
-            int placed = 0;
-            for (Config.PlacedProvider named : b.accessRuleProviders) {
-                rules.add(named.position() + placed++,
-                        Providers.createOwned(AccessRuleProvider.class, named.provider(), b.classLoader, created));
-            }
-            if (b.connectionPoolProvider != null) {
-                pool = Providers.createOwned(ConnectionPoolProvider.class, b.connectionPoolProvider, b.classLoader, created);
-            }
+            return from(b, frontends, tls, created);
         } catch (RuntimeException | Error e) {
             closeQuietly(created);
             throw e;
         }
+    }
+
+    private static Settings from(Config b, Map<String, List<Frontend>> frontends, Map<String, SslContext> tls,
+                                 List<AutoCloseable> created) {
+        List<AuthBackend> backends = new ArrayList<>(b.authBackends);
+        List<MetricsSink> sinks = new ArrayList<>(b.metrics);
+        List<AccessRule> rules = new ArrayList<>(b.accessRules);
+        ConnectionPool pool = b.connectionPool;
+        for (Config.ProviderRef ref : b.authProviders) {
+            backends.add(Providers.createOwned(AuthBackendProvider.class, ref, b.classLoader, created));
+        }
+        if (b.accessLog) {
+            sinks.add(new AccessLog());
+        }
+        for (Config.ProviderRef ref : b.metricsProviders) {
+            sinks.add(Providers.createOwned(MetricsSinkProvider.class, ref, b.classLoader, created));
+        }
+        // Each named rule goes where it was configured among the instances: after `position` of them.
+        int placed = 0;
+        for (Config.PlacedProvider named : b.accessRuleProviders) {
+            rules.add(named.position() + placed++,
+                    Providers.createOwned(AccessRuleProvider.class, named.provider(), b.classLoader, created));
+        }
+        if (b.connectionPoolProvider != null) {
+            pool = Providers.createOwned(ConnectionPoolProvider.class, b.connectionPoolProvider, b.classLoader, created);
+        }
 
         boolean authRequired = b.requireAuthentication || !backends.isEmpty() || !b.initialUsers.isEmpty();
         if (!b.initialUsers.isEmpty() && !backends.isEmpty()) {
-            closeQuietly(created);
             throw new IllegalStateException("user: in-memory users cannot be combined with auth(...) backends "
                     + "(expected: create the users in the backend's store, or drop auth(...))");
         }
         if (!authRequired && !b.allowOpenProxy && !b.bind.isLoopbackAddress()) {
-            closeQuietly(created);
             throw new IllegalStateException("bind: " + b.bind.getHostAddress() + " is not a loopback address and no "
                     + "authentication is configured, so anyone who reaches it could use this proxy (expected: add "
                     + "user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
@@ -216,7 +221,7 @@ public final class Settings {
                 }
             }
         }
-        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tlsContexts(b), rules, pool);
+        return new Settings(b, frontends, authRequired, backends, store, sinks, created, tls, rules, pool);
     }
 
     private static Map<String, SslContext> tlsContexts(Config b) {
@@ -281,6 +286,21 @@ public final class Settings {
 
     public UserStore userStore() {
         return userStore;
+    }
+
+    /**
+     * Why no store is behind {@code users()} when none was set and no backend is one: a store
+     * nobody logs in with would take users that can never log in.
+     */
+    public String whyNoUserStore() {
+        if (!authenticationRequired) {
+            return "users: authentication is off, so a user created here could never log in (expected: user(...) or "
+                    + "requireAuthentication(true) for the in-memory store, userStore(...), or auth(...) with a backend "
+                    + "that is a UserStore)";
+        }
+        return "users: no auth backend is a UserStore (backends: " + authBackends.stream().map(AuthBackend::name).toList()
+                + "), so a user created here could never log in (expected: userStore(...) with the store behind the "
+                + "backend, or an auth backend that is a UserStore)";
     }
 
     public List<Map.Entry<String, String>> initialUsers() {

@@ -11,7 +11,9 @@ public enum SessionEvent {
     /**
      * The proxy is shutting down and waits for open connections to finish. A frontend whose
      * connection is idle between requests (an HTTP keep-alive connection) closes it now; one in
-     * the middle of something lets it finish. Core ignores this event when it reaches its handler.
+     * the middle of something lets it finish. When the event reaches core's handler, core closes
+     * a connection that has not completed its handshake (outcome {@code SHUTDOWN}) and leaves
+     * the others to finish.
      */
     DRAINING
 }

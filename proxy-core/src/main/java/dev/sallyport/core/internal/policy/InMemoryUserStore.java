@@ -11,6 +11,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.User;
 import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
+import dev.sallyport.core.internal.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +29,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The embedded default: users in memory, passwords as PBKDF2 hashes, tokens as SHA-256.
@@ -65,22 +66,26 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     private final ThreadPoolExecutor hashing;
 
     public InMemoryUserStore() {
-        this(Clock.systemUTC());
+        this(Threads.daemon("sallyport-auth-"));
+    }
+
+    /** A store whose password checks run on (at most two) threads of {@code threads}. */
+    public InMemoryUserStore(ThreadFactory threads) {
+        this(Clock.systemUTC(), PasswordHashes::verify, threads);
     }
 
     public InMemoryUserStore(Clock clock) {
-        this(clock, PasswordHashes::verify);
+        this(clock, PasswordHashes::verify, Threads.daemon("sallyport-auth-"));
     }
 
     InMemoryUserStore(Clock clock, Verifier verifier) {
+        this(clock, verifier, Threads.daemon("sallyport-auth-"));
+    }
+
+    private InMemoryUserStore(Clock clock, Verifier verifier, ThreadFactory threads) {
         this.clock = clock;
         this.verifier = verifier;
-        AtomicInteger threads = new AtomicInteger();
-        this.hashing = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
-            Thread thread = new Thread(r, "sallyport-auth-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.hashing = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), threads);
         this.hashing.allowCoreThreadTimeOut(true);
     }
 

@@ -70,6 +70,17 @@ public final class TokenBucket {
         return (long) (-tokens * NANOS / rate);
     }
 
+    /**
+     * Nanoseconds until the bucket is full again if nothing more is taken; 0 when it is full, that
+     * is when it holds exactly what a new bucket would. One nanosecond more than the exact figure,
+     * so that rounding never leaves the bucket a fraction short at that time.
+     */
+    synchronized long nanosUntilFull() {
+        refill();
+        double missing = capacity - tokens;
+        return missing <= 0 ? 0 : (long) Math.ceil(missing * NANOS / rate) + 1;
+    }
+
     private void refill() {
         long now = ticker.read();
         long elapsed = now - last;

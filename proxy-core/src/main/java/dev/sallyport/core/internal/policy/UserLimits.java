@@ -6,8 +6,10 @@ import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Anonymous sessions (no authentication) are limited per client IP, under the name
  * {@code anonymous@IP}.
+ *
+ * <p>A key's state lives while it has sessions and, after its last one, until its token buckets
+ * are full again: only then is dropping it the same as keeping it, so closing and reopening never
+ * refills a bucket early. A state as good as new is dropped when its last session ends; the others
+ * wait in a queue ordered by the time their buckets fill, which admissions and releases sweep a
+ * few at a time on the {@link Ticker} (no thread of its own). So many clients that each come once
+ * (one per IPv6 address, say) leave no state behind.
  */
 public final class UserLimits {
 
@@ -30,16 +39,29 @@ public final class UserLimits {
 
     /** The live state of one user. Bandwidth buckets are read on every relay read. */
     public static final class State {
-    public final String key;
+        public final String key;
         private Limits limits;
         private int active;
         private TokenBucket sessionRate;
-    public volatile TokenBucket up;
-    public volatile TokenBucket down;
+        public volatile TokenBucket up;
+        public volatile TokenBucket down;
         final Set<Holder> holders = ConcurrentHashMap.newKeySet();
+        /** Idle and waiting in the sweep queue for its buckets to fill. */
+        private boolean queued;
+        /** Gone from the map: an admission that found it there before it went looks again. */
+        private boolean dropped;
 
         public State(String key) {
             this.key = key;
+        }
+
+        /** Nanoseconds until every bucket is full; 0 when this state is as good as a new one. */
+        private long nanosUntilFresh() {
+            return Math.max(untilFull(sessionRate), Math.max(untilFull(up), untilFull(down)));
+        }
+
+        private static long untilFull(TokenBucket bucket) {
+            return bucket == null ? 0 : bucket.nanosUntilFull();
         }
     }
 
@@ -59,11 +81,23 @@ public final class UserLimits {
         }
     }
 
+    /** An idle state and the ticker reading at which its buckets will be full. */
+    private record Idle(State state, long readyAt) {
+    }
+
+    /** Idle states a single admission or release sweeps at most: the work per call stays small. */
+    static final int SWEEP_BATCH = 64;
+
     private final Ticker ticker;
     private final Limits defaults;
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** BIND listeners waiting for their peer, by {@link #key}; absent when none. */
     private final Map<String, Integer> bindListeners = new ConcurrentHashMap<>();
+    /** Idle states whose buckets are still filling, soonest first; guarded by itself. */
+    private final PriorityQueue<Idle> idle = new PriorityQueue<>((a, b) -> Long.signum(a.readyAt - b.readyAt));
+    /** The head of {@link #idle}, read without its lock: most calls find nothing due. */
+    private volatile long nextReadyAt;
+    private volatile boolean anyIdle;
 
     public UserLimits(Ticker ticker, Limits defaults) {
         this.ticker = ticker;
@@ -95,17 +129,37 @@ public final class UserLimits {
         if (principal.isAnonymous() && !tracksAnonymous()) {
             return Admitted.UNTRACKED;
         }
+        expireIdle();
         String key = key(principal, client);
         Limits limits = effective(principal.limits());
-        State state = states.computeIfAbsent(key, State::new);
-        synchronized (state) {
-            apply(state, limits);
-            if (limits.maxSessions() > 0 && state.active >= limits.maxSessions()) {
-                return Admitted.refused("max-sessions", "user has " + state.active + " of " + limits.maxSessions()
-                        + " sessions open");
+        while (true) {
+            State state = states.computeIfAbsent(key, State::new);
+            Admitted admitted = admit(state, limits, holder);
+            if (admitted != null) {
+                return admitted;
             }
-            if (state.sessionRate != null && !state.sessionRate.tryAcquire()) {
-                return Admitted.refused("sessions-per-second", "over " + limits.sessionsPerSecond() + " new sessions/s");
+        }
+    }
+
+    /** Admits into {@code state}; null when the state was dropped before its lock was taken. */
+    private Admitted admit(State state, Limits limits, Holder holder) {
+        synchronized (state) {
+            if (state.dropped) {
+                return null;
+            }
+            apply(state, limits);
+            Admitted refused = null;
+            if (limits.maxSessions() > 0 && state.active >= limits.maxSessions()) {
+                refused = Admitted.refused("max-sessions", "user has " + state.active + " of " + limits.maxSessions()
+                        + " sessions open");
+            } else if (state.sessionRate != null && !state.sessionRate.tryAcquire()) {
+                refused = Admitted.refused("sessions-per-second", "over " + limits.sessionsPerSecond() + " new sessions/s");
+            }
+            if (refused != null) {
+                if (state.active == 0) {
+                    retire(state);
+                }
+                return refused;
             }
             state.active++;
             state.holders.add(holder);
@@ -118,10 +172,72 @@ public final class UserLimits {
             if (state.holders.remove(holder)) {
                 state.active--;
             }
-            if (state.active == 0 && state.up == null && state.down == null && state.sessionRate == null) {
-                states.remove(state.key, state);
+            if (state.active == 0) {
+                retire(state);
             }
         }
+        expireIdle();
+    }
+
+    /**
+     * A state without sessions (its lock held): dropped when it is as good as new, otherwise
+     * queued until its buckets will be full.
+     */
+    private void retire(State state) {
+        if (state.dropped || state.queued) {
+            return;
+        }
+        long wait = state.nanosUntilFresh();
+        if (wait == 0) {
+            state.dropped = true;
+            states.remove(state.key, state);
+            return;
+        }
+        state.queued = true;
+        long readyAt = ticker.read() + wait;
+        synchronized (idle) {
+            idle.add(new Idle(state, readyAt));
+            nextReadyAt = idle.peek().readyAt;
+            anyIdle = true;
+        }
+    }
+
+    /**
+     * Takes up to {@link #SWEEP_BATCH} idle states whose buckets are due to be full, and drops
+     * each that is still idle and full (one that is not goes back into the queue).
+     */
+    private void expireIdle() {
+        if (!anyIdle) {
+            return;
+        }
+        long now = ticker.read();
+        if (now - nextReadyAt < 0) {
+            return;
+        }
+        List<State> due = new ArrayList<>();
+        synchronized (idle) {
+            while (due.size() < SWEEP_BATCH && !idle.isEmpty() && now - idle.peek().readyAt >= 0) {
+                due.add(idle.poll().state);
+            }
+            anyIdle = !idle.isEmpty();
+            if (anyIdle) {
+                nextReadyAt = idle.peek().readyAt;
+            }
+        }
+        // Each state's lock is taken after the queue's is let go: retire takes them the other way round.
+        for (State state : due) {
+            synchronized (state) {
+                state.queued = false;
+                if (state.active == 0) {
+                    retire(state);
+                }
+            }
+        }
+    }
+
+    /** Keys with a state: those with sessions, and idle ones whose buckets are still filling. */
+    int tracked() {
+        return states.size();
     }
 
     /** A user's limits changed: re-shape the open sessions at once. */

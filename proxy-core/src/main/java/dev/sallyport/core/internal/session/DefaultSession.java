@@ -436,6 +436,11 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event == SessionEvent.DRAINING) {
+                // Shutting down: a connection still in its handshake has nothing to finish.
+                if (!handshakeDone) {
+                    fail(Outcome.SHUTDOWN);
+                    ctx.close();
+                }
                 return;
             }
             if (event == SessionEvent.HANDSHAKE_TIMEOUT) {

@@ -23,8 +23,9 @@ public final class LiveSessions implements AutoCloseable {
     /** Null when no listener is registered. */
     private final SessionEvents events;
 
-    public LiveSessions(List<SessionListener> listeners) {
-        this.events = listeners.isEmpty() ? null : new SessionEvents(listeners, SessionEvents.CAPACITY);
+    /** Delivers events to {@code listeners}, when there are any, on a daemon thread called {@code threadName}. */
+    public LiveSessions(List<SessionListener> listeners, String threadName) {
+        this.events = listeners.isEmpty() ? null : new SessionEvents(listeners, SessionEvents.CAPACITY, threadName);
     }
 
     void opened(Attempt attempt) {

@@ -39,10 +39,15 @@ final class SessionEvents implements AutoCloseable {
     private final Thread thread;
 
     SessionEvents(List<SessionListener> listeners, int capacity) {
+        this(listeners, capacity, "sallyport-events-" + THREADS.incrementAndGet());
+    }
+
+    /** Delivers on a daemon thread called {@code threadName}. */
+    SessionEvents(List<SessionListener> listeners, int capacity, String threadName) {
         this.listeners = listeners.toArray(SessionListener[]::new);
         this.failed = new boolean[this.listeners.length];
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.thread = new Thread(this::run, "sallyport-events-" + THREADS.incrementAndGet());
+        this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
     }
