@@ -14,9 +14,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -81,6 +85,7 @@ public final class TcpServer extends ClosedAfterUse {
     private final AtomicLong received = new AtomicLong();
     private final Signal signal = new Signal();
     private volatile boolean closed;
+    private final Future<?> acceptor;
 
     private TcpServer(String kind, InetAddress bind, Behaviour behaviour) {
         if (!bind.isLoopbackAddress()) {
@@ -97,7 +102,7 @@ public final class TcpServer extends ClosedAfterUse {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        threads.execute(this::acceptLoop);
+        acceptor = threads.submit(this::acceptLoop);
     }
 
     /** Echoes every byte on 127.0.0.1. */
@@ -249,6 +254,15 @@ public final class TcpServer extends ClosedAfterUse {
             server.close();
         } catch (IOException ignored) {
             // Nothing is left to release when closing fails.
+        }
+        // A thread blocked in accept() keeps the listening socket open until it wakes up, after
+        // ServerSocket.close() has returned: wait for it, so the port is free when close() returns.
+        try {
+            acceptor.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Ended by failing (the socket is closed), or still blocked after 10 s: nothing more to wait for.
         }
         open.forEach(TcpServer::closeQuietly);
         threads.shutdownNow();
