@@ -123,7 +123,7 @@ public final class Engine {
                     Transport.unavailabilityReason(settings.nativeTransport()));
         }
         if (settings.resolver() == Resolver.system()) {
-            SystemResolver system = new SystemResolver(transport);
+            SystemResolver system = new SystemResolver(transport, group);
             owned.add(system);
             resolver = system;
         } else {
@@ -368,7 +368,7 @@ public final class Engine {
     }
 
     public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
-        return Explain.explain(rules, resolver, group.next(), request, principal);
+        return Explain.explain(rules, resolver, request, principal);
     }
 
     /** Replaces the host's rules atomically; core's defaults stay after them. */
