@@ -325,6 +325,8 @@ public final class Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // What is still open now is cut by the shutdown, and its summary says so.
+        connections.forEach(DefaultSession::cutAtShutdown);
         connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         for (int i = owned.size() - 1; i >= 0; i--) {
