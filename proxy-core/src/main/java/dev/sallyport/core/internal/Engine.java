@@ -14,6 +14,7 @@ import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
 import dev.sallyport.core.internal.session.Services;
+import dev.sallyport.core.internal.session.ShutdownCut;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
@@ -326,7 +327,7 @@ public final class Engine {
             Thread.currentThread().interrupt();
         }
         // What is still open now is cut by the shutdown, and its summary says so.
-        connections.forEach(DefaultSession::cutAtShutdown);
+        connections.forEach(ShutdownCut::mark);
         connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         for (int i = owned.size() - 1; i >= 0; i--) {

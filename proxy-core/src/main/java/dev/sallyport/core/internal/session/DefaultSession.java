@@ -18,7 +18,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -52,8 +51,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     static final String RELAY = "sallyport-relay";
     /** The reason of a login without credentials, as the auth chain names it. */
     static final String NO_CREDENTIALS = "no_credentials";
-    /** Marks a client connection the manager closes because the drain timeout ran out. */
-    private static final AttributeKey<Boolean> CUT_AT_SHUTDOWN = AttributeKey.valueOf("sallyport.cutAtShutdown");
 
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     private static final AtomicLong IDS = new AtomicLong();
@@ -285,11 +282,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             rule = NO_CREDENTIALS;
             services.metrics().authFailed(protocol, NO_CREDENTIALS);
         }
-        record(outcome);
-    }
-
-    /** Records how the connection ends; the first outcome recorded wins. */
-    private void record(Outcome outcome) {
         if (this.outcome == null) {
             this.outcome = outcome;
         }
@@ -307,15 +299,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         services.metrics().authFailed(protocol, reason);
         report(nextId(), Principal.anonymous(), request, 0, 0, Instant.now(), System.nanoTime(), Outcome.AUTH_FAILED,
                 reason);
-    }
-
-    /**
-     * Marks {@code connection} as cut by the manager's shutdown (the drain timeout ran out): what
-     * it still reports as ending normally or by the client's close ends {@link Outcome#SHUTDOWN}.
-     * Called from the closing thread before the connection is closed.
-     */
-    public static void cutAtShutdown(Channel connection) {
-        connection.attr(CUT_AT_SHUTDOWN).set(Boolean.TRUE);
     }
 
     /** Called by the relay and the UDP association when they end because of the idle timeout. */
@@ -364,11 +347,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     /** The one way a session or an exchange is reported. */
     void report(long reportId, Principal who, ProxyRequest what, long up, long down, Instant since, long sinceNanos,
                 Outcome end, String byRule) {
-        if ((end == Outcome.OK || end == Outcome.CLIENT_CLOSED) && !channel.isActive()
-                && channel.hasAttr(CUT_AT_SHUTDOWN)) {
-            // Closed by the manager at the drain timeout, not by either side.
-            end = Outcome.SHUTDOWN;
-        }
+        end = ShutdownCut.outcome(channel, end);
         services.metrics().sessionClosed(new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
                 protocol, what == null ? null : what.command(), what == null ? null : what.targetHost(),
                 what == null ? 0 : what.targetPort(), up, down, since, Duration.ofNanos(System.nanoTime() - sinceNanos),
@@ -428,7 +407,10 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
         @Override
         void refused(Outcome why, String byRule) {
-            record(why);
+            // Recorded, not fail(): a failed login here was counted by the login itself.
+            if (DefaultSession.this.outcome == null) {
+                DefaultSession.this.outcome = why;
+            }
             if (byRule != null) {
                 rule = byRule;
             }
