@@ -1,12 +1,9 @@
 package dev.sallyport.server;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,20 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class UsersExitCodesTest {
 
-    private static EmbeddedPostgres postgres;
-    private static String url;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().setServerConfig("listen_addresses", "127.0.0.1")
-                .setPGStartupWait(Duration.ofSeconds(60)).start();
-        url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        postgres.close();
-    }
+    @RegisterExtension
+    static TestPostgres postgres = new TestPostgres();
 
     private record Run(int exit, String err) {
     }
@@ -41,7 +26,7 @@ class UsersExitCodesTest {
     private static ServerProcess start(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("users"));
         command.addAll(List.of(args));
-        command.addAll(List.of("--jdbc-url", url, "--jdbc-user", "postgres"));
+        command.addAll(List.of("--jdbc-url", postgres.url(), "--jdbc-user", "postgres"));
         return ServerProcess.start(command.toArray(String[]::new));
     }
 
