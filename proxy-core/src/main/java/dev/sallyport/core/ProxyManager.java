@@ -32,7 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
@@ -129,7 +129,7 @@ public final class ProxyManager implements AutoCloseable {
      * Completes with the verdict and the rule that made it; a name that does not resolve
      * completes exceptionally with {@link java.net.UnknownHostException}.
      */
-    public CompletableFuture<Explanation> explain(ProxyRequest request, Principal principal) {
+    public CompletionStage<Explanation> explain(ProxyRequest request, Principal principal) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(principal, "principal");
         return engine.explain(request, principal);
@@ -325,6 +325,8 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * Adds a user to the in-memory store and turns authentication on. For real deployments
          * use {@link #users()} at run time or a persistent backend.
+         *
+         * @throws IllegalArgumentException for a bad name or password, or a name added before
          */
         public Builder user(String name, String password) {
             UserNames.validate(name);
@@ -333,6 +335,11 @@ public final class ProxyManager implements AutoCloseable {
                 throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
             }
             UserNames.validatePassword(password);
+            for (Map.Entry<String, String> user : c.initialUsers) {
+                if (user.getKey().equals(name)) {
+                    throw new IllegalArgumentException("user: " + name + " added twice (expected: each user name once)");
+                }
+            }
             c.initialUsers.add(Map.entry(name, password));
             return this;
         }

@@ -1,7 +1,10 @@
 package dev.sallyport.core;
 
 import dev.sallyport.api.AccessRule;
+import dev.sallyport.api.InvalidSettingException;
 import dev.sallyport.api.Limits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,7 +47,8 @@ import java.util.function.Function;
  * <tr><td>{@code deny-private}</td><td>{@code true}: {@link AccessRules#denyPrivateDestinations()}</td></tr>
  * <tr><td>{@code bandwidth}</td><td>default bytes per second per user, each way: {@code 1048576},
  *     {@code 512K}, {@code 10M}, {@code 1G} (binary multiples)</td></tr>
- * <tr><td>{@code max-connections}</td><td>default concurrent sessions per user, at least 1</td></tr>
+ * <tr><td>{@code max-sessions-per-user}</td><td>default concurrent sessions per user, at least 1
+ *     ({@code max-connections}, its old name, still works and logs a WARN)</td></tr>
  * <tr><td>{@code max-clients-per-ip}</td><td>connections open at once from one client IP, at least 1</td></tr>
  * <tr><td>{@code max-total-connections}</td><td>client connections open at once, all listeners
  *     together, at least 1 ({@link ProxyManager.Builder#maxConnections})</td></tr>
@@ -54,13 +58,13 @@ import java.util.function.Function;
  *
  * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
  * first, then each {@code allow} (exceptions), each {@code deny}, and {@code deny-private}.
- * {@code bandwidth} and {@code max-connections} together replace the builder's default limits.
+ * {@code bandwidth} and {@code max-sessions-per-user} together replace the builder's default limits.
  * A key that is absent leaves the builder as it was; values are trimmed. A file is read as
  * written, without the escapes of {@link Properties#load} ({@link #read}).
  *
  * <p>Every key and value is checked before the builder changes. An unknown key or a bad value
- * throws {@link IllegalArgumentException} reading {@code key: value (expected: ...)}; a password
- * never appears in a message. A conflict with what the builder already holds (a listener set
+ * throws {@link InvalidSettingException} naming the key, reading {@code key: value (expected: ...)};
+ * a password never appears in a message. A conflict with what the builder already holds (a listener set
  * twice) throws the builder's {@link IllegalStateException}.
  */
 public final class ProxyProperties {
@@ -69,14 +73,21 @@ public final class ProxyProperties {
     private static final String BOOLEAN = "true or false";
     private static final String PORT = "a port 0-65535, 0 for any free port";
     private static final String CIDR = "an address or CIDR such as 10.0.0.0/8 or fd00::/8";
+    private static final String SESSIONS = "max-sessions-per-user";
+    /** The old name of {@link #SESSIONS}, which read like the builder's global connection cap. */
+    private static final String SESSIONS_DEPRECATED = "max-connections";
     private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
-            "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
-            "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
+            "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", SESSIONS,
+            SESSIONS_DEPRECATED, "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
+    private static final Logger log = LoggerFactory.getLogger(ProxyProperties.class);
 
     private ProxyProperties() {
     }
 
-    /** The keys {@link #apply(ProxyManager.Builder, Properties)} reads, besides {@code user.NAME}. */
+    /**
+     * The keys {@link #apply(ProxyManager.Builder, Properties)} reads, besides {@code user.NAME};
+     * {@code max-connections} among them is the deprecated name of {@code max-sessions-per-user}.
+     */
     public static Set<String> keys() {
         return KEYS;
     }
@@ -162,7 +173,7 @@ public final class ProxyProperties {
             } else if (KEYS.contains(key)) {
                 values.put(key, value);
             } else {
-                throw new IllegalArgumentException(key + ": unknown key (expected one of: "
+                throw new InvalidSettingException(key, "unknown key (expected one of: "
                         + String.join(", ", new TreeSet<>(KEYS)) + ", user.NAME)");
             }
         }
@@ -224,16 +235,17 @@ public final class ProxyProperties {
 
     private static void checkUser(ProxyManager.Builder scratch, String name, String password) {
         if (name.isEmpty()) {
-            throw new IllegalArgumentException(USER + ": no user name (expected: user.NAME=PASSWORD)");
+            throw new InvalidSettingException(USER, "no user name (expected: user.NAME=PASSWORD)");
         }
         if (password.isEmpty()) {
-            throw new IllegalArgumentException(USER + name + ": empty password (expected: at least one character)");
+            throw new InvalidSettingException(USER + name, "empty password (expected: at least one character)");
         }
         try {
             scratch.user(name, password);
         } catch (IllegalArgumentException e) {
             // The builder's message names the rule the name broke; it never holds the password.
-            throw new IllegalArgumentException(USER + name + ": bad user name (" + e.getMessage() + ")", e);
+            String problem = "bad user name (" + e.getMessage() + ")";
+            throw new InvalidSettingException(USER + name, problem, USER + name + ": " + problem, e);
         }
     }
 
@@ -242,10 +254,10 @@ public final class ProxyProperties {
             return null;
         }
         if (key == null) {
-            throw new IllegalArgumentException("tls-key: missing (expected: set together with tls-cert)");
+            throw new InvalidSettingException("tls-key", "missing (expected: set together with tls-cert)");
         }
         if (cert == null) {
-            throw new IllegalArgumentException("tls-cert: missing (expected: set together with tls-key)");
+            throw new InvalidSettingException("tls-cert", "missing (expected: set together with tls-key)");
         }
         return new Path[] {readable("tls-cert", cert), readable("tls-key", key)};
     }
@@ -299,7 +311,8 @@ public final class ProxyProperties {
 
     private static Limits limits(Map<String, String> values) {
         String bandwidth = values.get("bandwidth");
-        String sessions = values.get("max-connections");
+        String sessionsKey = sessionsKey(values);
+        String sessions = values.get(sessionsKey);
         if (bandwidth == null && sessions == null) {
             return null;
         }
@@ -308,7 +321,7 @@ public final class ProxyProperties {
             limits = limits.withBandwidth(bytesPerSecond(bandwidth));
         }
         if (sessions != null) {
-            limits = limits.withMaxSessions(atLeastOne(values, "max-connections"));
+            limits = limits.withMaxSessions(atLeastOne(values, sessionsKey));
         }
         return limits;
     }
@@ -360,7 +373,25 @@ public final class ProxyProperties {
         };
     }
 
-    private static IllegalArgumentException bad(String key, String value, String expected) {
-        return new IllegalArgumentException(key + ": " + (value.isEmpty() ? "''" : value) + " (expected: " + expected + ")");
+    private static InvalidSettingException bad(String key, String value, String expected) {
+        return new InvalidSettingException(key, (value.isEmpty() ? "''" : value) + " (expected: " + expected + ")");
+    }
+
+    /**
+     * The key that sets the sessions per user: {@code max-sessions-per-user}, or its old name
+     * {@code max-connections} with one WARN (messages then name the key as written); both at once
+     * are refused.
+     */
+    private static String sessionsKey(Map<String, String> values) {
+        if (!values.containsKey(SESSIONS_DEPRECATED)) {
+            return SESSIONS;
+        }
+        if (values.containsKey(SESSIONS)) {
+            throw new InvalidSettingException(SESSIONS_DEPRECATED, "the old name of " + SESSIONS + ", which is set too "
+                    + "(expected: only " + SESSIONS + ")");
+        }
+        log.warn("Setting {} is deprecated: it is the default number of concurrent sessions per user, not a cap on "
+                + "connections; use {}", SESSIONS_DEPRECATED, SESSIONS);
+        return SESSIONS_DEPRECATED;
     }
 }

@@ -3,33 +3,41 @@ package dev.sallyport.core;
 import dev.sallyport.core.internal.net.FixedResolver;
 import dev.sallyport.core.internal.net.SystemResolver;
 
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Resolves target host names without blocking. Core never passes IP literals here.
  *
  * <p>The default ({@link #system()}) is Netty's asynchronous DNS resolver reading the system
  * configuration ({@code /etc/resolv.conf}, {@code /etc/hosts}). Tests and special deployments
- * pass their own, e.g. {@link #fixed(Map)}.
+ * pass their own, e.g. {@link #fixed(Map)}, or wrap one:
+ *
+ * <pre>{@code
+ * Resolver ipv4Only = host -> Resolver.system().resolve(host)
+ *         .thenApply(all -> all.stream().filter(a -> a instanceof Inet4Address).toList());
+ * }</pre>
  */
 @FunctionalInterface
 public interface Resolver {
 
     /**
-     * Resolves {@code host} to one or more addresses, in preference order. Completes on any
-     * thread; fails with {@link UnknownHostException} when the name does not exist.
+     * Resolves {@code host} to one or more addresses, in preference order. Must not block; the
+     * stage may complete on any thread (core continues on the connection's own). Fails with
+     * {@link UnknownHostException} when the name does not exist.
      */
-    Future<List<InetAddress>> resolve(String host, EventLoop eventLoop);
+    CompletionStage<List<InetAddress>> resolve(String host);
 
-    /** The asynchronous DNS resolver of the system configuration (the default). */
+    /**
+     * The asynchronous DNS resolver of the system configuration (the default). A manager given
+     * this very instance resolves on its own I/O threads; called anywhere else (by a resolver
+     * that wraps it, say), it resolves on one shared daemon thread, started on first use.
+     */
     static Resolver system() {
-        return SystemResolver.MARKER;
+        return SystemResolver.SYSTEM;
     }
 
     /**

@@ -6,5 +6,10 @@
  * for settings owned by a protocol module. Everything else in core is implementation
  * ({@code dev.sallyport.core.internal}) or the protocol modules' plug
  * ({@code dev.sallyport.core.spi}).
+ *
+ * <p>Asynchronous results follow the rule of {@code dev.sallyport.api}: what a host implements or
+ * calls returns a JDK {@link java.util.concurrent.CompletionStage}
+ * ({@link dev.sallyport.core.Resolver#resolve}, {@link dev.sallyport.core.ProxyManager#explain});
+ * Netty types appear only where a connection pool hands over channels.
  */
 package dev.sallyport.core;

@@ -67,7 +67,7 @@ class NamedProvidersTest {
                 .accessRule("recording-rule", settings(id + "-c", "deny"))
                 .accessRule(recorded(id + "-never", Decision.allow("too late")))
                 .start()) {
-            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).get(5, TimeUnit.SECONDS);
+            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
             assertThat(explanation.verdict()).isEqualTo(Decision.Verdict.DENY);
             assertThat(explanation.rule()).isEqualTo(id + "-c");

@@ -30,7 +30,7 @@ class NullAccessRuleExplainTest {
                 .accessRule(AccessRule.named("forgetful", request -> null))
                 .accessRule(AccessRule.named("allow-all-after", request -> Decision.allow("too late")))
                 .start()) {
-            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).get(5, TimeUnit.SECONDS);
+            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
             assertThat(explanation.verdict()).isEqualTo(Decision.Verdict.DENY);
             assertThat(explanation.rule()).isEqualTo("forgetful");
@@ -44,7 +44,7 @@ class NullAccessRuleExplainTest {
                 .start()) {
             proxy.accessRules(List.of(AccessRule.named("replaced-forgetful", request -> null)));
 
-            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).get(5, TimeUnit.SECONDS);
+            ProxyManager.Explanation explanation = proxy.explain(REQUEST, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
             assertThat(explanation.verdict()).isEqualTo(Decision.Verdict.DENY);
             assertThat(explanation.rule()).isEqualTo("replaced-forgetful");

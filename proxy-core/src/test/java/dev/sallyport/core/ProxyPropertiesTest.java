@@ -87,7 +87,7 @@ class ProxyPropertiesTest {
 
     @Test
     void limits_bandwidthWithBinarySuffixes_andSessionCaps() {
-        ProxyManager.Builder builder = apply("bandwidth", "10M", "max-connections", "4", "max-clients-per-ip", "8");
+        ProxyManager.Builder builder = apply("bandwidth", "10M", "max-sessions-per-user", "4", "max-clients-per-ip", "8");
         assertThat(builder.config().defaultLimits).isEqualTo(Limits.NONE.withBandwidth(10L << 20).withMaxSessions(4));
         assertThat(builder.config().maxConnectionsPerClient).isEqualTo(8);
         assertThat(apply("bandwidth", "512k").config().defaultLimits.uploadBytesPerSecond()).isEqualTo(512L << 10);
@@ -121,8 +121,8 @@ class ProxyPropertiesTest {
         assertThatThrownBy(() -> apply("sock5", "1080"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("sock5: unknown key (expected one of: allow, allow-open-proxy, allow-ports, bandwidth, bind, deny, "
-                        + "deny-private, http, max-bind-listeners, max-clients-per-ip, max-connections, max-total-connections, "
-                        + "mixed, socks5, tls-cert, tls-key, user.NAME)");
+                        + "deny-private, http, max-bind-listeners, max-clients-per-ip, max-connections, "
+                        + "max-sessions-per-user, max-total-connections, mixed, socks5, tls-cert, tls-key, user.NAME)");
     }
 
     @Test
@@ -173,6 +173,8 @@ class ProxyPropertiesTest {
 
     @Test
     void connectionCaps_belowOne_rejected() {
+        assertThatThrownBy(() -> apply("max-sessions-per-user", "0")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("max-sessions-per-user: 0 (expected: an integer >= 1)");
         assertThatThrownBy(() -> apply("max-connections", "0")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("max-connections: 0 (expected: an integer >= 1)");
         assertThatThrownBy(() -> apply("max-clients-per-ip", "-1")).isInstanceOf(IllegalArgumentException.class)
@@ -256,7 +258,7 @@ class ProxyPropertiesTest {
     @Test
     void keys_areTheDocumentedOnes() {
         assertThat(ProxyProperties.keys()).containsExactlyInAnyOrder("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
-                "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-connections",
-                "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
+                "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-sessions-per-user",
+                "max-connections", "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
     }
 }

@@ -1,6 +1,7 @@
 package dev.sallyport.http;
 
 import dev.sallyport.api.Command;
+import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
@@ -172,6 +173,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         Requests.Verdict verdict = connect ? Requests.connect(request, authenticate) : Requests.forward(request, authenticate);
         if (verdict instanceof Refusal refusal) {
             refuse(request, refusal);
+        } else if (verdict instanceof Requests.LoginRefused login) {
+            session.loginRefused(proxyRequest(connect ? Command.CONNECT : Command.HTTP_FORWARD, login.target(),
+                    Credentials.none()), login.reason());
+            refuse(request, login.refusal());
         } else if (verdict instanceof Requests.Admit admit && connect) {
             phase = Phase.ENDED;
             releasePending();
@@ -186,8 +191,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     }
 
     private ProxyRequest proxyRequest(Command command, Requests.Admit admit) {
-        return new ProxyRequest(Protocol.HTTP, command, session.client(), session.listener(), admit.credentials(),
-                admit.target().host(), admit.target().port());
+        return proxyRequest(command, admit.target(), admit.credentials());
+    }
+
+    private ProxyRequest proxyRequest(Command command, Target target, Credentials credentials) {
+        return new ProxyRequest(Protocol.HTTP, command, session.client(), session.listener(), credentials,
+                target.host(), target.port());
     }
 
     /**

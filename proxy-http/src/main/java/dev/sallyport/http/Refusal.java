@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * A request the proxy answers itself with an error: the status and a short text for the client.
  *
  * @param outcome what the frontend records for the session ({@code Session.fail}) before answering;
- *                {@code null} when there is nothing to record (a 407 challenge, or a refusal core
- *                already recorded)
+ *                {@code null} when there is nothing to record (a refused login, reported with
+ *                {@code Session.loginRefused}, or a refusal core already recorded)
  * @param status  the response status
  * @param text    why, in a few words, for the response body; never a credential
  * @param close   whether the connection closes after the answer, whatever the client asked for

@@ -20,7 +20,7 @@ import java.util.Base64;
 final class Requests {
 
     /** What to do with a request head. */
-    sealed interface Verdict permits Admit, AnswerHere, AnswerAfterLogin, Refusal {
+    sealed interface Verdict permits Admit, AnswerHere, AnswerAfterLogin, LoginRefused, Refusal {
     }
 
     /** Ask core to admit the request: the target to reach and the credentials to check. */
@@ -40,17 +40,30 @@ final class Requests {
     record AnswerAfterLogin(Target target, Credentials credentials) implements Verdict {
     }
 
+    /**
+     * The proxy needs credentials that the request lacks or that cannot be decoded: answered with
+     * {@code refusal} (407), and reported to core as a refused login for {@code target} with
+     * {@code reason} ({@code Session.loginRefused}), as SOCKS reports a login without credentials.
+     */
+    record LoginRefused(Target target, String reason, Refusal refusal) implements Verdict {
+    }
+
+    /** The reason of a login without credentials (the auth chain's name for it). */
+    static final String NO_CREDENTIALS = "no_credentials";
+    /** The reason of a {@code Proxy-Authorization} that cannot be decoded. */
+    static final String MALFORMED_CREDENTIALS = "malformed_credentials";
+
     /** Marks a {@code Proxy-Authorization} header that cannot be decoded. */
     static final Credentials MALFORMED = Credentials.token("");
 
     static final String ORIGIN_FORM_HINT = "this is a proxy, not a web server: send the full URL "
             + "(GET http://host/path HTTP/1.1) or configure this address as your HTTP proxy";
 
-    /** The challenge: no failure, since clients retry with credentials on the same connection. */
-    private static final Refusal CHALLENGE =
+    /** The challenge: the connection stays open, since clients retry with credentials on it. */
+    static final Refusal CHALLENGE =
             new Refusal(null, HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "proxy authentication required", false);
 
-    private static final Refusal UNDECODABLE_CREDENTIALS = new Refusal(Outcome.AUTH_FAILED,
+    static final Refusal UNDECODABLE_CREDENTIALS = new Refusal(null,
             HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "Proxy-Authorization must be Basic or Bearer", true);
 
     private Requests() {
@@ -140,8 +153,8 @@ final class Requests {
     }
 
     /**
-     * Admits {@code target} with the request's credentials, or refuses with 407 when the proxy
-     * needs credentials the request lacks (a challenge) or cannot decode (a failure, then close).
+     * Admits {@code target} with the request's credentials, or refuses the login with 407 when
+     * the proxy needs credentials the request lacks (a challenge) or cannot decode (then close).
      */
     static Verdict admit(HttpHeaders headers, Target target, boolean authenticationRequired) {
         if (!authenticationRequired) {
@@ -149,10 +162,10 @@ final class Requests {
         }
         Credentials credentials = credentials(headers);
         if (credentials == Credentials.none()) {
-            return CHALLENGE;
+            return new LoginRefused(target, NO_CREDENTIALS, CHALLENGE);
         }
         if (credentials == MALFORMED) {
-            return UNDECODABLE_CREDENTIALS;
+            return new LoginRefused(target, MALFORMED_CREDENTIALS, UNDECODABLE_CREDENTIALS);
         }
         return new Admit(target, credentials);
     }

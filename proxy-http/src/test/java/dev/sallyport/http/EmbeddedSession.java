@@ -91,6 +91,8 @@ final class EmbeddedSession implements Session {
     final List<Promise<Channel>> dials = new ArrayList<>();
     final List<Channel> relayed = new ArrayList<>();
     final List<Outcome> failures = new ArrayList<>();
+    /** Logins the frontend refused itself, as {@code COMMAND host:port reason}. */
+    final List<String> refusedLogins = new ArrayList<>();
     private final HttpOptions options;
     private final boolean authenticationRequired;
 
@@ -168,5 +170,10 @@ final class EmbeddedSession implements Session {
     @Override
     public void fail(Outcome outcome) {
         failures.add(outcome);
+    }
+
+    @Override
+    public void loginRefused(ProxyRequest request, String reason) {
+        refusedLogins.add(request.command() + " " + request.targetHost() + ":" + request.targetPort() + " " + reason);
     }
 }

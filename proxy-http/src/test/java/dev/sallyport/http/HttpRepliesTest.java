@@ -99,6 +99,9 @@ class HttpRepliesTest {
         }
         TestOrigin.Received received = origin.take();
         assertThat(received.headers().containsKey("Proxy-Authorization")).isFalse();
+        SessionSummary challenged = nextSession();
+        assertThat(challenged.outcome()).isEqualTo(Outcome.AUTH_FAILED);
+        assertThat(challenged.user()).isNull();
         SessionSummary summary = nextSession();
         assertThat(summary.user()).isEqualTo("alice");
         assertThat(summary.outcome()).isEqualTo(Outcome.OK);

@@ -31,17 +31,20 @@ class RequestsLoginFirstTest {
     void withoutCredentials_isChallenged407_beforeAnythingIsAnswered() {
         for (HttpMethod method : new HttpMethod[] {HttpMethod.OPTIONS, HttpMethod.TRACE}) {
             Requests.Verdict verdict = Requests.forward(maxForwardsZero(method, null), true);
-            assertThat(verdict).as(method.name()).isInstanceOf(Refusal.class);
-            Refusal refusal = (Refusal) verdict;
+            assertThat(verdict).as(method.name()).isInstanceOf(Requests.LoginRefused.class);
+            Requests.LoginRefused login = (Requests.LoginRefused) verdict;
+            assertThat(login.reason()).isEqualTo("no_credentials");
+            Refusal refusal = login.refusal();
             assertThat(refusal.status().code()).isEqualTo(407);
-            assertThat(refusal.outcome()).as("a challenge, not a failure").isNull();
+            assertThat(refusal.outcome()).as("reported through loginRefused, not recorded on the connection").isNull();
             assertThat(refusal.close()).isFalse();
         }
     }
 
     @Test
     void withUndecodableCredentials_isRefused407AndClosed() {
-        Refusal refusal = (Refusal) Requests.forward(maxForwardsZero(HttpMethod.TRACE, "Digest x"), true);
+        Refusal refusal = ((Requests.LoginRefused) Requests.forward(maxForwardsZero(HttpMethod.TRACE, "Digest x"), true))
+                .refusal();
         assertThat(refusal.status().code()).isEqualTo(407);
         assertThat(refusal.close()).isTrue();
     }

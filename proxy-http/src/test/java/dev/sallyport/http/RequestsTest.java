@@ -188,19 +188,27 @@ class RequestsTest {
     }
 
     @Test
-    void admit_withoutRequiredCredentials_isAChallenge_notAFailure() {
-        Refusal refusal = refusal(Requests.forward(request(HttpMethod.GET, "http://origin.test/"), true));
+    void admit_withoutRequiredCredentials_isAChallenge_reportedAsALoginWithoutCredentials_keepsTheConnection() {
+        Requests.Verdict verdict = Requests.forward(request(HttpMethod.GET, "http://origin.test/"), true);
+        assertThat(verdict).isInstanceOf(Requests.LoginRefused.class);
+        Requests.LoginRefused login = (Requests.LoginRefused) verdict;
+        assertThat(login.target()).isEqualTo(Target.absolute("http://origin.test/"));
+        assertThat(login.reason()).isEqualTo("no_credentials");
+        Refusal refusal = login.refusal();
         assertThat(refusal.status().code()).isEqualTo(407);
-        assertThat(refusal.outcome()).isNull();
+        assertThat(refusal.outcome()).as("reported through loginRefused, not recorded on the connection").isNull();
         assertThat(refusal.close()).isFalse();
     }
 
     @Test
     void admit_undecodableCredentials_failAuthentication_andClose() {
         HttpRequest request = request(HttpMethod.GET, "http://origin.test/", "Proxy-Authorization", "Basic !!!");
-        Refusal refusal = refusal(Requests.forward(request, true));
+        Requests.LoginRefused login = (Requests.LoginRefused) Requests.forward(request, true);
+        assertThat(login.reason()).isEqualTo("malformed_credentials");
+        assertThat(login.target()).isEqualTo(Target.absolute("http://origin.test/"));
+        Refusal refusal = login.refusal();
         assertThat(refusal.status().code()).isEqualTo(407);
-        assertThat(refusal.outcome()).isEqualTo(Outcome.AUTH_FAILED);
+        assertThat(refusal.outcome()).as("reported through loginRefused, not recorded on the connection").isNull();
         assertThat(refusal.close()).isTrue();
         // Refused heads are not rewritten.
         assertThat(request.uri()).isEqualTo("http://origin.test/");

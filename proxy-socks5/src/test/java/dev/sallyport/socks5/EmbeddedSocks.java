@@ -242,4 +242,9 @@ final class EmbeddedSocks implements Session {
             failure = outcome;
         }
     }
+
+    @Override
+    public void loginRefused(ProxyRequest request, String reason) {
+        throw new AssertionError("SOCKS never refuses a login for a request: " + request + " " + reason);
+    }
 }

@@ -155,19 +155,19 @@ class Socks5PolicyTest {
             InetSocketAddress client = new InetSocketAddress("127.0.0.1", 50000);
             ProxyRequest smtp = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, client, proxy.address("socks5"),
                     Credentials.none(), "127.0.0.1", 25);
-            ProxyManager.Explanation denied = proxy.explain(smtp, Principal.anonymous()).get(5, TimeUnit.SECONDS);
+            ProxyManager.Explanation denied = proxy.explain(smtp, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(denied.verdict()).isEqualTo(Decision.Verdict.DENY);
             assertThat(denied.rule()).isEqualTo("deny-ports 25");
 
             ProxyRequest metadata = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, client, proxy.address("socks5"),
                     Credentials.none(), "meta.test", 80);
-            ProxyManager.Explanation link = proxy.explain(metadata, Principal.anonymous()).get(5, TimeUnit.SECONDS);
+            ProxyManager.Explanation link = proxy.explain(metadata, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(link.rule()).isEqualTo("deny-link-local");
             assertThat(link.address().getHostAddress()).isEqualTo("169.254.169.254");
 
             ProxyRequest echoRequest = new ProxyRequest(Protocol.SOCKS5, Command.CONNECT, client, proxy.address("socks5"),
                     Credentials.none(), "127.0.0.1", echo.port());
-            assertThat(proxy.explain(echoRequest, Principal.anonymous()).get(5, TimeUnit.SECONDS).verdict())
+            assertThat(proxy.explain(echoRequest, Principal.anonymous()).toCompletableFuture().get(5, TimeUnit.SECONDS).verdict())
                     .isEqualTo(Decision.Verdict.ALLOW);
             assertThat(echo.connections()).isEmpty();
         }

@@ -1,5 +1,6 @@
 package dev.sallyport.server;
 
+import dev.sallyport.api.InvalidSettingException;
 import dev.sallyport.auth.jdbc.JdbcStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -42,9 +43,13 @@ final class JdbcOptions {
     JdbcStore open(CommandLine commandLine) {
         try {
             return JdbcStore.fromSettings(settings());
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(commandLine, "--jdbc-" + e.getMessage()
-                    .replaceFirst("^jdbc: setting '?([a-z]+)'?", "$1"));
+        } catch (InvalidSettingException e) {
+            throw new CommandLine.ParameterException(commandLine, flag(e));
         }
+    }
+
+    /** The refusal of a setting as the refusal of its flag: {@code --jdbc-url: missing (expected: ...)}. */
+    static String flag(InvalidSettingException e) {
+        return "--jdbc-" + e.setting() + ": " + e.problem();
     }
 }

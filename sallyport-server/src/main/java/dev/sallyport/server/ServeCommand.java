@@ -1,6 +1,7 @@
 package dev.sallyport.server;
 
 import ch.qos.logback.classic.Level;
+import dev.sallyport.api.InvalidSettingException;
 import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
@@ -100,8 +101,25 @@ final class ServeCommand implements Callable<Integer> {
             description = "Default bandwidth per user, each way, e.g. 1048576, 512K, 10M (shaped, never dropped).")
     String bandwidth;
 
-    @Option(names = "--max-connections", paramLabel = "N", description = "Default concurrent sessions per user.")
-    Integer maxConnections;
+    @Option(names = "--max-sessions-per-user", paramLabel = "N",
+            description = "Default concurrent sessions per user (a user's own limit wins).")
+    Integer maxSessionsPerUser;
+
+    private boolean warnedMaxConnections;
+
+    /**
+     * The old name of --max-sessions-per-user, which read like --max-total-connections: still
+     * accepted (scripts and config files keep working), with one WARN naming the new flag.
+     */
+    @Option(names = "--max-connections", paramLabel = "N", hidden = true)
+    void maxConnections(int sessions) {
+        if (!warnedMaxConnections) {
+            warnedMaxConnections = true;
+            log.warn("--max-connections is deprecated: it is the default number of concurrent sessions per user, "
+                    + "not a cap on connections (that is --max-total-connections); use --max-sessions-per-user");
+        }
+        maxSessionsPerUser = sessions;
+    }
 
     @Option(names = "--max-clients-per-ip", paramLabel = "N",
             description = "Connections open at once from one client IP (default: no cap on loopback, 256 beyond).")
@@ -278,7 +296,7 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("deny", deny);
         settings.put("deny-private", denyPrivate);
         settings.put("bandwidth", bandwidth);
-        settings.put("max-connections", maxConnections);
+        settings.put("max-sessions-per-user", maxSessionsPerUser);
         settings.put("max-clients-per-ip", maxClientsPerIp);
         settings.put("metrics", metrics);
         settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
@@ -313,8 +331,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         try {
             return JdbcStore.fromSettings(settings);
-        } catch (IllegalArgumentException e) {
-            throw usage("--jdbc-" + e.getMessage().replaceFirst("^jdbc: setting '?([a-z]+)'?", "$1"));
+        } catch (InvalidSettingException e) {
+            throw usage(JdbcOptions.flag(e));
         }
     }
 
@@ -329,9 +347,9 @@ final class ServeCommand implements Callable<Integer> {
         ProxyManager.Builder builder = ProxyManager.builder();
         try {
             ProxyProperties.apply(builder, proxyProperties());
-        } catch (IllegalArgumentException e) {
-            // ProxyProperties names the key, and every key here is a flag's name.
-            throw usage("--" + e.getMessage());
+        } catch (InvalidSettingException e) {
+            // Every key passed here is a flag's name.
+            throw usage("--" + e.setting() + ": " + e.problem());
         }
         if (store != null && !users.isEmpty()) {
             throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
@@ -361,7 +379,7 @@ final class ServeCommand implements Callable<Integer> {
         builder.accessLog(accessLog);
         log.info("Effective configuration: {}", effectiveConfiguration());
         if (registry != null) {
-            builder.metrics(new MicrometerMetricsSink(registry));
+            builder.metrics(new MicrometerMetricsSink(registry, "sallyport"));
         }
         return builder.start();
     }
@@ -385,7 +403,7 @@ final class ServeCommand implements Callable<Integer> {
         properties.setProperty("deny", cidrList("--deny", deny));
         properties.setProperty("deny-private", Boolean.toString(denyPrivate));
         putIfSet(properties, "bandwidth", bandwidth);
-        putIfSet(properties, "max-connections", maxConnections);
+        putIfSet(properties, "max-sessions-per-user", maxSessionsPerUser);
         putIfSet(properties, "max-clients-per-ip", maxClientsPerIp);
         putIfSet(properties, "max-total-connections", maxTotalConnections);
         putIfSet(properties, "max-bind-listeners", maxBindListeners);

@@ -3,7 +3,10 @@ package dev.sallyport.server;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.User;
+import dev.sallyport.api.UserNames;
 import dev.sallyport.auth.jdbc.JdbcStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,10 +31,15 @@ import java.util.regex.Pattern;
  */
 @Command(name = "users", mixinStandardHelpOptions = true,
         description = "Manage proxy users stored in PostgreSQL.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:the database failed (unreachable, or an error)",
+            "2:bad input: a flag, an invalid user name, a user that does not exist (or already does for add)"},
         subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Set.class,
                 UsersCommand.Disable.class, UsersCommand.Enable.class, UsersCommand.Remove.class,
                 UsersCommand.Rotate.class})
 final class UsersCommand implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(UsersCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -61,15 +69,22 @@ final class UsersCommand implements Runnable {
             throw new CommandLine.ParameterException(commandLine, "--bandwidth: '" + value
                     + "' (expected: bytes per second, e.g. 500K, 10M, 0 for no limit)");
         }
-        long n = Long.parseLong(m.group(1));
         int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "k" -> 10;
             case "m" -> 20;
             case "g" -> 30;
             default -> 0;
         };
-        if (n > (Long.MAX_VALUE >> shift)) {
-            throw new CommandLine.ParameterException(commandLine, "--bandwidth: '" + value + "' is too large");
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException moreDigitsThanALong) {
+            n = -1;
+        }
+        // Refused, never wrapped: more digits than a long holds, or a multiple past it.
+        if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+            throw new CommandLine.ParameterException(commandLine, "--bandwidth: '" + value
+                    + "' is too large (expected: at most " + (Long.MAX_VALUE >> 30) + "G bytes per second)");
         }
         return n << shift;
     }
@@ -95,45 +110,75 @@ final class UsersCommand implements Runnable {
         return bytesPerSecond + "B/s";
     }
 
-    /** The options shared by {@code add} and {@code set}. */
+    /**
+     * The options shared by {@code add} and {@code set}, checked by {@link #check} before the
+     * store is opened, so that {@link #apply} cannot fail.
+     */
     static final class LimitOptions {
         @Option(names = "--bandwidth", paramLabel = "RATE",
                 description = "Bandwidth each way in bytes per second (K, M, G suffixes; 0 for no limit).")
         String bandwidth;
 
-        @Option(names = "--max-connections", paramLabel = "N",
+        @Option(names = "--max-sessions", paramLabel = "N",
                 description = "Concurrent sessions (0 for no limit).")
-        Integer maxConnections;
+        Integer maxSessions;
 
         @Option(names = "--sessions-per-second", paramLabel = "N",
                 description = "New sessions per second (0 for no limit).")
         Integer sessionsPerSecond;
 
-        Limits apply(CommandLine commandLine, Limits limits) {
-            try {
-                if (bandwidth != null) {
-                    limits = limits.withBandwidth(bandwidth(commandLine, bandwidth));
-                }
-                if (maxConnections != null) {
-                    limits = limits.withMaxSessions(maxConnections);
-                }
-                if (sessionsPerSecond != null) {
-                    limits = new Limits(limits.maxSessions(), sessionsPerSecond, limits.uploadBytesPerSecond(),
-                            limits.downloadBytesPerSecond());
-                }
-                return limits;
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(commandLine, "--" + e.getMessage()
-                        .replace("maxSessions", "max-connections").replace("sessionsPerSecond", "sessions-per-second"));
+        private Long bytesPerSecond;
+        private boolean warned;
+
+        /** The old name of {@code --max-sessions}: still accepted, with one WARN. */
+        @Option(names = "--max-connections", paramLabel = "N", hidden = true)
+        void maxConnections(int sessions) {
+            if (!warned) {
+                warned = true;
+                log.warn("--max-connections is deprecated: it is the user's concurrent sessions; use --max-sessions");
+            }
+            maxSessions = sessions;
+        }
+
+        void check(CommandLine commandLine) {
+            if (bandwidth != null) {
+                bytesPerSecond = bandwidth(commandLine, bandwidth);
+            }
+            notNegative(commandLine, "--max-sessions", maxSessions);
+            notNegative(commandLine, "--sessions-per-second", sessionsPerSecond);
+        }
+
+        private static void notNegative(CommandLine commandLine, String flag, Integer value) {
+            if (value != null && value < 0) {
+                throw new CommandLine.ParameterException(commandLine, flag + ": " + value + " (expected: >= 0, 0 for no limit)");
             }
         }
 
+        Limits apply(Limits limits) {
+            if (bytesPerSecond != null) {
+                limits = limits.withBandwidth(bytesPerSecond);
+            }
+            if (maxSessions != null) {
+                limits = limits.withMaxSessions(maxSessions);
+            }
+            if (sessionsPerSecond != null) {
+                limits = new Limits(limits.maxSessions(), sessionsPerSecond, limits.uploadBytesPerSecond(),
+                        limits.downloadBytesPerSecond());
+            }
+            return limits;
+        }
+
         boolean any() {
-            return bandwidth != null || maxConnections != null || sessionsPerSecond != null;
+            return bandwidth != null || maxSessions != null || sessionsPerSecond != null;
         }
     }
 
-    /** Base of every subcommand: opens the store, runs, closes it. */
+    /**
+     * Base of every subcommand: checks the arguments, opens the store, runs, closes it. Bad input
+     * exits 2 like a bad flag: what {@link #validate} refuses before the store opens, and what
+     * the store refuses with {@link IllegalArgumentException} (by the {@code UserStore} contract:
+     * an unknown or existing name, a bad password). A database that fails exits 1.
+     */
     abstract static class StoreCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -146,6 +191,8 @@ final class UsersCommand implements Runnable {
             validate();
             try (JdbcStore store = jdbc.open(spec.commandLine())) {
                 run(store, spec.commandLine().getOut());
+            } catch (IllegalArgumentException refused) {
+                throw usage(refused.getMessage());
             }
             return 0;
         }
@@ -160,12 +207,24 @@ final class UsersCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Create a user; prints the password (generated unless --password) and a token once.")
-    static final class Add extends StoreCommand {
+    /** A subcommand about one user, whose name is checked before the store opens. */
+    abstract static class UserCommand extends StoreCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "User name (1-255 bytes of UTF-8).")
         String name;
 
+        @Override
+        void validate() {
+            try {
+                UserNames.validate(name);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Create a user; prints the password (generated unless --password) and a token once.")
+    static final class Add extends UserCommand {
         @Option(names = "--password", paramLabel = "PASSWORD", description = "Password (default: generated).")
         String password;
 
@@ -173,9 +232,21 @@ final class UsersCommand implements Runnable {
         LimitOptions limits;
 
         @Override
+        void validate() {
+            super.validate();
+            limits.check(spec.commandLine());
+            if (password != null) {
+                try {
+                    UserNames.validatePassword(password);
+                } catch (IllegalArgumentException e) {
+                    throw usage(e.getMessage());
+                }
+            }
+        }
+
+        @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
-            Limits userLimits = limits.apply(spec.commandLine(), Limits.NONE);
-            printSecrets(out, await(store.create(name, password, userLimits)));
+            printSecrets(out, await(store.create(name, password, limits.apply(Limits.NONE))));
         }
     }
 
@@ -186,7 +257,7 @@ final class UsersCommand implements Runnable {
             List<User> users = await(store.list());
             int width = Math.max(4, users.stream().mapToInt(u -> u.name().length()).max().orElse(4));
             String format = "%-" + width + "s  %-8s  %9s  %9s  %9s  %s%n";
-            out.printf(format, "NAME", "STATE", "MAX-CONN", "SESS/S", "BANDWIDTH", "CREATED");
+            out.printf(format, "NAME", "STATE", "MAX-SESS", "SESS/S", "BANDWIDTH", "CREATED");
             for (User user : users) {
                 Limits l = user.limits();
                 String bandwidth = l.uploadBytesPerSecond() == l.downloadBytesPerSecond()
@@ -201,34 +272,30 @@ final class UsersCommand implements Runnable {
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true, description = "Change a user's limits.")
-    static final class Set extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Set extends UserCommand {
         @Mixin
         LimitOptions limits;
 
         @Override
         void validate() {
+            super.validate();
             if (!limits.any()) {
-                throw usage("set: nothing to change (expected: --bandwidth, --max-connections or --sessions-per-second)");
+                throw usage("set: nothing to change (expected: --bandwidth, --max-sessions or --sessions-per-second)");
             }
+            limits.check(spec.commandLine());
         }
 
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             User user = await(store.find(name)).orElseThrow(() -> new IllegalArgumentException("name: no user '" + name + "'"));
-            User updated = await(store.update(name, limits.apply(spec.commandLine(), user.limits())));
+            User updated = await(store.update(name, limits.apply(user.limits())));
             out.println("updated " + updated.name());
             out.flush();
         }
     }
 
     @Command(name = "disable", mixinStandardHelpOptions = true, description = "Refuse a user's new logins.")
-    static final class Disable extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Disable extends UserCommand {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             await(store.enable(name, false));
@@ -238,10 +305,7 @@ final class UsersCommand implements Runnable {
     }
 
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Allow a disabled user again.")
-    static final class Enable extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Enable extends UserCommand {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             await(store.enable(name, true));
@@ -251,10 +315,7 @@ final class UsersCommand implements Runnable {
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Delete a user (the access log keeps its sessions).")
-    static final class Remove extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Remove extends UserCommand {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             if (!await(store.delete(name))) {
@@ -267,10 +328,7 @@ final class UsersCommand implements Runnable {
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = "Issue a new password and token; the old ones stop working.")
-    static final class Rotate extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class Rotate extends UserCommand {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             printSecrets(out, await(store.rotate(name)));

@@ -78,17 +78,17 @@ class OperationsTest {
         Path file = dir.resolve("sallyport.properties");
         Files.writeString(file, String.join("\n", "bind=127.0.0.1", "socks5=1081", "http=8081", "metrics=9091",
                 "log-level=DEBUG", "access-log=false", "user.alice=s3cret", "user.bob=pa:ss", "deny-private=true",
-                "allow=10.1.2.3/32, 10.9.0.0/16", "allow-ports=80,443", "bandwidth=10M", "max-connections=4",
+                "allow=10.1.2.3/32, 10.9.0.0/16", "allow-ports=80,443", "bandwidth=10M", "max-sessions-per-user=4",
                 "max-clients-per-ip=8", ""));
         String fromFile = effective("serve", "--config", file.toString());
         String fromFlags = effective("serve", "--bind", "127.0.0.1", "--socks5", "1081", "--http", "8081",
                 "--metrics", "9091", "--log-level", "DEBUG", "--no-access-log", "--user", "alice:s3cret", "--user", "bob:pa:ss",
                 "--deny-private", "--allow", "10.1.2.3/32", "--allow", "10.9.0.0/16", "--allow-ports", "80,443",
-                "--bandwidth", "10M", "--max-connections", "4", "--max-clients-per-ip", "8");
+                "--bandwidth", "10M", "--max-sessions-per-user", "4", "--max-clients-per-ip", "8");
         assertThat(fromFile).isEqualTo(fromFlags)
                 .isEqualTo("bind=127.0.0.1 socks5=1081 http=8081 mixed=- tls-cert=- users=[alice:***, bob:***] allow-open-proxy=false "
                         + "jdbc-url=- jdbc-user=- allow-ports=80,443 allow=[10.1.2.3/32, 10.9.0.0/16] deny=[] deny-private=true "
-                        + "bandwidth=10M max-connections=4 max-clients-per-ip=8 metrics=9091 log-level=debug access-log=false");
+                        + "bandwidth=10M max-sessions-per-user=4 max-clients-per-ip=8 metrics=9091 log-level=debug access-log=false");
         // Flags override the file.
         assertThat(effective("serve", "--config", file.toString(), "--socks5", "2000", "--user", "carol:x"))
                 .contains("socks5=2000").contains("users=[carol:***]");

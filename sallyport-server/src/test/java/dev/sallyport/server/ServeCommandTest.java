@@ -99,7 +99,7 @@ class ServeCommandTest {
         "--deny 10.0.0.0/33     | --deny",
         "--allow-ports 80,x     | --allow-ports",
         "--bandwidth fast       | --bandwidth",
-        "--max-connections 0    | --max-connections",
+        "--max-sessions-per-user 0 | --max-sessions-per-user",
         "--tls-key k.pem        | --tls-cert",
         "--tls-cert /nope --tls-key /nope --http 0 | --tls-cert",
         "--no-such-flag         | --no-such-flag",

@@ -1,5 +1,6 @@
 package dev.sallyport.auth.jdbc;
 
+import dev.sallyport.api.InvalidSettingException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.time.Duration;
@@ -8,8 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Turns provider settings into a {@link JdbcStore}. Messages name the setting to fix and never
- * repeat a value that may hold a secret (the password, or a URL with {@code password=} in it).
+ * Turns provider settings into a {@link JdbcStore}. Every refusal is an
+ * {@link InvalidSettingException} naming the setting to fix; messages never repeat a value that
+ * may hold a secret (the password, or a URL with {@code password=} in it).
  */
 final class ProviderSettings {
 
@@ -21,36 +23,34 @@ final class ProviderSettings {
 
     static JdbcStore store(String kind, Map<String, String> settings) {
         if (settings == null) {
-            throw new IllegalArgumentException(kind + ": settings missing (expected: at least url)");
+            throw new InvalidSettingException("url", "missing (expected: at least url)",
+                    kind + ": settings missing (expected: at least url)", null);
         }
         for (String key : settings.keySet()) {
             if (!KNOWN.contains(key)) {
-                throw new IllegalArgumentException(kind + ": unknown setting '" + key + "' (expected one of: "
-                        + new TreeSet<>(KNOWN) + ")");
+                String problem = "unknown setting (expected one of: " + new TreeSet<>(KNOWN) + ")";
+                throw new InvalidSettingException(key, problem, kind + ": unknown setting '" + key + "' (expected one of: "
+                        + new TreeSet<>(KNOWN) + ")", null);
             }
         }
         String url = settings.get("url");
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(kind + ": setting 'url' missing (expected: a PostgreSQL JDBC URL, "
-                    + "jdbc:postgresql://HOST[:PORT]/DATABASE)");
+            throw bad(kind, "url", "missing (expected: a PostgreSQL JDBC URL, jdbc:postgresql://HOST[:PORT]/DATABASE)", null);
         }
         if (!url.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException(kind + ": setting 'url' is not a PostgreSQL JDBC URL (expected: "
-                    + "jdbc:postgresql://HOST[:PORT]/DATABASE)");
+            throw bad(kind, "url", "is not a PostgreSQL JDBC URL (expected: jdbc:postgresql://HOST[:PORT]/DATABASE)", null);
         }
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         try {
             dataSource.setUrl(url);
         } catch (RuntimeException e) {
             // The driver's message repeats the URL, which may carry a password: not passed on.
-            throw new IllegalArgumentException(kind + ": setting 'url' cannot be parsed (expected: "
-                    + "jdbc:postgresql://HOST[:PORT]/DATABASE[?PARAMS])");
+            throw bad(kind, "url", "cannot be parsed (expected: jdbc:postgresql://HOST[:PORT]/DATABASE[?PARAMS])", null);
         }
         String user = settings.get("user");
         if (user != null) {
             if (user.isEmpty()) {
-                throw new IllegalArgumentException(kind + ": setting 'user' is empty (expected: a database user name, "
-                        + "or leave it out to use the URL's)");
+                throw bad(kind, "user", "is empty (expected: a database user name, or leave it out to use the URL's)", null);
             }
             dataSource.setUser(user);
         }
@@ -70,29 +70,28 @@ final class ProviderSettings {
         JdbcStore.Builder builder = JdbcStore.builder(dataSource);
         Integer threads = integer(kind, settings, "threads");
         if (threads != null) {
-            wrap(kind, () -> builder.threads(threads));
+            wrap(kind, "threads", () -> builder.threads(threads));
         }
         Integer batch = integer(kind, settings, "batchSize");
         if (batch != null) {
-            wrap(kind, () -> builder.batchSize(batch));
+            wrap(kind, "batchSize", () -> builder.batchSize(batch));
         }
         Integer buffer = integer(kind, settings, "bufferSize");
         if (buffer != null) {
-            wrap(kind, () -> builder.bufferSize(buffer));
+            wrap(kind, "bufferSize", () -> builder.bufferSize(buffer));
         }
         Integer flush = integer(kind, settings, "flushIntervalMillis");
         if (flush != null) {
-            wrap(kind, () -> builder.flushInterval(Duration.ofMillis(flush)));
+            wrap(kind, "flushIntervalMillis", () -> builder.flushInterval(Duration.ofMillis(flush)));
         }
         Integer backoff = integer(kind, settings, "maxBackoffMillis");
         if (backoff != null) {
-            wrap(kind, () -> builder.maxBackoff(Duration.ofMillis(backoff)));
+            wrap(kind, "maxBackoffMillis", () -> builder.maxBackoff(Duration.ofMillis(backoff)));
         }
         String migrate = settings.get("migrate");
         if (migrate != null) {
             if (!migrate.equals("true") && !migrate.equals("false")) {
-                throw new IllegalArgumentException(kind + ": setting 'migrate' is '" + migrate
-                        + "' (expected: true or false)");
+                throw bad(kind, "migrate", "is '" + migrate + "' (expected: true or false)", null);
             }
             builder.migrate(Boolean.parseBoolean(migrate));
         }
@@ -107,15 +106,20 @@ final class ProviderSettings {
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(kind + ": setting '" + key + "' is '" + value + "' (expected: an integer)");
+            throw bad(kind, key, "is '" + value + "' (expected: an integer)", null);
         }
     }
 
-    private static void wrap(String kind, Runnable set) {
+    private static void wrap(String kind, String key, Runnable set) {
         try {
             set.run();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(kind + ": setting " + e.getMessage(), e);
+            throw new InvalidSettingException(key, e.getMessage(), kind + ": setting " + e.getMessage(), e);
         }
+    }
+
+    /** The message reads {@code KIND: setting 'KEY' PROBLEM}. */
+    private static InvalidSettingException bad(String kind, String key, String problem, Throwable cause) {
+        return new InvalidSettingException(key, problem, kind + ": setting '" + key + "' " + problem, cause);
     }
 }

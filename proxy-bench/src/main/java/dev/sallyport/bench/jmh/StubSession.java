@@ -75,4 +75,9 @@ abstract class StubSession implements Session {
     public void fail(Outcome outcome) {
         throw new IllegalStateException("the benchmark's request failed: " + outcome);
     }
+
+    @Override
+    public void loginRefused(ProxyRequest request, String reason) {
+        throw new IllegalStateException("the benchmark's login was refused: " + reason);
+    }
 }

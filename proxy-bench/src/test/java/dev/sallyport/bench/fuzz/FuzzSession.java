@@ -196,6 +196,11 @@ final class FuzzSession implements Session {
         failures.add(outcome);
     }
 
+    @Override
+    public void loginRefused(ProxyRequest request, String reason) {
+        failures.add(Outcome.AUTH_FAILED);
+    }
+
     /** A forwarded HTTP request admitted onto an embedded origin channel. */
     private record Admitted(ProxyRequest request, Channel outbound) implements Exchange {
 

@@ -15,6 +15,7 @@ import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
 import dev.sallyport.core.internal.session.LiveSessions;
 import dev.sallyport.core.internal.session.Services;
+import dev.sallyport.core.internal.session.ShutdownCut;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
@@ -140,7 +141,7 @@ public final class Engine {
                     Transport.unavailabilityReason(settings.nativeTransport()));
         }
         if (settings.resolver() == Resolver.system()) {
-            SystemResolver system = new SystemResolver(transport);
+            SystemResolver system = new SystemResolver(transport, group);
             owned.add(system);
             resolver = system;
         } else {
@@ -352,6 +353,8 @@ public final class Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // What is still open now is cut by the shutdown, and its summary says so.
+        connections.forEach(ShutdownCut::mark);
         connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         for (int i = owned.size() - 1; i >= 0; i--) {
@@ -419,7 +422,7 @@ public final class Engine {
     }
 
     public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
-        return Explain.explain(rules, resolver, group.next(), request, principal);
+        return Explain.explain(rules, resolver, request, principal);
     }
 
     /** Replaces the host's rules atomically; core's defaults stay after them. */

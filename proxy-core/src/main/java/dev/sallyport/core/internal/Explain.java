@@ -7,12 +7,14 @@ import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.RuleChain;
-import io.netty.channel.EventLoop;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /** {@link ProxyManager#explain}: the rules' verdict on a request, resolved like a real one, without connecting. */
@@ -21,8 +23,8 @@ final class Explain {
     private Explain() {
     }
 
-    static CompletableFuture<ProxyManager.Explanation> explain(RuleChain rules, Resolver resolver, EventLoop loop,
-                                                               ProxyRequest request, Principal principal) {
+    static CompletableFuture<ProxyManager.Explanation> explain(RuleChain rules, Resolver resolver, ProxyRequest request,
+                                                               Principal principal) {
         CompletableFuture<ProxyManager.Explanation> result = new CompletableFuture<>();
         InetAddress literal = Addresses.literal(request.targetHost());
         Consumer<List<InetAddress>> decide = addresses -> {
@@ -42,14 +44,18 @@ final class Explain {
         if (literal != null) {
             decide.accept(List.of(literal));
         } else {
-            resolver.resolve(request.targetHost(), loop).addListener(f -> {
-                if (f.isSuccess() && f.getNow() instanceof List<?> list && !list.isEmpty()) {
-                    @SuppressWarnings("unchecked")
-                    List<InetAddress> addresses = (List<InetAddress>) list;
+            CompletionStage<List<InetAddress>> lookup;
+            try {
+                lookup = Objects.requireNonNull(resolver.resolve(request.targetHost()), "resolver returned null");
+            } catch (RuntimeException e) {
+                lookup = CompletableFuture.failedFuture(e);
+            }
+            lookup.whenComplete((addresses, error) -> {
+                if (error == null && addresses != null && !addresses.isEmpty()) {
                     decide.accept(addresses);
                 } else {
-                    result.completeExceptionally(f.cause() != null ? f.cause()
-                            : new UnknownHostException(request.targetHost()));
+                    result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error != null ? error : new UnknownHostException(request.targetHost()));
                 }
             });
         }

@@ -27,15 +27,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <table>
  *   <caption>Meters</caption>
- *   <tr><td>{@code proxy.connections.accepted}</td><td>counter</td><td>protocol</td></tr>
- *   <tr><td>{@code proxy.connections.active}</td><td>gauge</td><td>protocol</td></tr>
- *   <tr><td>{@code proxy.sessions}</td><td>counter</td><td>protocol, command, outcome</td></tr>
- *   <tr><td>{@code proxy.bytes}</td><td>counter, bytes</td><td>protocol, direction (up, down)</td></tr>
- *   <tr><td>{@code proxy.auth.failures}</td><td>counter</td><td>protocol, reason</td></tr>
- *   <tr><td>{@code proxy.rejections}</td><td>counter</td><td>reason</td></tr>
- *   <tr><td>{@code proxy.handshake.duration}</td><td>timer, percentile histogram</td><td>protocol</td></tr>
- *   <tr><td>{@code proxy.connect.duration}</td><td>timer, percentile histogram</td><td>protocol</td></tr>
+ *   <tr><td>{@code proxy.connections.accepted}</td><td>counter</td><td>protocol, proxy</td></tr>
+ *   <tr><td>{@code proxy.connections.active}</td><td>gauge</td><td>protocol, proxy</td></tr>
+ *   <tr><td>{@code proxy.sessions}</td><td>counter</td><td>protocol, command, outcome, proxy</td></tr>
+ *   <tr><td>{@code proxy.bytes}</td><td>counter, bytes</td><td>protocol, direction (up, down), proxy</td></tr>
+ *   <tr><td>{@code proxy.auth.failures}</td><td>counter</td><td>protocol, reason, proxy</td></tr>
+ *   <tr><td>{@code proxy.rejections}</td><td>counter</td><td>reason, proxy</td></tr>
+ *   <tr><td>{@code proxy.handshake.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
+ *   <tr><td>{@code proxy.connect.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
  * </table>
+ *
+ * <p>Every meter also carries the tag {@code proxy}: the sink's name, so that the sinks of several
+ * managers can share one registry (give each its own name; by default each sink gets a name of its
+ * own, {@code sallyport-1}, {@code sallyport-2}, ... in the order they are created).
  *
  * <p>Tags are bounded: protocols, commands and outcomes are enums, and free-text reasons beyond
  * the first 32 distinct values are counted as {@code other}. No user name or address is a tag.
@@ -48,8 +52,11 @@ public final class MicrometerMetricsSink implements MetricsSink {
 
     private static final int MAX_REASONS = 32;
     private static final String OTHER = "other";
+    private static final String PROXY = "proxy";
+    private static final AtomicLong UNNAMED = new AtomicLong();
 
     private final MeterRegistry registry;
+    private final String name;
     private final Protocol[] protocols = Protocol.values();
     private final Counter[] accepted = new Counter[protocols.length];
     private final AtomicLong[] active = new AtomicLong[protocols.length];
@@ -62,26 +69,44 @@ public final class MicrometerMetricsSink implements MetricsSink {
     private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
 
-    /** Registers the meters in {@code registry}. */
+    /**
+     * Registers the meters in {@code registry}, tagged {@code proxy=sallyport-N} with a number no
+     * other sink of this process has.
+     */
     public MicrometerMetricsSink(MeterRegistry registry) {
+        this(registry, "sallyport-" + UNNAMED.incrementAndGet());
+    }
+
+    /**
+     * Registers the meters in {@code registry}, tagged {@code proxy=name}. Sinks that share a
+     * registry need different names: meters with the same name and tags are one meter.
+     *
+     * @throws IllegalArgumentException when {@code name} is empty or blank
+     */
+    public MicrometerMetricsSink(MeterRegistry registry, String name) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name: '" + name + "' (expected: a non-blank name for the proxy tag)");
+        }
+        this.name = name;
         sessions = new Counter[protocols.length][Command.values().length + 1][Outcome.values().length];
         for (Protocol protocol : protocols) {
             int i = protocol.ordinal();
             String id = protocol.id();
             accepted[i] = Counter.builder("proxy.connections.accepted").description("Client connections accepted")
-                    .tag("protocol", id).register(registry);
+                    .tag("protocol", id).tag(PROXY, name).register(registry);
             active[i] = new AtomicLong();
             Gauge.builder("proxy.connections.active", active[i], AtomicLong::get)
-                    .description("Client connections open now").tag("protocol", id).register(registry);
+                    .description("Client connections open now").tag("protocol", id).tag(PROXY, name).register(registry);
             bytesUp[i] = Counter.builder("proxy.bytes").baseUnit("bytes").description("Bytes relayed")
-                    .tag("protocol", id).tag("direction", "up").register(registry);
+                    .tag("protocol", id).tag("direction", "up").tag(PROXY, name).register(registry);
             bytesDown[i] = Counter.builder("proxy.bytes").baseUnit("bytes").description("Bytes relayed")
-                    .tag("protocol", id).tag("direction", "down").register(registry);
+                    .tag("protocol", id).tag("direction", "down").tag(PROXY, name).register(registry);
             handshake[i] = Timer.builder("proxy.handshake.duration").description("From accept to a complete request")
-                    .tag("protocol", id).publishPercentileHistogram().register(registry);
+                    .tag("protocol", id).tag(PROXY, name).publishPercentileHistogram().register(registry);
             connect[i] = Timer.builder("proxy.connect.duration").description("Resolving and connecting to targets")
-                    .tag("protocol", id).publishPercentileHistogram().register(registry);
+                    .tag("protocol", id).tag(PROXY, name).publishPercentileHistogram().register(registry);
         }
     }
 
@@ -111,14 +136,15 @@ public final class MicrometerMetricsSink implements MetricsSink {
         String bounded = bounded(authFailures, protocol.id() + '\0' + reason);
         authFailures.computeIfAbsent(bounded, key -> Counter.builder("proxy.auth.failures")
                 .description("Failed logins").tag("protocol", protocol.id())
-                .tag("reason", key.substring(key.indexOf('\0') + 1)).register(registry)).increment();
+                .tag("reason", key.substring(key.indexOf('\0') + 1)).tag(PROXY, name).register(registry)).increment();
     }
 
     @Override
     public void rejected(Protocol protocol, String reason) {
         String bounded = bounded(rejections, reason == null ? OTHER : reason);
         rejections.computeIfAbsent(bounded, key -> Counter.builder("proxy.rejections")
-                .description("Requests refused by a rule or a limit").tag("reason", key).register(registry)).increment();
+                .description("Requests refused by a rule or a limit").tag("reason", key).tag(PROXY, name)
+                .register(registry)).increment();
     }
 
     @Override
@@ -132,6 +158,7 @@ public final class MicrometerMetricsSink implements MetricsSink {
                     .tag("protocol", summary.protocol().id())
                     .tag("command", summary.command() == null ? "none" : summary.command().name().toLowerCase(Locale.ROOT))
                     .tag("outcome", summary.outcome().name().toLowerCase(Locale.ROOT))
+                    .tag(PROXY, name)
                     .register(registry);
             sessions[p][c][o] = counter;
         }
@@ -154,6 +181,6 @@ public final class MicrometerMetricsSink implements MetricsSink {
 
     @Override
     public String toString() {
-        return "MicrometerMetricsSink[" + registry.getClass().getSimpleName() + "]";
+        return "MicrometerMetricsSink[" + name + ", " + registry.getClass().getSimpleName() + "]";
     }
 }

@@ -45,7 +45,9 @@ public interface Session {
     /**
      * Checks credentials through the auth cache and the {@code AuthBackend} chain. On success the
      * principal is remembered for {@link #connect}. Fails with outcome
-     * {@link Outcome#AUTH_FAILED} (or {@link Outcome#ERROR} when a backend broke).
+     * {@link Outcome#AUTH_FAILED} when the credentials are wrong, {@link Outcome#AUTH_UNAVAILABLE}
+     * when no backend could check them (one failed or timed out, or the checks are overloaded), or
+     * {@link Outcome#LIMITED} when the connection is over a connection cap.
      */
     Future<Principal> authenticate(Credentials credentials);
 
@@ -123,7 +125,24 @@ public interface Session {
 
     /**
      * Records why the handshake failed, for the session summary and metrics, before the frontend
-     * sends its error reply and closes. The first outcome recorded wins.
+     * sends its error reply and closes. The first outcome recorded wins. A frontend records
+     * {@link Outcome#AUTH_FAILED} here only when the client offered no credentials the proxy can
+     * check (a failed {@link #authenticate} is recorded already): core counts it through
+     * {@code MetricsSink.authFailed} with reason {@code no_credentials}, as a login without
+     * credentials is counted.
      */
     void fail(Outcome outcome);
+
+    /**
+     * Reports a request the frontend refused for its credentials without asking core, on a
+     * connection that may go on to carry other requests: an HTTP request without credentials
+     * (answered with the 407 challenge) or with credentials that cannot be decoded. The request
+     * becomes a session summary of its own, like a refused {@link #exchange}: outcome
+     * {@link Outcome#AUTH_FAILED}, the request's command and target, {@code reason} as its rule;
+     * and it is counted through {@code MetricsSink.authFailed} with {@code reason}, as a failed
+     * login is. The connection itself then reports no summary unless it fails itself.
+     *
+     * @param reason short and bounded ({@code no_credentials}), never a user name or secret
+     */
+    void loginRefused(ProxyRequest request, String reason);
 }

@@ -2,9 +2,6 @@ package dev.sallyport.core.internal.net;
 
 import dev.sallyport.core.Resolver;
 
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
@@ -12,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** A resolver backed by a fixed table. */
 public final class FixedResolver implements Resolver {
@@ -32,12 +31,12 @@ public final class FixedResolver implements Resolver {
     }
 
     @Override
-    public Future<List<InetAddress>> resolve(String host, EventLoop eventLoop) {
+    public CompletionStage<List<InetAddress>> resolve(String host) {
         List<InetAddress> addresses = hosts.get(host.toLowerCase(Locale.ROOT));
         if (addresses == null) {
-            return eventLoop.newFailedFuture(new UnknownHostException(host));
+            return CompletableFuture.failedFuture(new UnknownHostException(host));
         }
-        return eventLoop.newSucceededFuture(addresses);
+        return CompletableFuture.completedFuture(addresses);
     }
 
     @Override

@@ -180,7 +180,7 @@ final class Admission {
             return;
         }
         EventLoop loop = attempt.session.channel().eventLoop();
-        attempt.session.services().resolver().resolve(host, loop).addListener(f -> {
+        attempt.session.services().resolve(host, loop).addListener(f -> {
             if (loop.inEventLoop()) {
                 resolved(attempt, f);
             } else {

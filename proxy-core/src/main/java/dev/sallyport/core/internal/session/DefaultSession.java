@@ -49,6 +49,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
     public static final String GUARD = "sallyport-guard";
     static final String RELAY = "sallyport-relay";
+    /** The reason of a login without credentials, as the auth chain names it. */
+    static final String NO_CREDENTIALS = "no_credentials";
 
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     private static final AtomicLong IDS = new AtomicLong();
@@ -274,9 +276,29 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
     @Override
     public void fail(Outcome outcome) {
+        if (this.outcome == null && outcome == Outcome.AUTH_FAILED) {
+            // Core's own login failures are recorded (and counted) by the login: this is a client
+            // that offered no credentials the protocol can carry.
+            rule = NO_CREDENTIALS;
+            services.metrics().authFailed(protocol, NO_CREDENTIALS);
+        }
         if (this.outcome == null) {
             this.outcome = outcome;
         }
+    }
+
+    @Override
+    public void loginRefused(ProxyRequest request, String reason) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(reason, "reason");
+        if (this.request != null) {
+            throw new IllegalStateException("loginRefused: the connection is already a tunnel");
+        }
+        // Counted like an exchange: the connection that ends after it has nothing more to report.
+        exchanges++;
+        services.metrics().authFailed(protocol, reason);
+        report(nextId(), Principal.anonymous(), request, 0, 0, Instant.now(), System.nanoTime(), Outcome.AUTH_FAILED,
+                reason);
     }
 
     /** Called by the relay and the UDP association when they end because of the idle timeout. */
@@ -325,6 +347,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     /** The one way a session or an exchange is reported. */
     void report(long reportId, Principal who, ProxyRequest what, long up, long down, Instant since, long sinceNanos,
                 Outcome end, String byRule) {
+        end = ShutdownCut.outcome(channel, end);
         SessionSummary summary = new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
                 protocol, what == null ? null : what.command(), what == null ? null : what.targetHost(),
                 what == null ? 0 : what.targetPort(), up, down, since, Duration.ofNanos(System.nanoTime() - sinceNanos),
@@ -388,7 +411,10 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
         @Override
         void refused(Outcome why, String byRule) {
-            fail(why);
+            // Recorded, not fail(): a failed login here was counted by the login itself.
+            if (DefaultSession.this.outcome == null) {
+                DefaultSession.this.outcome = why;
+            }
             if (byRule != null) {
                 rule = byRule;
             }

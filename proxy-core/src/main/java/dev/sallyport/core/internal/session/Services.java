@@ -6,11 +6,21 @@ import dev.sallyport.core.internal.CompositeMetrics;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.Transport;
 import dev.sallyport.core.internal.net.OutboundDialer;
+import dev.sallyport.core.internal.net.SystemResolver;
 import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -58,8 +68,35 @@ public final class Services {
         return auth;
     }
 
-    Resolver resolver() {
-        return resolver;
+    /**
+     * Resolves {@code host} with the configured resolver; the future completes on {@code loop}.
+     * The manager's own system resolver runs there; any other resolver's answer is handed over,
+     * and a resolver that throws or answers null fails the lookup.
+     */
+    Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+        if (resolver instanceof SystemResolver system) {
+            return system.resolve(host, loop);
+        }
+        Promise<List<InetAddress>> promise = loop.newPromise();
+        CompletionStage<List<InetAddress>> stage;
+        try {
+            stage = resolver.resolve(host);
+        } catch (RuntimeException e) {
+            return promise.setFailure(e);
+        }
+        if (stage == null) {
+            return promise.setFailure(new NullPointerException("resolver " + resolver + " returned null for " + host));
+        }
+        stage.whenComplete((addresses, error) -> {
+            if (error != null) {
+                promise.tryFailure(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            } else if (addresses == null || addresses.isEmpty()) {
+                promise.tryFailure(new UnknownHostException(host));
+            } else {
+                promise.trySuccess(addresses);
+            }
+        });
+        return promise;
     }
 
     /** The rule chain in force now. */

@@ -253,12 +253,7 @@ public final class UdpAssociation {
         }
         resolving++;
         EventLoop loop = control.eventLoop();
-        Future<List<InetAddress>> lookup;
-        try {
-            lookup = services.resolver().resolve(host, loop);
-        } catch (RuntimeException e) {
-            lookup = loop.newFailedFuture(e);
-        }
+        Future<List<InetAddress>> lookup = services.resolve(host, loop);
         lookup.addListener(f -> {
             if (loop.inEventLoop()) {
                 resolved(datagram, host, port, f);
