@@ -53,6 +53,8 @@ public final class UdpServer extends ClosedAfterUse {
     private final AtomicLong bytes = new AtomicLong();
     private final Signal signal = new Signal();
 
+    private final Thread receiver;
+
     private UdpServer(String kind, InetAddress bind, Behaviour behaviour) {
         if (!bind.isLoopbackAddress()) {
             throw new IllegalArgumentException("bind: " + bind + " (expected: a loopback address)");
@@ -63,9 +65,9 @@ public final class UdpServer extends ClosedAfterUse {
         } catch (SocketException e) {
             throw new UncheckedIOException(e);
         }
-        Thread thread = new Thread(this::serve, "test-udp-" + kind);
-        thread.setDaemon(true);
-        thread.start();
+        receiver = new Thread(this::serve, "test-udp-" + kind);
+        receiver.setDaemon(true);
+        receiver.start();
     }
 
     /** Echoes every datagram on 127.0.0.1. */
@@ -148,6 +150,15 @@ public final class UdpServer extends ClosedAfterUse {
     @Override
     public void close() {
         socket.close();
+        // A thread blocked in receive() can keep the port bound after close() returned: wait for
+        // it, so the port is free when this returns.
+        if (Thread.currentThread() != receiver) {
+            try {
+                receiver.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
