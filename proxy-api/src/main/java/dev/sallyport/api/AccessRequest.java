@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param resolvedAddress the address the target resolved to
  */
 public record AccessRequest(ProxyRequest request, Principal principal, InetAddress resolvedAddress) {
+    /** Checks that no component is null. */
     public AccessRequest {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(principal, "principal");

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param token    the bearer token (HTTP Bearer, or as the SOCKS5 password)
  */
 public record NewCredentials(User user, String password, String token) {
+    /** Checks that no component is null. */
     public NewCredentials {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");

@@ -17,6 +17,7 @@ import java.util.Objects;
 public record ProxyRequest(Protocol protocol, Command command, InetSocketAddress client,
                            InetSocketAddress listener, Credentials credentials, String targetHost,
                            int targetPort) {
+    /** Checks the components: none null, the port 0 to 65535. */
     public ProxyRequest {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(command, "command");

@@ -26,6 +26,7 @@ public record SessionSummary(long id, String user, InetSocketAddress client, Pro
                              Command command, String targetHost, int targetPort, long bytesUp,
                              long bytesDown, Instant started, Duration duration, Outcome outcome,
                              String rule) {
+    /** Checks that the required components are not null. */
     public SessionSummary {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(protocol, "protocol");

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param updated when the user was last changed
  */
 public record User(String name, Limits limits, boolean enabled, Instant created, Instant updated) {
+    /** Checks that no component is null. */
     public User {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(limits, "limits");

@@ -24,10 +24,18 @@ public interface Resolver {
     /**
      * Resolves {@code host} to one or more addresses, in preference order. Completes on any
      * thread; fails with {@link UnknownHostException} when the name does not exist.
+     *
+     * @param host the name to resolve
+     * @param eventLoop the event loop asking
+     * @return completes with the addresses
      */
     Future<List<InetAddress>> resolve(String host, EventLoop eventLoop);
 
-    /** The asynchronous DNS resolver of the system configuration (the default). */
+    /**
+     * The asynchronous DNS resolver of the system configuration (the default).
+     *
+     * @return the system resolver
+     */
     static Resolver system() {
         return SystemResolver.MARKER;
     }
@@ -36,6 +44,9 @@ public interface Resolver {
      * A resolver that knows only the names in {@code hosts} and fails every other name with
      * {@link UnknownHostException}, without sending anything to a DNS server. Names match
      * case-insensitively.
+     *
+     * @param hosts names and their addresses
+     * @return the resolver
      */
     static Resolver fixed(Map<String, List<InetAddress>> hosts) {
         return new FixedResolver(hosts);

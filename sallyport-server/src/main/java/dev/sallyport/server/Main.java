@@ -23,6 +23,11 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // A server in production does not sample buffers for leak reports unless asked to
         // (-Dio.netty.leakDetection.level=...); tests run with PARANOID.

@@ -62,7 +62,11 @@ public final class MicrometerMetricsSink implements MetricsSink {
     private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
 
-    /** Registers the meters in {@code registry}. */
+    /**
+     * Registers the meters in {@code registry}.
+     *
+     * @param registry the registry to register the meters in
+     */
     public MicrometerMetricsSink(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
         sessions = new Counter[protocols.length][Command.values().length + 1][Outcome.values().length];
