@@ -37,7 +37,11 @@ public sealed interface AuthResult {
 
     /** A successful login. */
     record Success(Principal principal) implements AuthResult {
-        /** Checks that {@code principal} is not null. */
+        /**
+         * Checks that {@code principal} is not null.
+         *
+         * @param principal the authenticated user
+         */
         public Success {
             Objects.requireNonNull(principal, "principal");
         }
@@ -45,7 +49,11 @@ public sealed interface AuthResult {
 
     /** A refused login, with a short reason for logs and metrics. */
     record Failure(String reason) implements AuthResult {
-        /** Checks that {@code reason} is not null. */
+        /**
+         * Checks that {@code reason} is not null.
+         *
+         * @param reason a short, bounded reason, never a secret
+         */
         public Failure {
             Objects.requireNonNull(reason, "reason");
         }

@@ -67,7 +67,12 @@ public sealed interface Credentials {
      * @param password the password, not null; redacted from {@code toString()}
      */
     record UsernamePassword(String username, String password) implements Credentials {
-        /** Checks that no component is null. */
+        /**
+         * Checks that no component is null.
+         *
+         * @param username the user name, not null
+         * @param password the password, not null; redacted from {@code toString()}
+         */
         public UsernamePassword {
             Objects.requireNonNull(username, "username");
             Objects.requireNonNull(password, "password");
@@ -85,7 +90,11 @@ public sealed interface Credentials {
      * @param token the token, not null; redacted from {@code toString()}
      */
     record BearerToken(String token) implements Credentials {
-        /** Checks that {@code token} is not null. */
+        /**
+         * Checks that {@code token} is not null.
+         *
+         * @param token the token
+         */
         public BearerToken {
             Objects.requireNonNull(token, "token");
         }

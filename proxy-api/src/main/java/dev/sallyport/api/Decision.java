@@ -13,7 +13,12 @@ public record Decision(Verdict verdict, String reason) {
     private static final Decision ALLOW = new Decision(Verdict.ALLOW, "allowed");
     private static final Decision ABSTAIN = new Decision(Verdict.ABSTAIN, "");
 
-    /** Checks that no component is null. */
+    /**
+     * Checks that no component is null.
+     *
+     * @param verdict ALLOW, DENY or ABSTAIN
+     * @param reason why, for logs and {@code explain} (never a credential); empty for ABSTAIN
+     */
     public Decision {
         Objects.requireNonNull(verdict, "verdict");
         Objects.requireNonNull(reason, "reason");

@@ -15,7 +15,14 @@ public record Limits(int maxSessions, int sessionsPerSecond, long uploadBytesPer
     /** No limits at all. */
     public static final Limits NONE = new Limits(0, 0, 0, 0);
 
-    /** Checks that no limit is negative. */
+    /**
+     * Checks that no limit is negative.
+     *
+     * @param maxSessions concurrent sessions of the user
+     * @param sessionsPerSecond new sessions per second (token bucket)
+     * @param uploadBytesPerSecond bytes per second from the user's clients to their targets
+     * @param downloadBytesPerSecond bytes per second from the targets back to the user's clients
+     */
     public Limits {
         requireNotNegative("maxSessions", maxSessions);
         requireNotNegative("sessionsPerSecond", sessionsPerSecond);

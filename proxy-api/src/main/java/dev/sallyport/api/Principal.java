@@ -15,7 +15,13 @@ public record Principal(String name, Limits limits, Map<String, String> attribut
 
     private static final Principal ANONYMOUS = new Principal("anonymous", Limits.NONE, Map.of());
 
-    /** Checks that no component is null and copies {@code attributes}. */
+    /**
+     * Checks that no component is null and copies {@code attributes}.
+     *
+     * @param name the user name; never a secret
+     * @param limits the user's limits
+     * @param attributes attributes for access rules, copied and unmodifiable
+     */
     public Principal {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(limits, "limits");

@@ -39,7 +39,14 @@ public final class RawHttpClient extends SocketConnection {
      */
     public record Response(String version, int status, Map<String, String> headers, byte[] body) {
 
-        /** Copies {@code headers}. */
+        /**
+         * Copies {@code headers}.
+         *
+         * @param version the protocol version of the status line, e.g. {@code HTTP/1.1}
+         * @param status the status code
+         * @param headers header fields by lower-case name (the last one wins), in order
+         * @param body the body, decoded from chunked transfer coding where used
+         */
         public Response {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         }

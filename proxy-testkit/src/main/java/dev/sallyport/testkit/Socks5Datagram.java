@@ -20,7 +20,13 @@ import java.util.Objects;
  */
 public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] payload) {
 
-    /** Checks the components: none null, the fragment 0 to 255. */
+    /**
+     * Checks the components: none null, the fragment 0 to 255.
+     *
+     * @param fragment FRAG: 0 for a whole datagram
+     * @param address the destination (sent) or the source (received); a name when unresolved
+     * @param payload DATA (the array is not copied)
+     */
     public Socks5Datagram {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(payload, "payload");

@@ -43,7 +43,13 @@ public interface DatagramCodec {
      * @param dropReason why the datagram is dropped, or {@code null}
      */
     record Decoded(String host, int port, String dropReason) {
-        /** Checks that exactly one of {@code host} and {@code dropReason} is set and the port is 0 to 65535. */
+        /**
+         * Checks that exactly one of {@code host} and {@code dropReason} is set and the port is 0 to 65535.
+         *
+         * @param host the destination host, or {@code null} for a drop
+         * @param port the destination port
+         * @param dropReason why the datagram is dropped, or {@code null}
+         */
         public Decoded {
             if ((host == null) == (dropReason == null)) {
                 throw new IllegalArgumentException("exactly one of host and dropReason (host: " + host + ", dropReason: "
