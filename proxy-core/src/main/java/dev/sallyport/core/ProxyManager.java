@@ -2,6 +2,7 @@ package dev.sallyport.core;
 
 import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
+import dev.sallyport.core.internal.NettyVersionCheck;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 
@@ -823,9 +824,12 @@ public final class ProxyManager implements AutoCloseable {
          * @return the running proxy
          * @throws IllegalStateException when the configuration is inconsistent (no listener, an
          *                               open proxy on a public address, a missing protocol module
-         *                               or provider) or a port cannot be bound
+         *                               or provider) or a port cannot be bound; first of all
+         *                               when the class path holds a Netty that is not the 4.2
+         *                               line (the message names both versions)
          */
         public ProxyManager start() {
+            NettyVersionCheck.requireSupported();
             Settings settings = Settings.from(c);
             return new ProxyManager(Engine.start(settings));
         }
