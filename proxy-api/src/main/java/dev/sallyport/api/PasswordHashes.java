@@ -49,7 +49,7 @@ public final class PasswordHashes {
      * @return whether they match
      */
     public static boolean verify(String password, String stored) {
-        String[] parts = stored.split("\\$");
+        String[] parts = stored.split("\\$", -1);
         if (parts.length != 4 || !parts[0].equals(PREFIX)) {
             return false;
         }

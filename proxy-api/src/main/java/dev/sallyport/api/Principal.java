@@ -52,6 +52,7 @@ public record Principal(String name, Limits limits, Map<String, String> attribut
      *
      * @return whether this is the anonymous principal
      */
+    @SuppressWarnings("ReferenceEquality") // the one anonymous instance: a look-alike principal is not it
     public boolean isAnonymous() {
         return this == ANONYMOUS;
     }

@@ -296,7 +296,7 @@ public final class ProxyProperties {
         if (list == null) {
             return;
         }
-        for (String item : list.split(",")) {
+        for (String item : list.split(",", -1)) {
             String cidr = item.trim();
             if (cidr.isEmpty()) {
                 continue;

@@ -37,6 +37,7 @@ public final class RawHttpClient extends SocketConnection {
      * @param headers header fields by lower-case name (the last one wins), in order
      * @param body    the body, decoded from chunked transfer coding where used
      */
+    @SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
     public record Response(String version, int status, Map<String, String> headers, byte[] body) {
 
         /**

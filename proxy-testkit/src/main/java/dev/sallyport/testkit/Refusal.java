@@ -54,6 +54,7 @@ public enum Refusal {
     private final Outcome outcome;
     private final int socksReply;
     private final int httpStatus;
+    @SuppressWarnings("ImmutableEnumChecker") // stateless lambdas, each making a new exception
     private final Supplier<Exception> failure;
 
     Refusal(Outcome outcome, int socksReply, int httpStatus, Supplier<Exception> failure) {

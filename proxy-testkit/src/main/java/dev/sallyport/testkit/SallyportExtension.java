@@ -60,7 +60,6 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         AfterEachCallback {
 
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
-    private static final Consumer<ProxyManager.Builder> NO_CHANGE = builder -> { };
 
     private final List<String> listeners;
     private final Map<String, String> users;
@@ -114,7 +113,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     public void beforeAll(ExtensionContext context) {
         synchronized (lifecycle) {
             if (registration.classStarts()) {
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
             }
         }
     }
@@ -123,10 +122,10 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     public void beforeEach(ExtensionContext context) {
         synchronized (lifecycle) {
             if (registration.perTest()) {
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
             } else if (restarted) {
                 stop();
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
                 restarted = false;
             } else {
                 faults.clear();
@@ -151,6 +150,10 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
                 stop();
             }
         }
+    }
+
+    private static void noChange(ProxyManager.Builder builder) {
+        // The extension's own configuration only.
     }
 
     private void start(Consumer<ProxyManager.Builder> change) {

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param address  the destination (sent) or the source (received); a name when unresolved
  * @param payload  DATA (the array is not copied)
  */
+@SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
 public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] payload) {
 
     /**

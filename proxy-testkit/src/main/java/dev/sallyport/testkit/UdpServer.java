@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class UdpServer extends ClosedAfterUse {
 
     /** One received datagram: who sent it and its payload. */
+    @SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
     public record Datagram(InetSocketAddress sender, byte[] payload) {
         /**
          * The payload as UTF-8 text.

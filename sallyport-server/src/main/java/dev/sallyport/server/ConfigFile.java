@@ -146,7 +146,7 @@ final class ConfigFile {
                     flags.add(key.substring("user.".length()) + ":" + value);
                 }
             } else if (key.equals("allow") || key.equals("deny")) {
-                for (String cidr : value.split(",")) {
+                for (String cidr : value.split(",", -1)) {
                     if (!cidr.isBlank()) {
                         flags.add("--" + key);
                         flags.add(cidr.trim());

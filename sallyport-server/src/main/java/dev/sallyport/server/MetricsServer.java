@@ -141,9 +141,9 @@ final class MetricsServer implements AutoCloseable {
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.type())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (answer.status() == HttpResponseStatus.UNAUTHORIZED) {
+            if (HttpResponseStatus.UNAUTHORIZED.equals(answer.status())) {
                 response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sallyport-metrics\"");
-            } else if (answer.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+            } else if (HttpResponseStatus.METHOD_NOT_ALLOWED.equals(answer.status())) {
                 response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
             }
             if (!HttpUtil.isKeepAlive(request) || request.decoderResult().isFailure()) {

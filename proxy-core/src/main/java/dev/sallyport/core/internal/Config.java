@@ -71,6 +71,7 @@ public final class Config {
     public int maxBindListeners = BY_BIND;
 
     /** Where a listener's TLS key and certificates come from. */
+    @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
                             char[] keyPassword) {
     }
