@@ -109,11 +109,11 @@ BENCH_JAR="$DIR/target/proxy-bench-0.1.0-SNAPSHOT.jar"
 SALLYPORT_JAR="${SALLYPORT_JAR:-$ROOT/sallyport-server/target/sallyport.jar}"
 if [ ! -f "$BENCH_JAR" ] || [ ! -d "$DIR/target/lib" ]; then
   log "building proxy-bench"
-  (cd "$ROOT" && mvn -B -q -DskipTests -pl proxy-bench -am package) >&2
+  (cd "$ROOT" && mvn -B -q -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl proxy-bench -am package) >&2
 fi
 if [ ! -f "$SALLYPORT_JAR" ]; then
   log "building the standalone server"
-  (cd "$ROOT" && mvn -B -q -DskipTests -pl sallyport-server -am package) >&2
+  (cd "$ROOT" && mvn -B -q -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl sallyport-server -am package) >&2
 fi
 
 # ---------------------------------------------------------------- helpers

@@ -9,7 +9,7 @@ JAR="$DIR/target/proxy-bench-0.1.0-SNAPSHOT.jar"
 
 if [ ! -f "$JAR" ] || [ ! -d "$DIR/target/lib" ]; then
   echo "load: building proxy-bench..." >&2
-  (cd "$DIR/.." && mvn -B -q -DskipTests -pl proxy-bench -am package) >&2
+  (cd "$DIR/.." && mvn -B -q -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip -pl proxy-bench -am package) >&2
 fi
 
 # Leak detection off: the generator must not be the bottleneck. A fixed heap keeps GC out of the way.

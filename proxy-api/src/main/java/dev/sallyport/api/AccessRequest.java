@@ -13,6 +13,13 @@ import java.util.Objects;
  * @param resolvedAddress the address the target resolved to
  */
 public record AccessRequest(ProxyRequest request, Principal principal, InetAddress resolvedAddress) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param request the decoded request
+     * @param principal the authenticated user, or {@link Principal#anonymous()}
+     * @param resolvedAddress the address the target resolved to
+     */
     public AccessRequest {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(principal, "principal");

@@ -12,19 +12,37 @@ package dev.sallyport.api;
 public interface AccessRule {
 
     /** Decides on one request: allow, deny or abstain, never null. */
+     *
+     * @param request the request: client, user, resolved target, command
+     * @return allow, deny or abstain
+     */
     Decision evaluate(AccessRequest request);
 
-    /** A short stable name, shown in logs, the access log and {@code explain}. */
+    /**
+     * A short stable name, shown in logs, the access log and {@code explain}.
+     *
+     * @return the rule's name
+     */
     default String name() {
         return getClass().getSimpleName();
     }
 
-    /** A rule that allows everything. */
+    /**
+     * A rule that allows everything.
+     *
+     * @return a rule that allows every request
+     */
     static AccessRule allowAll() {
         return NamedRule.ALLOW_ALL;
     }
 
-    /** Gives {@code rule} a name. */
+    /**
+     * Gives {@code rule} a name.
+     *
+     * @param name the name to show
+     * @param rule the rule to name
+     * @return {@code rule} under {@code name}
+     */
     static AccessRule named(String name, AccessRule rule) {
         return new NamedRule(name, rule);
     }

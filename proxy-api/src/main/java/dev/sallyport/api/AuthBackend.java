@@ -14,10 +14,20 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface AuthBackend {
 
-    /** Checks {@code credentials} presented by the client described in {@code context}. */
+    /**
+     * Checks {@code credentials} presented by the client described in {@code context}.
+     *
+     * @param credentials what the client presented
+     * @param context the client, listener and protocol
+     * @return completes with the result; it may complete on any thread
+     */
     CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context);
 
-    /** A short name for logs; by default the simple class name. */
+    /**
+     * A short name for logs; by default the simple class name.
+     *
+     * @return the backend's name
+     */
     default String name() {
         return getClass().getSimpleName();
     }

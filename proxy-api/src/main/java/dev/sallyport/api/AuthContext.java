@@ -10,6 +10,12 @@ import java.util.Objects;
  * @param protocol the protocol that carried the credentials
  */
 public record AuthContext(InetSocketAddress client, Protocol protocol) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param client the client's address
+     * @param protocol the protocol that carried the credentials
+     */
     public AuthContext {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(protocol, "protocol");

@@ -18,18 +18,30 @@ public interface ConnectionPool {
     /**
      * Returns a connected channel to {@code address} (already resolved and checked by the access
      * rules), registered on {@code eventLoop}. Use {@code dialer} to open a new one.
+     *
+     * @param address the target
+     * @param eventLoop the event loop of the client's channel
+     * @param dialer opens new connections
+     * @return completes with a connected channel
      */
     Future<Channel> acquire(InetSocketAddress address, EventLoop eventLoop, Dialer dialer);
 
     /**
      * Gives a channel back. {@code reusable} is true only when the channel is at a clean message
      * boundary; a pool that keeps no connections closes it. By default, closes it.
+     *
+     * @param channel a channel from {@link #acquire}
+     * @param reusable whether it may be used for another request
      */
     default void release(Channel channel, boolean reusable) {
         channel.close();
     }
 
-    /** The pool that dials a fresh connection every time and closes it on release. */
+    /**
+     * The pool that dials a fresh connection every time and closes it on release.
+     *
+     * @return a pool that keeps no connection
+     */
     static ConnectionPool direct() {
         return DirectPool.INSTANCE;
     }
@@ -37,7 +49,13 @@ public interface ConnectionPool {
     /** Opens new outbound connections with core's transport, options and connect timeout. */
     @FunctionalInterface
     interface Dialer {
-        /** Connects to {@code address} from {@code eventLoop}; the channel has an empty pipeline. */
+        /**
+         * Connects to {@code address} from {@code eventLoop}; the channel has an empty pipeline.
+         *
+         * @param address the target
+         * @param eventLoop the event loop to register the channel on
+         * @return completes with the connected channel
+         */
         Future<Channel> dial(InetSocketAddress address, EventLoop eventLoop);
     }
 }

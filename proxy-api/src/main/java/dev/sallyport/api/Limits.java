@@ -15,6 +15,14 @@ public record Limits(int maxSessions, int sessionsPerSecond, long uploadBytesPer
     /** No limits at all. */
     public static final Limits NONE = new Limits(0, 0, 0, 0);
 
+    /**
+     * Checks that no limit is negative.
+     *
+     * @param maxSessions concurrent sessions of the user
+     * @param sessionsPerSecond new sessions per second (token bucket)
+     * @param uploadBytesPerSecond bytes per second from the user's clients to their targets
+     * @param downloadBytesPerSecond bytes per second from the targets back to the user's clients
+     */
     public Limits {
         requireNotNegative("maxSessions", maxSessions);
         requireNotNegative("sessionsPerSecond", sessionsPerSecond);
@@ -22,12 +30,22 @@ public record Limits(int maxSessions, int sessionsPerSecond, long uploadBytesPer
         requireNotNegative("downloadBytesPerSecond", downloadBytesPerSecond);
     }
 
-    /** A copy with the concurrent-session limit replaced. */
+    /**
+     * A copy with the concurrent-session limit replaced.
+     *
+     * @param value the maximum of concurrent sessions, 0 for no limit
+     * @return the copy
+     */
     public Limits withMaxSessions(int value) {
         return new Limits(value, sessionsPerSecond, uploadBytesPerSecond, downloadBytesPerSecond);
     }
 
-    /** A copy with the same bandwidth limit in both directions, in bytes per second. */
+    /**
+     * A copy with the same bandwidth limit in both directions, in bytes per second.
+     *
+     * @param bytesPerSecond bytes per second each way, 0 for no limit
+     * @return the copy
+     */
     public Limits withBandwidth(long bytesPerSecond) {
         return new Limits(maxSessions, sessionsPerSecond, bytesPerSecond, bytesPerSecond);
     }

@@ -19,31 +19,63 @@ public interface MetricsSink {
         }
     };
 
-    /** A client connection was accepted and its protocol is known. */
+    /**
+     * A client connection was accepted and its protocol is known.
+     *
+     * @param protocol the client's protocol
+     */
     default void connectionOpened(Protocol protocol) {
     }
 
-    /** A client connection closed. */
+    /**
+     * A client connection closed.
+     *
+     * @param protocol the client's protocol
+     */
     default void connectionClosed(Protocol protocol) {
     }
 
-    /** A client finished its handshake (greeting, authentication, request) after {@code duration}. */
+    /**
+     * A client finished its handshake (greeting, authentication, request) after {@code duration}.
+     *
+     * @param protocol the client's protocol
+     * @param duration from accept to the request
+     */
     default void handshakeCompleted(Protocol protocol, Duration duration) {
     }
 
-    /** A login failed; {@code reason} is short and bounded (never a user name or secret). */
+    /**
+     * A login failed; {@code reason} is short and bounded (never a user name or secret).
+     *
+     * @param protocol the client's protocol
+     * @param reason why, e.g. {@code bad_password}
+     */
     default void authFailed(Protocol protocol, String reason) {
     }
 
-    /** A request was refused by a rule or a limit; {@code reason} is short and bounded. */
+    /**
+     * A request was refused by a rule or a limit; {@code reason} is short and bounded.
+     *
+     * @param protocol the client's protocol
+     * @param reason why, e.g. the rule's name
+     */
     default void rejected(Protocol protocol, String reason) {
     }
 
-    /** The proxy connected to a target after {@code duration} (DNS included). */
+    /**
+     * The proxy connected to a target after {@code duration} (DNS included).
+     *
+     * @param protocol the client's protocol
+     * @param duration from the request to the connected target
+     */
     default void connected(Protocol protocol, Duration duration) {
     }
 
-    /** A session ended. Called exactly once per session. */
+    /**
+     * A session ended. Called exactly once per session.
+     *
+     * @param summary the session's figures and outcome
+     */
     default void sessionClosed(SessionSummary summary) {
     }
 }

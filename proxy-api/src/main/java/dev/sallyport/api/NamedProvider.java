@@ -10,10 +10,18 @@ import java.util.Map;
  */
 public interface NamedProvider<T> {
 
-    /** The name configuration uses to pick this provider, e.g. {@code jdbc}; lowercase. */
+    /**
+     * The name configuration uses to pick this provider, e.g. {@code jdbc}; lowercase.
+     *
+     * @return the provider's name
+     */
     String name();
 
-    /** Breaks ties between providers of the same name: higher wins, then the class name. */
+    /**
+     * Breaks ties between providers of the same name: higher wins, then the class name.
+     *
+     * @return the priority; 0 by default
+     */
     default int priority() {
         return 0;
     }
@@ -23,6 +31,9 @@ public interface NamedProvider<T> {
      * provider and the setting to fix when one is missing or wrong. The instance belongs to the
      * proxy that asked for it: when it is {@link AutoCloseable}, the proxy closes it when it
      * closes, or when its start fails.
+     *
+     * @param settings the settings, by key
+     * @return the new instance
      */
     T create(Map<String, String> settings);
 }

@@ -11,6 +11,13 @@ import java.util.Objects;
  * @param token    the bearer token (HTTP Bearer, or as the SOCKS5 password)
  */
 public record NewCredentials(User user, String password, String token) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param user the user they belong to
+     * @param password the password (SOCKS5 username/password, HTTP Basic)
+     * @param token the bearer token (HTTP Bearer, or as the SOCKS5 password)
+     */
     public NewCredentials {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");

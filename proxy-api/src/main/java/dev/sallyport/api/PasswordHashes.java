@@ -28,7 +28,12 @@ public final class PasswordHashes {
     private PasswordHashes() {
     }
 
-    /** A salted PBKDF2 hash of {@code password}, {@link #ITERATIONS} rounds: slow on purpose. */
+    /**
+     * A salted PBKDF2 hash of {@code password}, {@link #ITERATIONS} rounds: slow on purpose.
+     *
+     * @param password the password
+     * @return the encoded hash, salt and iteration count included
+     */
     public static String hash(String password) {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
@@ -36,9 +41,15 @@ public final class PasswordHashes {
                 + B64.encodeToString(pbkdf2(password, salt, ITERATIONS));
     }
 
-    /** Constant-time check of {@code password} against a stored hash; false for a malformed one. */
+    /**
+     * Constant-time check of {@code password} against a stored hash; false for a malformed one.
+     *
+     * @param password the password to check
+     * @param stored a hash from {@link #hash}
+     * @return whether they match
+     */
     public static boolean verify(String password, String stored) {
-        String[] parts = stored.split("\\$");
+        String[] parts = stored.split("\\$", -1);
         if (parts.length != 4 || !parts[0].equals(PREFIX)) {
             return false;
         }
@@ -55,7 +66,12 @@ public final class PasswordHashes {
         }
     }
 
-    /** SHA-256 of the token's UTF-8 bytes, as 64 lowercase hex digits. */
+    /**
+     * SHA-256 of the token's UTF-8 bytes, as 64 lowercase hex digits.
+     *
+     * @param token the token
+     * @return the hex digest
+     */
     public static String tokenHash(String token) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -65,12 +81,23 @@ public final class PasswordHashes {
         }
     }
 
-    /** Constant-time equality of two hex hashes. */
+    /**
+     * Constant-time equality of two hex hashes.
+     *
+     * @param a one hash
+     * @param b the other hash
+     * @return whether both are equal
+     */
     public static boolean sameHash(String a, String b) {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** A random secret of {@code bytes} bytes as URL-safe Base64 without padding. */
+    /**
+     * A random secret of {@code bytes} bytes as URL-safe Base64 without padding.
+     *
+     * @param bytes the number of random bytes
+     * @return the secret
+     */
     public static String randomSecret(int bytes) {
         byte[] raw = new byte[bytes];
         RANDOM.nextBytes(raw);

@@ -15,23 +15,44 @@ public record Principal(String name, Limits limits, Map<String, String> attribut
 
     private static final Principal ANONYMOUS = new Principal("anonymous", Limits.NONE, Map.of());
 
+    /**
+     * Checks that no component is null and copies {@code attributes}.
+     *
+     * @param name the user name; never a secret
+     * @param limits the user's limits
+     * @param attributes attributes for access rules, copied and unmodifiable
+     */
     public Principal {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(limits, "limits");
         attributes = Map.copyOf(Objects.requireNonNull(attributes, "attributes"));
     }
 
-    /** A principal with the given name, no limits and no attributes. */
+    /**
+     * A principal with the given name, no limits and no attributes.
+     *
+     * @param name the user's name
+     * @return the principal
+     */
     public static Principal of(String name) {
         return new Principal(name, Limits.NONE, Map.of());
     }
 
-    /** The principal of sessions on a listener that requires no authentication. */
+    /**
+     * The principal of sessions on a listener that requires no authentication.
+     *
+     * @return the anonymous principal
+     */
     public static Principal anonymous() {
         return ANONYMOUS;
     }
 
-    /** Whether this is the {@link #anonymous()} principal. */
+    /**
+     * Whether this is the {@link #anonymous()} principal.
+     *
+     * @return whether this is the anonymous principal
+     */
+    @SuppressWarnings("ReferenceEquality") // the one anonymous instance: a look-alike principal is not it
     public boolean isAnonymous() {
         return this == ANONYMOUS;
     }

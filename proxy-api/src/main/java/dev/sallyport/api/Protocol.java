@@ -15,7 +15,11 @@ public enum Protocol {
         this.id = id;
     }
 
-    /** The lowercase name used in configuration, logs and metric tags, e.g. {@code socks5}. */
+    /**
+     * The lowercase name used in configuration, logs and metric tags, e.g. {@code socks5}.
+     *
+     * @return the protocol's id
+     */
     public String id() {
         return id;
     }

@@ -23,6 +23,8 @@ public final class UserNames {
      * Checks a user name: 1 to 255 bytes of UTF-8 (the SOCKS5 limit), well-formed (no lone
      * surrogate that UTF-8 would silently turn into '?'), no control characters (PostgreSQL text
      * cannot hold NUL, and names end up in logs and terminals).
+     *
+     * @param name the name to check
      */
     public static void validate(String name) {
         Objects.requireNonNull(name, "name");
@@ -32,7 +34,12 @@ public final class UserNames {
         }
     }
 
-    /** Whether {@code name} could be a stored user's name; never throws. */
+    /**
+     * Whether {@code name} could be a stored user's name; never throws.
+     *
+     * @param name the name to check
+     * @return whether it passes {@link #validate}
+     */
     public static boolean plausible(String name) {
         return name != null && problem(name) == null;
     }
@@ -40,6 +47,8 @@ public final class UserNames {
     /**
      * Checks a password set by a caller: 1 to {@value #MAX_PASSWORD_BYTES} bytes of well-formed
      * UTF-8.
+     *
+     * @param password the password to check
      */
     public static void validatePassword(String password) {
         Objects.requireNonNull(password, "password");

@@ -18,6 +18,7 @@ public interface UserStore {
      *
      * @param name   the new user's name (1 to 255 bytes of UTF-8, no control characters)
      * @param limits the user's limits
+     * @return completes with the generated password and token, shown once
      */
     default CompletionStage<NewCredentials> create(String name, Limits limits) {
         return create(name, null, limits);
@@ -29,30 +30,64 @@ public interface UserStore {
      * @param name     the new user's name (1 to 255 bytes of UTF-8, no control characters)
      * @param password the password, or {@code null} to generate one
      * @param limits   the user's limits
+     * @return completes with the credentials (the given password and a generated token)
      */
     CompletionStage<NewCredentials> create(String name, String password, Limits limits);
 
-    /** All users, ordered by name. */
+    /**
+     * All users, ordered by name.
+     *
+     * @return completes with the users
+     */
     CompletionStage<List<User>> list();
 
-    /** The user with this name, if any. */
+    /**
+     * The user with this name, if any.
+     *
+     * @param name the user's name
+     * @return completes with the user, or empty
+     */
     CompletionStage<Optional<User>> find(String name);
 
-    /** Replaces a user's limits; open sessions follow the new limits. */
+    /**
+     * Replaces a user's limits; open sessions follow the new limits.
+     *
+     * @param name the user's name
+     * @param limits the new limits
+     * @return completes with the updated user
+     */
     CompletionStage<User> update(String name, Limits limits);
 
-    /** Enables or disables a user; disabling refuses new sessions and closes the open ones. */
+    /**
+     * Enables or disables a user; disabling refuses new sessions and closes the open ones.
+     *
+     * @param name the user's name
+     * @param enabled false to disable
+     * @return completes with the updated user
+     */
     CompletionStage<User> enable(String name, boolean enabled);
 
-    /** Issues a new password and token; the old ones stop working. */
+    /**
+     * Issues a new password and token; the old ones stop working.
+     *
+     * @param name the user's name
+     * @return completes with the new password and token
+     */
     CompletionStage<NewCredentials> rotate(String name);
 
-    /** Deletes a user; returns whether it existed. */
+    /**
+     * Deletes a user; returns whether it existed.
+     *
+     * @param name the user's name
+     * @return completes with whether the user existed
+     */
     CompletionStage<Boolean> delete(String name);
 
     /**
      * Registers a listener told the name of every user that changes (limits, state, secrets,
      * deletion), so caches and open sessions can follow. Listeners must be fast and not throw.
+     *
+     * @param listener the listener
      */
     default void addListener(Listener listener) {
     }
@@ -60,7 +95,11 @@ public interface UserStore {
     /** Told about every change of a user. */
     @FunctionalInterface
     interface Listener {
-        /** The user called {@code name} changed or was deleted. */
+        /**
+         * The user called {@code name} changed or was deleted.
+         *
+         * @param name the user's name
+         */
         void userChanged(String name);
     }
 }

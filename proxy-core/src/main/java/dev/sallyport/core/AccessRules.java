@@ -58,91 +58,155 @@ public final class AccessRules {
     private AccessRules() {
     }
 
-    /** Allows clients whose address is in one of {@code cidrs}; abstains for others. */
+    /**
+     * Allows clients whose address is in one of {@code cidrs}; abstains for others.
+     *
+     * @param cidrs client ranges in CIDR notation, e.g. {@code 10.0.0.0/8}
+     * @return the rule
+     */
     public static AccessRule allowClients(String... cidrs) {
         Cidr[] ranges = cidrs("allowClients", cidrs);
         return rule("allow-clients " + join(ranges), r -> in(ranges, r.request().client().getAddress())
                 ? Decision.allow("client in " + join(ranges)) : Decision.abstain());
     }
 
-    /** Denies clients whose address is in one of {@code cidrs}. */
+    /**
+     * Denies clients whose address is in one of {@code cidrs}.
+     *
+     * @param cidrs client ranges in CIDR notation
+     * @return the rule
+     */
     public static AccessRule denyClients(String... cidrs) {
         Cidr[] ranges = cidrs("denyClients", cidrs);
         return rule("deny-clients " + join(ranges), r -> in(ranges, r.request().client().getAddress())
                 ? Decision.deny("client in " + join(ranges)) : Decision.abstain());
     }
 
-    /** Denies every client whose address is not in one of {@code cidrs}. */
+    /**
+     * Denies every client whose address is not in one of {@code cidrs}.
+     *
+     * @param cidrs client ranges in CIDR notation
+     * @return the rule
+     */
     public static AccessRule onlyClients(String... cidrs) {
         Cidr[] ranges = cidrs("onlyClients", cidrs);
         return rule("only-clients " + join(ranges), r -> in(ranges, r.request().client().getAddress())
                 ? Decision.abstain() : Decision.deny("client not in " + join(ranges)));
     }
 
-    /** Allows destinations (resolved addresses) in one of {@code cidrs}; abstains for others. */
+    /**
+     * Allows destinations (resolved addresses) in one of {@code cidrs}; abstains for others.
+     *
+     * @param cidrs destination ranges in CIDR notation
+     * @return the rule
+     */
     public static AccessRule allowDestinations(String... cidrs) {
         Cidr[] ranges = cidrs("allowDestinations", cidrs);
         return rule("allow-destinations " + join(ranges), r -> in(ranges, r.resolvedAddress())
                 ? Decision.allow("destination in " + join(ranges)) : Decision.abstain());
     }
 
-    /** Denies destinations (resolved addresses) in one of {@code cidrs}. */
+    /**
+     * Denies destinations (resolved addresses) in one of {@code cidrs}.
+     *
+     * @param cidrs destination ranges in CIDR notation
+     * @return the rule
+     */
     public static AccessRule denyDestinations(String... cidrs) {
         Cidr[] ranges = cidrs("denyDestinations", cidrs);
         return rule("deny-destinations " + join(ranges), r -> in(ranges, r.resolvedAddress())
                 ? Decision.deny("destination in " + join(ranges)) : Decision.abstain());
     }
 
-    /** Denies every destination (resolved address) not in one of {@code cidrs}. */
+    /**
+     * Denies every destination (resolved address) not in one of {@code cidrs}.
+     *
+     * @param cidrs destination ranges in CIDR notation
+     * @return the rule
+     */
     public static AccessRule onlyDestinations(String... cidrs) {
         Cidr[] ranges = cidrs("onlyDestinations", cidrs);
         return rule("only-destinations " + join(ranges), r -> in(ranges, r.resolvedAddress())
                 ? Decision.abstain() : Decision.deny("destination not in " + join(ranges)));
     }
 
-    /** The preset: denies every range in {@link #PRIVATE_RANGES}. Named {@code deny-private}. */
+    /**
+     * The preset: denies every range in {@link #PRIVATE_RANGES}. Named {@code deny-private}.
+     *
+     * @return the rule
+     */
     public static AccessRule denyPrivateDestinations() {
         Cidr[] ranges = cidrs("denyPrivateDestinations", PRIVATE_RANGES.toArray(String[]::new));
         return rule("deny-private", r -> in(ranges, r.resolvedAddress())
                 ? Decision.deny("private or reserved destination") : Decision.abstain());
     }
 
-    /** Allows targets named by a matching pattern ({@code example.com}, {@code *.example.com}). */
+    /**
+     * Allows targets named by a matching pattern ({@code example.com}, {@code *.example.com}).
+     *
+     * @param patterns domain patterns
+     * @return the rule
+     */
     public static AccessRule allowDomains(String... patterns) {
         DomainPattern[] p = patterns("allowDomains", patterns);
         return rule("allow-domains " + join(p), r -> matches(p, r.request().targetHost())
                 ? Decision.allow("domain matches " + join(p)) : Decision.abstain());
     }
 
-    /** Denies targets named by a matching pattern. */
+    /**
+     * Denies targets named by a matching pattern.
+     *
+     * @param patterns domain patterns
+     * @return the rule
+     */
     public static AccessRule denyDomains(String... patterns) {
         DomainPattern[] p = patterns("denyDomains", patterns);
         return rule("deny-domains " + join(p), r -> matches(p, r.request().targetHost())
                 ? Decision.deny("domain matches " + join(p)) : Decision.abstain());
     }
 
-    /** Denies every target not named by a matching pattern (IP literals never match). */
+    /**
+     * Denies every target not named by a matching pattern (IP literals never match).
+     *
+     * @param patterns domain patterns
+     * @return the rule
+     */
     public static AccessRule onlyDomains(String... patterns) {
         DomainPattern[] p = patterns("onlyDomains", patterns);
         return rule("only-domains " + join(p), r -> matches(p, r.request().targetHost())
                 ? Decision.abstain() : Decision.deny("domain not in " + join(p)));
     }
 
-    /** Allows target ports in {@code ports} ({@code 80,443,8000-8100}); abstains for others. */
+    /**
+     * Allows target ports in {@code ports} ({@code 80,443,8000-8100}); abstains for others.
+     *
+     * @param ports ports and port ranges, comma separated
+     * @return the rule
+     */
     public static AccessRule allowPorts(String ports) {
         PortSet set = PortSet.parse("allowPorts", ports);
         return rule("allow-ports " + set, r -> set.contains(r.request().targetPort())
                 ? Decision.allow("port in " + set) : Decision.abstain());
     }
 
-    /** Denies target ports in {@code ports}. */
+    /**
+     * Denies target ports in {@code ports}.
+     *
+     * @param ports ports and port ranges, comma separated
+     * @return the rule
+     */
     public static AccessRule denyPorts(String ports) {
         PortSet set = PortSet.parse("denyPorts", ports);
         return rule("deny-ports " + set, r -> set.contains(r.request().targetPort())
                 ? Decision.deny("port in " + set) : Decision.abstain());
     }
 
-    /** Denies every target port not in {@code ports}. */
+    /**
+     * Denies every target port not in {@code ports}.
+     *
+     * @param ports ports and port ranges, comma separated
+     * @return the rule
+     */
     public static AccessRule onlyPorts(String ports) {
         PortSet set = PortSet.parse("onlyPorts", ports);
         return rule("only-ports " + set, r -> set.contains(r.request().targetPort())
@@ -155,6 +219,8 @@ public final class AccessRules {
      * {@code example.com,*.example.org}) and {@value #ATTRIBUTE_DESTINATIONS} (CIDRs, comma
      * separated). A request outside any attribute the user has is denied; a user without these
      * attributes is not restricted. A malformed attribute denies (fail closed).
+     *
+     * @return the rule
      */
     public static AccessRule userAttributes() {
         return rule("user-attributes", AccessRules::checkAttributes);

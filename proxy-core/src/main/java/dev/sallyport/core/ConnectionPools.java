@@ -25,7 +25,11 @@ public final class ConnectionPools {
     private ConnectionPools() {
     }
 
-    /** Dials a new connection for every session and closes it on release: {@link ConnectionPool#direct()}. */
+    /**
+     * Dials a new connection for every session and closes it on release: {@link ConnectionPool#direct()}.
+     *
+     * @return the pool
+     */
     public static ConnectionPool direct() {
         return ConnectionPool.direct();
     }
@@ -51,6 +55,7 @@ public final class ConnectionPools {
      *
      * @param maxIdlePerOrigin idle connections kept per origin address and I/O thread; at least 1
      * @param idleTimeout      how long an unused connection is kept; positive, at most 365 days
+     * @return the pool
      * @throws IllegalArgumentException when {@code maxIdlePerOrigin < 1} or {@code idleTimeout} is
      *                                  zero, negative or longer than 365 days
      * @throws NullPointerException     when {@code idleTimeout} is null

@@ -2,6 +2,7 @@ package dev.sallyport.core;
 
 import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
+import dev.sallyport.core.internal.NettyVersionCheck;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 
@@ -65,7 +66,11 @@ public final class ProxyManager implements AutoCloseable {
         this.engine = engine;
     }
 
-    /** A builder with safe defaults: loopback only, no listeners yet. */
+    /**
+     * A builder with safe defaults: loopback only, no listeners yet.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -74,6 +79,7 @@ public final class ProxyManager implements AutoCloseable {
      * The addresses the listeners actually bound, by listener name ({@code socks5}, {@code http}),
      * in the order they were configured. A port configured as 0 shows the port the system chose.
      *
+     * @return the bound addresses by listener name
      * @throws IllegalStateException once {@link #close()} began ({@link #isClosed()}): the
      *                               listeners are gone, and their ports may belong to others
      */
@@ -84,6 +90,8 @@ public final class ProxyManager implements AutoCloseable {
     /**
      * The address the named listener bound.
      *
+     * @param listener the listener's name
+     * @return its bound address
      * @throws IllegalArgumentException when no such listener is configured
      * @throws IllegalStateException    once {@link #close()} began
      */
@@ -101,6 +109,7 @@ public final class ProxyManager implements AutoCloseable {
      * {@link UserStore}, else the in-memory store of {@link Builder#user} and
      * {@link Builder#requireAuthentication}.
      *
+     * @return the user store
      * @throws IllegalStateException when logins use no store: authentication is off, or no auth
      *                               backend is a {@code UserStore} and none was set (a user
      *                               created in some other store could never log in)
@@ -114,6 +123,8 @@ public final class ProxyManager implements AutoCloseable {
      * every request admitted after this call sees the new list, none sees a mix. Core's defaults
      * (see {@link Builder#accessRule}) still follow. Open tunnels are not re-evaluated. Rules built
      * by providers are closed by {@link #close()}, not here.
+     *
+     * @param rules the new rules, in order
      */
     public void accessRules(List<AccessRule> rules) {
         Objects.requireNonNull(rules, "rules");
@@ -128,6 +139,10 @@ public final class ProxyManager implements AutoCloseable {
      * a real request (IP literals as they are) and evaluates the rules against every address.
      * Completes with the verdict and the rule that made it; a name that does not resolve
      * completes exceptionally with {@link java.net.UnknownHostException}.
+     *
+     * @param request the request to decide
+     * @param principal the user to decide it for
+     * @return completes with the verdict
      */
     public CompletionStage<Explanation> explain(ProxyRequest request, Principal principal) {
         Objects.requireNonNull(request, "request");
@@ -150,12 +165,18 @@ public final class ProxyManager implements AutoCloseable {
      * Bytes written to client connections but not yet taken by their sockets: what slow readers
      * make the proxy hold. Bounded per connection by the write-buffer water mark. Approximate (a
      * sum of values that change while it is read); cheap enough for a metrics gauge.
+     *
+     * @return the bytes held
      */
     public long pendingWriteBytes() {
         return engine.pendingWriteBytes();
     }
 
-    /** Client connections currently open (handshaking or relaying). */
+    /**
+     * Client connections currently open (handshaking or relaying).
+     *
+     * @return the number of open client connections
+     */
     public int openConnections() {
         return engine.openConnections();
     }
@@ -199,7 +220,11 @@ public final class ProxyManager implements AutoCloseable {
         return engine.isClosed();
     }
 
-    /** Like {@link #close()} with an explicit drain deadline; {@link Duration#ZERO} closes at once. */
+    /**
+     * Like {@link #close()} with an explicit drain deadline; {@link Duration#ZERO} closes at once.
+     *
+     * @param drainTimeout how long to wait for open connections
+     */
     public void close(Duration drainTimeout) {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         if (drainTimeout.isNegative()) {
@@ -246,6 +271,9 @@ public final class ProxyManager implements AutoCloseable {
          *       ({@link #maxConnectionsPerClient}) and on waiting BIND listeners per user
          *       ({@link #maxBindListeners}), each changed by its own method.</li>
          * </ul>
+         *
+         * @param address an IP literal or {@code localhost}
+         * @return this builder
          */
         public Builder bind(String address) {
             Objects.requireNonNull(address, "address");
@@ -253,7 +281,12 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Like {@link #bind(String)} with an address object. */
+        /**
+         * Like {@link #bind(String)} with an address object.
+         *
+         * @param address the address
+         * @return this builder
+         */
         public Builder bind(InetAddress address) {
             c.bind = Objects.requireNonNull(address, "address");
             return this;
@@ -262,12 +295,20 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * A SOCKS5 listener on {@code port} (0 for any free port); it answers SOCKS4 and SOCKS4a
          * clients too. Needs {@code proxy-socks5}.
+         *
+         * @param port the port, 0 for any free port
+         * @return this builder
          */
         public Builder socks5(int port) {
             return listener("socks5", port);
         }
 
-        /** An HTTP proxy listener on {@code port} (0 for any free port). Needs {@code proxy-http}. */
+        /**
+         * An HTTP proxy listener on {@code port} (0 for any free port). Needs {@code proxy-http}.
+         *
+         * @param port the port, 0 for any free port
+         * @return this builder
+         */
         public Builder http(int port) {
             return listener("http", port);
         }
@@ -276,6 +317,9 @@ public final class ProxyManager implements AutoCloseable {
          * One port for every protocol on the class path (0 for any free port): core reads the
          * client's first byte and hands the connection to the frontend that claims it (0x05
          * SOCKS5, 0x04 SOCKS4, an HTTP method name HTTP). Reported as listener {@code mixed}.
+         *
+         * @param port the port, 0 for any free port
+         * @return this builder
          */
         public Builder mixed(int port) {
             return listener("mixed", port);
@@ -284,6 +328,10 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * A listener served by the protocol module called {@code name} on {@code port}
          * (0 for any free port). One listener per name.
+         *
+         * @param name the protocol module's name
+         * @param port the port, 0 for any free port
+         * @return this builder
          */
         public Builder listener(String name, int port) {
             Objects.requireNonNull(name, "name");
@@ -303,6 +351,9 @@ public final class ProxyManager implements AutoCloseable {
          * Adds an authentication backend to the chain (first answer wins) and turns
          * authentication on. Without any, the in-memory user store is used when authentication
          * is on.
+         *
+         * @param backend the backend
+         * @return this builder
          */
         public Builder auth(AuthBackend backend) {
             c.authBackends.add(Objects.requireNonNull(backend, "backend"));
@@ -316,6 +367,10 @@ public final class ProxyManager implements AutoCloseable {
          * found when none has that name) and turns authentication on. A backend that is
          * {@link AutoCloseable} is closed by {@link ProxyManager#close()}, or by {@link #start()}
          * when it fails.
+         *
+         * @param provider the provider's name
+         * @param settings the provider's settings
+         * @return this builder
          */
         public Builder auth(String provider, Map<String, String> settings) {
             c.authProviders.add(new Config.ProviderRef("auth", provider, settings));
@@ -326,6 +381,9 @@ public final class ProxyManager implements AutoCloseable {
          * Adds a user to the in-memory store and turns authentication on. For real deployments
          * use {@link #users()} at run time or a persistent backend.
          *
+         * @param name the user's name
+         * @param password the user's password
+         * @return this builder
          * @throws IllegalArgumentException for a bad name or password, or a name added before
          */
         public Builder user(String name, String password) {
@@ -344,7 +402,12 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Requires authentication even when no user or backend is configured yet. Default: off. */
+        /**
+         * Requires authentication even when no user or backend is configured yet. Default: off.
+         *
+         * @param required true to require authentication
+         * @return this builder
+         */
         public Builder requireAuthentication(boolean required) {
             c.requireAuthentication = required;
             return this;
@@ -354,6 +417,9 @@ public final class ProxyManager implements AutoCloseable {
          * The store behind {@link ProxyManager#users()}. Default: the backend if it is also a
          * {@link UserStore}, otherwise the in-memory store when logins use it (users given with
          * {@link #user}, or {@link #requireAuthentication}); with neither, {@code users()} fails.
+         *
+         * @param store the store
+         * @return this builder
          */
         public Builder userStore(UserStore store) {
             c.userStore = Objects.requireNonNull(store, "store");
@@ -367,13 +433,21 @@ public final class ProxyManager implements AutoCloseable {
          * beyond loopback, the host's own addresses); the first non-abstaining rule decides, so a
          * host rule that allows a target overrides the defaults; no decision means allow. A rule
          * that throws or returns null denies the request (the latter is logged once per rule).
+         *
+         * @param rule the rule
+         * @return this builder
          */
         public Builder accessRule(AccessRule rule) {
             c.accessRules.add(Objects.requireNonNull(rule, "rule"));
             return this;
         }
 
-        /** Adds a metrics sink; several may be active at once. Default: none. */
+        /**
+         * Adds a metrics sink; several may be active at once. Default: none.
+         *
+         * @param sink the sink
+         * @return this builder
+         */
         public Builder metrics(MetricsSink sink) {
             c.metrics.add(Objects.requireNonNull(sink, "sink"));
             return this;
@@ -383,6 +457,9 @@ public final class ProxyManager implements AutoCloseable {
          * Writes one line per session to the SLF4J logger {@code sallyport.access} at INFO, as
          * {@code key=value} pairs (time, user, client, protocol, command, target, outcome, rule,
          * bytes up and down, duration). Never a credential. Default: off.
+         *
+         * @param enabled true to write the access log
+         * @return this builder
          */
         public Builder accessLog(boolean enabled) {
             c.accessLog = enabled;
@@ -393,6 +470,10 @@ public final class ProxyManager implements AutoCloseable {
          * Adds the sink built from {@code settings} by the {@link MetricsSinkProvider} called
          * {@code provider}, found like {@link #auth(String, Map)}'s; closed like it when it is
          * {@link AutoCloseable}.
+         *
+         * @param provider the provider's name
+         * @param settings the provider's settings
+         * @return this builder
          */
         public Builder metrics(String provider, Map<String, String> settings) {
             c.metricsProviders.add(new Config.ProviderRef("metrics", provider, settings));
@@ -406,6 +487,9 @@ public final class ProxyManager implements AutoCloseable {
          * fresh connection. {@link ConnectionPool#direct()} dials every time. There is one pool:
          * the last {@code connectionPool(...)} call wins, by instance or
          * {@link #connectionPool(String, Map) by name}.
+         *
+         * @param pool the pool
+         * @return this builder
          */
         public Builder connectionPool(ConnectionPool pool) {
             c.connectionPool = Objects.requireNonNull(pool, "pool");
@@ -413,19 +497,34 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** How target names are resolved. Default: {@link Resolver#system()}. */
+        /**
+         * How target names are resolved. Default: {@link Resolver#system()}.
+         *
+         * @param resolver the resolver
+         * @return this builder
+         */
         public Builder resolver(Resolver resolver) {
             c.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;
         }
 
-        /** Time a client has from connecting to completing its request. Default 10 s; must be positive. */
+        /**
+         * Time a client has from connecting to completing its request. Default 10 s; must be positive.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
         public Builder handshakeTimeout(Duration timeout) {
             c.handshakeTimeout = requirePositive("handshakeTimeout", timeout);
             return this;
         }
 
-        /** Time to resolve and connect to a target. Default 10 s; must be positive. */
+        /**
+         * Time to resolve and connect to a target. Default 10 s; must be positive.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
         public Builder connectTimeout(Duration timeout) {
             c.connectTimeout = requirePositive("connectTimeout", timeout);
             if (timeout.toMillis() > Integer.MAX_VALUE) {
@@ -434,13 +533,23 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** A tunnel with no bytes either way for this long is closed. Default 1 h; zero for none. */
+        /**
+         * A tunnel with no bytes either way for this long is closed. Default 1 h; zero for none.
+         *
+         * @param timeout the timeout, zero for none
+         * @return this builder
+         */
         public Builder idleTimeout(Duration timeout) {
             c.idleTimeout = requireNotNegative("idleTimeout", timeout);
             return this;
         }
 
-        /** How long {@link ProxyManager#close()} waits for open connections. Default 30 s; zero closes at once. */
+        /**
+         * How long {@link ProxyManager#close()} waits for open connections. Default 30 s; zero closes at once.
+         *
+         * @param timeout the timeout, zero to close at once
+         * @return this builder
+         */
         public Builder drainTimeout(Duration timeout) {
             c.drainTimeout = requireNotNegative("drainTimeout", timeout);
             return this;
@@ -449,6 +558,9 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * How long a successful login is remembered, so repeat logins skip the slow password hash.
          * Default 5 min; zero disables the cache. Any change to a user invalidates it.
+         *
+         * @param ttl how long to remember, zero for no cache
+         * @return this builder
          */
         public Builder authCacheTtl(Duration ttl) {
             c.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
@@ -459,6 +571,9 @@ public final class ProxyManager implements AutoCloseable {
          * How long refused credentials are remembered, so repeating a wrong password does not
          * cost a slow hash or a database query each time. Default 10 s; zero disables it. Any
          * change to a user invalidates it.
+         *
+         * @param ttl how long to remember, zero for no cache
+         * @return this builder
          */
         public Builder authCacheNegativeTtl(Duration ttl) {
             c.authCacheNegativeTtl = requireNotNegative("authCacheNegativeTtl", ttl);
@@ -469,6 +584,9 @@ public final class ProxyManager implements AutoCloseable {
          * Allows listening on a non-loopback address without authentication: an open proxy that
          * anyone who can reach it may use; {@link #start()} then logs a WARN naming the address.
          * Default: refused at {@link #start()}.
+         *
+         * @param allow true to allow an open proxy
+         * @return this builder
          */
         public Builder allowOpenProxy(boolean allow) {
             c.allowOpenProxy = allow;
@@ -478,6 +596,9 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * Limits for every user, field by field, where the principal's own {@link Limits} say 0
          * (no limit). Sessions without authentication are limited per client IP. Default: none.
+         *
+         * @param limits the limits
+         * @return this builder
          */
         public Builder defaultLimits(Limits limits) {
             c.defaultLimits = Objects.requireNonNull(limits, "limits");
@@ -493,6 +614,9 @@ public final class ProxyManager implements AutoCloseable {
          * reserving a tenth of the limit, at least 256), so that a flood is refused rather than
          * breaking every connection when descriptors run out; none where the JVM does not report
          * the limit.
+         *
+         * @param connections the cap, 0 for none
+         * @return this builder
          */
         public Builder maxConnections(int connections) {
             c.maxConnections = requireNotNegative("maxConnections", connections);
@@ -502,6 +626,9 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * Like {@link #maxConnections} for each client IP address; 0 for no cap. Default: none on
          * loopback, 256 beyond loopback.
+         *
+         * @param connections the cap per client IP, 0 for none
+         * @return this builder
          */
         public Builder maxConnectionsPerClient(int connections) {
             c.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
@@ -515,19 +642,32 @@ public final class ProxyManager implements AutoCloseable {
          * fails with the ordinary failure reply. Checks still running count, so concurrent guesses
          * cannot overtake the limit. A success of that name clears its count, never another
          * name's. Default 10; 0 turns brute-force protection off (and {@link #maxLoginFailuresPerClient}).
+         *
+         * @param failures the failures that lock a name out
+         * @return this builder
          */
         public Builder maxLoginFailures(int failures) {
             c.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
             return this;
         }
 
-        /** The window in which {@link #maxLoginFailures} are counted. Default 1 min; must be positive. */
+        /**
+         * The window in which {@link #maxLoginFailures} are counted. Default 1 min; must be positive.
+         *
+         * @param window the window
+         * @return this builder
+         */
         public Builder loginFailureWindow(Duration window) {
             c.loginFailureWindow = requirePositive("loginFailureWindow", window);
             return this;
         }
 
-        /** How long a locked-out client IP stays locked out. Default 5 min; must be positive. */
+        /**
+         * How long a locked-out client IP stays locked out. Default 5 min; must be positive.
+         *
+         * @param duration the lockout
+         * @return this builder
+         */
         public Builder lockoutDuration(Duration duration) {
             c.lockoutDuration = requirePositive("lockoutDuration", duration);
             return this;
@@ -536,19 +676,32 @@ public final class ProxyManager implements AutoCloseable {
         /**
          * Delay of the reply to a failed login, doubling with each further failure of the same
          * user name from the same client, up to 2 s. Default 100 ms; zero for none.
+         *
+         * @param backoff the first delay, zero for none
+         * @return this builder
          */
         public Builder loginBackoff(Duration backoff) {
             c.loginBackoff = requireNotNegative("loginBackoff", backoff);
             return this;
         }
 
-        /** Tunnels are closed after this long, busy or not. Default zero: no maximum. */
+        /**
+         * Tunnels are closed after this long, busy or not. Default zero: no maximum.
+         *
+         * @param duration the maximum, zero for none
+         * @return this builder
+         */
         public Builder maxSessionDuration(Duration duration) {
             c.maxSessionDuration = requireNotNegative("maxSessionDuration", duration);
             return this;
         }
 
-        /** The time source of limits, lockouts and the auth cache. Default: {@link Ticker#system()}. */
+        /**
+         * The time source of limits, lockouts and the auth cache. Default: {@link Ticker#system()}.
+         *
+         * @param ticker the time source
+         * @return this builder
+         */
         public Builder ticker(Ticker ticker) {
             c.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
@@ -559,6 +712,10 @@ public final class ProxyManager implements AutoCloseable {
          * proxy, as {@code curl --proxy https://...} does), with a certificate chain and a PKCS#8
          * private key in PEM files. The files are read at {@link #start()}.
          *
+         * @param listener the listener's name
+         * @param certificateChainPem the certificate chain, PEM
+         * @param privateKeyPem the PKCS#8 private key, PEM
+         * @return this builder
          * @throws IllegalArgumentException when a file does not exist or is not readable
          */
         public Builder tls(String listener, Path certificateChainPem, Path privateKeyPem) {
@@ -569,7 +726,14 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Like {@link #tls(String, Path, Path)} with the key and chain in a key store. */
+        /**
+         * Like {@link #tls(String, Path, Path)} with the key and chain in a key store.
+         *
+         * @param listener the listener's name
+         * @param keyStore the key store with the key and its chain
+         * @param keyPassword the key's password
+         * @return this builder
+         */
         public Builder tls(String listener, java.security.KeyStore keyStore, char[] keyPassword) {
             Objects.requireNonNull(listener, "listener");
             Objects.requireNonNull(keyStore, "keyStore");
@@ -589,6 +753,9 @@ public final class ProxyManager implements AutoCloseable {
          * Settings owned by a protocol module, such as {@code HttpOptions} from {@code proxy-http};
          * one object per type, the last one set wins. The module validated them when they were
          * built. Default: each module's own defaults.
+         *
+         * @param options the module's settings
+         * @return this builder
          */
         public Builder options(ProtocolOptions options) {
             Objects.requireNonNull(options, "options");
@@ -596,7 +763,12 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Number of I/O threads. Default: the number of available processors. */
+        /**
+         * Number of I/O threads. Default: the number of available processors.
+         *
+         * @param threads the number of threads, at least 1
+         * @return this builder
+         */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
@@ -605,13 +777,23 @@ public final class ProxyManager implements AutoCloseable {
             return this;
         }
 
-        /** Whether to use native epoll when available. Default: true. */
+        /**
+         * Whether to use native epoll when available. Default: true.
+         *
+         * @param enabled false for NIO only
+         * @return this builder
+         */
         public Builder nativeTransport(boolean enabled) {
             c.nativeTransport = enabled;
             return this;
         }
 
-        /** The class loader that finds protocol modules and providers. Default: core's own. */
+        /**
+         * The class loader that finds protocol modules and providers. Default: core's own.
+         *
+         * @param loader the class loader
+         * @return this builder
+         */
         public Builder classLoader(ClassLoader loader) {
             c.classLoader = Objects.requireNonNull(loader, "loader");
             return this;
@@ -622,6 +804,9 @@ public final class ProxyManager implements AutoCloseable {
          * all user names together, within {@link #loginFailureWindow} that lock every name out from
          * that client for {@link #lockoutDuration}: guessing across many names. Successes do not
          * reset it. Default 100; 0 for no such lockout.
+         *
+         * @param failures the failures that lock a client out
+         * @return this builder
          */
         public Builder maxLoginFailuresPerClient(int failures) {
             c.maxLoginFailuresPerClient = requireNotNegative("maxLoginFailuresPerClient", failures);
@@ -632,6 +817,9 @@ public final class ProxyManager implements AutoCloseable {
          * Leading bits of an IPv6 client address that make one client for the login lockout and
          * the password-check queue (a host usually holds a whole /64). IPv4 counts by address.
          * Default 64; 32 to 128.
+         *
+         * @param bits the prefix length, 32 to 128
+         * @return this builder
          */
         public Builder loginIpv6Prefix(int bits) {
             if (bits < 32 || bits > 128) {
@@ -648,6 +836,8 @@ public final class ProxyManager implements AutoCloseable {
          * this host on that port, a loopback address every loopback address. Repeatable; a rule of
          * the host's that allows the target overrides it. Default: none.
          *
+         * @param address the address to protect
+         * @return this builder
          * @throws IllegalArgumentException when the address is unresolved or the port is 0
          */
         public Builder protectedAddress(InetSocketAddress address) {
@@ -665,6 +855,9 @@ public final class ProxyManager implements AutoCloseable {
          * clients in turn (at most 32 waiting per client, 1024 in all; beyond that a login is
          * refused as unavailable, not counted as failed). A waiting check whose client left or
          * timed out is dropped. Default 4; must be positive.
+         *
+         * @param checks the number of checks, at least 1
+         * @return this builder
          */
         public Builder maxConcurrentLoginChecks(int checks) {
             if (checks < 1) {
@@ -679,6 +872,9 @@ public final class ProxyManager implements AutoCloseable {
          * authentication); the next is refused with SOCKS reply 0x02 until one ends. Each
          * connection carries at most one BIND, its one request. 0 for no cap. Default: none on
          * loopback, 16 beyond loopback.
+         *
+         * @param listeners the cap, 0 for none
+         * @return this builder
          */
         public Builder maxBindListeners(int listeners) {
             c.maxBindListeners = requireNotNegative("maxBindListeners", listeners);
@@ -732,11 +928,15 @@ public final class ProxyManager implements AutoCloseable {
          * Checks the configuration as a whole, binds every listener and returns once they accept
          * connections.
          *
+         * @return the running proxy
          * @throws IllegalStateException when the configuration is inconsistent (no listener, an
          *                               open proxy on a public address, a missing protocol module
-         *                               or provider) or a port cannot be bound
+         *                               or provider) or a port cannot be bound; first of all
+         *                               when the class path holds a Netty that is not the 4.2
+         *                               line (the message names both versions)
          */
         public ProxyManager start() {
+            NettyVersionCheck.requireSupported();
             Settings settings = Settings.from(c);
             return new ProxyManager(Engine.start(settings));
         }

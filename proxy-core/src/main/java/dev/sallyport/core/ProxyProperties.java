@@ -87,6 +87,8 @@ public final class ProxyProperties {
     /**
      * The keys {@link #apply(ProxyManager.Builder, Properties)} reads, besides {@code user.NAME};
      * {@code max-connections} among them is the deprecated name of {@code max-sessions-per-user}.
+     *
+     * @return the keys
      */
     public static Set<String> keys() {
         return KEYS;
@@ -95,6 +97,9 @@ public final class ProxyProperties {
     /**
      * Reads {@code file} ({@link #read}) and applies it as {@link #apply(ProxyManager.Builder, Properties)} does.
      *
+     * @param builder the builder to configure
+     * @param file the settings file
+     * @return {@code builder}
      * @throws UncheckedIOException     when the file cannot be read
      * @throws IllegalArgumentException when a line is malformed, or the file holds an unknown key or a bad value
      */
@@ -112,6 +117,8 @@ public final class ProxyProperties {
      * {@link Properties#load} would join to the next), a line without {@code =}, a key with a
      * space in it, a key set twice. Messages never hold a value.
      *
+     * @param file the settings file
+     * @return the settings
      * @throws UncheckedIOException     when the file cannot be read
      * @throws IllegalArgumentException naming the file and the line of the first malformed line
      */
@@ -158,6 +165,9 @@ public final class ProxyProperties {
     /**
      * Applies the settings in {@code properties} to {@code builder} and returns the builder.
      *
+     * @param builder the builder to configure
+     * @param properties the settings
+     * @return {@code builder}
      * @throws IllegalArgumentException when a key is unknown or a value is bad; the builder is unchanged
      * @throws IllegalStateException    when a setting conflicts with what the builder already holds
      */
@@ -296,7 +306,7 @@ public final class ProxyProperties {
         if (list == null) {
             return;
         }
-        for (String item : list.split(",")) {
+        for (String item : list.split(",", -1)) {
             String cidr = item.trim();
             if (cidr.isEmpty()) {
                 continue;

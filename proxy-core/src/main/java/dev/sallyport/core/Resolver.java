@@ -28,6 +28,10 @@ public interface Resolver {
      * Resolves {@code host} to one or more addresses, in preference order. Must not block; the
      * stage may complete on any thread (core continues on the connection's own). Fails with
      * {@link UnknownHostException} when the name does not exist.
+     *
+     * @param host the name to resolve
+     * @param eventLoop the event loop asking
+     * @return completes with the addresses
      */
     CompletionStage<List<InetAddress>> resolve(String host);
 
@@ -35,6 +39,8 @@ public interface Resolver {
      * The asynchronous DNS resolver of the system configuration (the default). A manager given
      * this very instance resolves on its own I/O threads; called anywhere else (by a resolver
      * that wraps it, say), it resolves on one shared daemon thread, started on first use.
+     *
+     * @return the system resolver
      */
     static Resolver system() {
         return SystemResolver.SYSTEM;
@@ -44,6 +50,9 @@ public interface Resolver {
      * A resolver that knows only the names in {@code hosts} and fails every other name with
      * {@link UnknownHostException}, without sending anything to a DNS server. Names match
      * case-insensitively.
+     *
+     * @param hosts names and their addresses
+     * @return the resolver
      */
     static Resolver fixed(Map<String, List<InetAddress>> hosts) {
         return new FixedResolver(hosts);

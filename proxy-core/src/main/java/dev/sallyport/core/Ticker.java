@@ -7,10 +7,18 @@ package dev.sallyport.core;
 @FunctionalInterface
 public interface Ticker {
 
-    /** Nanoseconds from an arbitrary origin; never decreases. */
+    /**
+     * Nanoseconds from an arbitrary origin; never decreases.
+     *
+     * @return the current reading in nanoseconds
+     */
     long read();
 
-    /** {@link System#nanoTime()}: the default. */
+    /**
+     * {@link System#nanoTime()}: the default.
+     *
+     * @return the system ticker
+     */
     static Ticker system() {
         return System::nanoTime;
     }

@@ -49,18 +49,32 @@ public final class HttpOptions implements ProtocolOptions {
         this.keepAliveTimeout = keepAliveTimeout;
     }
 
-    /** The defaults listed in the class comment; also what the frontend uses when no options were set. */
+    /**
+     * The defaults listed in the class comment; also what the frontend uses when no options were set.
+     *
+     * @return the defaults
+     */
     public static HttpOptions defaults() {
         return DEFAULTS;
     }
 
-    /** Longest request line accepted, in bytes; longer gets 414. Default 8192; at least 256. */
+    /**
+     * Longest request line accepted, in bytes; longer gets 414. Default 8192; at least 256.
+     *
+     * @param bytes the limit
+     * @return a copy with the limit replaced
+     */
     public HttpOptions maxRequestLine(int bytes) {
         return new HttpOptions(atLeast("maxRequestLine", bytes, 256), maxHeaderSize, maxResponseHeaderSize,
                 responseTimeout, keepAliveTimeout);
     }
 
-    /** Largest request header section accepted, in bytes; larger gets 431. Default 16384; at least 1024. */
+    /**
+     * Largest request header section accepted, in bytes; larger gets 431. Default 16384; at least 1024.
+     *
+     * @param bytes the limit
+     * @return a copy with the limit replaced
+     */
     public HttpOptions maxHeaderSize(int bytes) {
         return new HttpOptions(maxRequestLine, atLeast("maxHeaderSize", bytes, 1024), maxResponseHeaderSize,
                 responseTimeout, keepAliveTimeout);
@@ -69,6 +83,9 @@ public final class HttpOptions implements ProtocolOptions {
     /**
      * Largest response header section accepted from an origin, in bytes; larger gets the client a
      * 502. Default 65536; at least 1024.
+     *
+     * @param bytes the limit
+     * @return a copy with the limit replaced
      */
     public HttpOptions maxResponseHeaderSize(int bytes) {
         return new HttpOptions(maxRequestLine, maxHeaderSize, atLeast("maxResponseHeaderSize", bytes, 1024),
@@ -78,6 +95,9 @@ public final class HttpOptions implements ProtocolOptions {
     /**
      * How long an origin has, once the request went out, to start its response; then the client
      * gets 504. Default 60 s; more than zero and at most one day.
+     *
+     * @param timeout the timeout
+     * @return a copy with the timeout replaced
      */
     public HttpOptions responseTimeout(Duration timeout) {
         return new HttpOptions(maxRequestLine, maxHeaderSize, maxResponseHeaderSize,
@@ -87,33 +107,56 @@ public final class HttpOptions implements ProtocolOptions {
     /**
      * How long a client connection may stay idle between two requests before the proxy closes it.
      * Default 60 s; more than zero and at most one day.
+     *
+     * @param timeout the timeout
+     * @return a copy with the timeout replaced
      */
     public HttpOptions keepAliveTimeout(Duration timeout) {
         return new HttpOptions(maxRequestLine, maxHeaderSize, maxResponseHeaderSize, responseTimeout,
                 timeout("keepAliveTimeout", timeout));
     }
 
-    /** Longest request line accepted, in bytes. */
+    /**
+     * Longest request line accepted, in bytes.
+     *
+     * @return the limit in bytes
+     */
     public int maxRequestLine() {
         return maxRequestLine;
     }
 
-    /** Largest request header section accepted, in bytes. */
+    /**
+     * Largest request header section accepted, in bytes.
+     *
+     * @return the limit in bytes
+     */
     public int maxHeaderSize() {
         return maxHeaderSize;
     }
 
-    /** Largest response header section accepted from an origin, in bytes. */
+    /**
+     * Largest response header section accepted from an origin, in bytes.
+     *
+     * @return the limit in bytes
+     */
     public int maxResponseHeaderSize() {
         return maxResponseHeaderSize;
     }
 
-    /** How long an origin has to start its response. */
+    /**
+     * How long an origin has to start its response.
+     *
+     * @return the timeout
+     */
     public Duration responseTimeout() {
         return responseTimeout;
     }
 
-    /** How long a client connection may stay idle between requests. */
+    /**
+     * How long a client connection may stay idle between requests.
+     *
+     * @return the timeout
+     */
     public Duration keepAliveTimeout() {
         return keepAliveTimeout;
     }

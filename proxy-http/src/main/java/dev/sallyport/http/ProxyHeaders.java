@@ -27,7 +27,7 @@ final class ProxyHeaders {
     static void removeHopByHop(HttpHeaders headers) {
         List<String> named = new ArrayList<>();
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
+            for (String token : value.split(",", -1)) {
                 String name = token.trim().toLowerCase(Locale.ROOT);
                 if (!name.isEmpty()) {
                     named.add(name);

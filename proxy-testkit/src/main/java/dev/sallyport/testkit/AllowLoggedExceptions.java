@@ -27,6 +27,8 @@ public @interface AllowLoggedExceptions {
     /**
      * Exception types that may be logged: an event is allowed when its exception or any of its
      * causes is an instance of one of them. Empty (the default) allows every exception.
+     *
+     * @return the allowed types
      */
     Class<? extends Throwable>[] value() default {};
 }

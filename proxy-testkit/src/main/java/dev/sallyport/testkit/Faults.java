@@ -59,6 +59,9 @@ public final class Faults {
     /**
      * Delays every connect by {@code delay} (on the proxy's event loop; nothing blocks), which
      * counts against the proxy's connect timeout. {@link Duration#ZERO} removes the delay.
+     *
+     * @param delay the delay
+     * @return these faults
      */
     public Faults latency(Duration delay) {
         Objects.requireNonNull(delay, "delay");
@@ -73,12 +76,21 @@ public final class Faults {
      * Resets the outbound connection (TCP RST: SO_LINGER 0, then close) once {@code bytes} passed
      * in either direction. Exactly {@code bytes} are delivered; the client then sees the tunnel
      * end and the target sees the reset.
+     *
+     * @param bytes the bytes to let through
+     * @return these faults
      */
     public Faults resetAfter(long bytes) {
         return resetAfter(bytes, null);
     }
 
-    /** Like {@link #resetAfter(long)}, counting only {@code direction} (null for either). */
+    /**
+     * Like {@link #resetAfter(long)}, counting only {@code direction} (null for either).
+     *
+     * @param bytes the bytes to let through
+     * @param direction the direction counted, or null for either
+     * @return these faults
+     */
     public Faults resetAfter(long bytes, Direction direction) {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
@@ -86,18 +98,33 @@ public final class Faults {
         return update(s -> new State(s.latencyNanos(), bytes, direction, s.refusal(), s.hang()));
     }
 
-    /** Refuses every connect as {@code refusal} says (see {@link Refusal} for what clients see). */
+    /**
+     * Refuses every connect as {@code refusal} says (see {@link Refusal} for what clients see).
+     *
+     * @param refusal how to refuse
+     * @return these faults
+     */
     public Faults refuse(Refusal refusal) {
         Objects.requireNonNull(refusal, "refusal");
         return update(s -> new State(s.latencyNanos(), s.resetAfter(), s.resetDirection(), refusal, false));
     }
 
-    /** Refuses every connect so that SOCKS5 clients get REP {@code rep} ({@link Refusal#ofSocksReply}). */
+    /**
+     * Refuses every connect so that SOCKS5 clients get REP {@code rep} ({@link Refusal#ofSocksReply}).
+     *
+     * @param rep the SOCKS5 reply code
+     * @return these faults
+     */
     public Faults refuseSocks(int rep) {
         return refuse(Refusal.ofSocksReply(rep));
     }
 
-    /** Refuses every connect so that HTTP clients get {@code status} ({@link Refusal#ofHttpStatus}). */
+    /**
+     * Refuses every connect so that HTTP clients get {@code status} ({@link Refusal#ofHttpStatus}).
+     *
+     * @param status the HTTP status
+     * @return these faults
+     */
     public Faults refuseHttp(int status) {
         return refuse(Refusal.ofHttpStatus(status));
     }
@@ -106,18 +133,29 @@ public final class Faults {
      * Accepts the client's request and never answers it: the connect never completes, so the
      * proxy's connect timeout refuses the request (SOCKS5 0x06, HTTP 504) unless the client's
      * connection closes first.
+     *
+     * @return these faults
      */
     public Faults hang() {
         return update(s -> new State(s.latencyNanos(), s.resetAfter(), s.resetDirection(), null, true));
     }
 
-    /** Removes every fault. */
+    /**
+     * Removes every fault.
+     *
+     * @return these faults
+     */
     public Faults clear() {
         state.set(State.NONE);
         return this;
     }
 
-    /** The pool that applies these faults around {@code pool}, for {@code ProxyManager.Builder.connectionPool}. */
+    /**
+     * The pool that applies these faults around {@code pool}, for {@code ProxyManager.Builder.connectionPool}.
+     *
+     * @param pool the pool to wrap
+     * @return the wrapping pool
+     */
     public ConnectionPool wrap(ConnectionPool pool) {
         return new FaultyPool(this, Objects.requireNonNull(pool, "pool"));
     }
@@ -125,6 +163,8 @@ public final class Faults {
     /**
      * The rule that applies {@link Refusal#NOT_ALLOWED}, for {@code ProxyManager.Builder.accessRule}:
      * add it first so that it decides before the application's rules. Abstains otherwise.
+     *
+     * @return the rule
      */
     public AccessRule accessRule() {
         return AccessRule.named("testkit-faults", request -> state.get().refusal() == Refusal.NOT_ALLOWED

@@ -65,6 +65,8 @@ public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback
     /**
      * Collects garbage so that pending reports surface, then throws an {@link AssertionError}
      * listing every leak reported since the last check, naming {@code scope} (what ran).
+     *
+     * @param scope what ran, for the message
      */
     public static void verifyNoLeaks(String scope) {
         surfacePendingReports();

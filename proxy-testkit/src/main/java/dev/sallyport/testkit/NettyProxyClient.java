@@ -49,7 +49,12 @@ public final class NettyProxyClient extends ClosedAfterUse {
         this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     }
 
-    /** A client with {@code threads} NIO event loop threads. */
+    /**
+     * A client with {@code threads} NIO event loop threads.
+     *
+     * @param threads the number of threads
+     * @return the client
+     */
     public static NettyProxyClient create(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
@@ -62,6 +67,11 @@ public final class NettyProxyClient extends ClosedAfterUse {
      * {@code data} once the handler reports the proxy connection established, and completes with
      * the first {@code data.length} bytes that come back, then closes the connection. Completes
      * exceptionally when the connect or the proxy handshake fails, or the connection ends early.
+     *
+     * @param proxyHandler a new proxy handler, e.g. {@code Socks5ProxyHandler}
+     * @param target the target behind the proxy
+     * @param data the bytes to send
+     * @return completes with the bytes that came back
      */
     public CompletableFuture<byte[]> echo(ChannelHandler proxyHandler, SocketAddress target, byte[] data) {
         Objects.requireNonNull(proxyHandler, "proxyHandler");

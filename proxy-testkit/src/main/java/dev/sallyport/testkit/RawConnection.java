@@ -22,22 +22,44 @@ import java.util.concurrent.TimeoutException;
  */
 public interface RawConnection extends AutoCloseable {
 
-    /** The socket. */
+    /**
+     * The socket.
+     *
+     * @return the socket
+     */
     Socket socket();
 
-    /** The socket's input; buffered, so read through this stream only. */
+    /**
+     * The socket's input; buffered, so read through this stream only.
+     *
+     * @return the input stream
+     */
     InputStream in();
 
-    /** The socket's output. */
+    /**
+     * The socket's output.
+     *
+     * @return the output stream
+     */
     OutputStream out();
 
-    /** Writes {@code bytes} and flushes. */
+    /**
+     * Writes {@code bytes} and flushes.
+     *
+     * @param bytes the bytes
+     * @throws IOException on a socket error or a read timeout
+     */
     default void send(byte[] bytes) throws IOException {
         out().write(bytes);
         out().flush();
     }
 
-    /** Writes each value as one byte ({@code 0..255}) and flushes. */
+    /**
+     * Writes each value as one byte ({@code 0..255}) and flushes.
+     *
+     * @param bytes the byte values
+     * @throws IOException on a socket error or a read timeout
+     */
     default void send(int... bytes) throws IOException {
         byte[] raw = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
@@ -49,6 +71,8 @@ public interface RawConnection extends AutoCloseable {
     /**
      * Reads exactly {@code n} bytes.
      *
+     * @param n the number of bytes
+     * @return the bytes
      * @throws EOFException when the peer closes first
      */
     default byte[] read(int n) throws IOException {
@@ -59,7 +83,12 @@ public interface RawConnection extends AutoCloseable {
         return raw;
     }
 
-    /** Reads until the peer closes; returns everything that came. */
+    /**
+     * Reads until the peer closes; returns everything that came.
+     *
+     * @return the bytes
+     * @throws IOException on a socket error or a read timeout
+     */
     default byte[] readToEnd() throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in().transferTo(all);
@@ -70,6 +99,10 @@ public interface RawConnection extends AutoCloseable {
      * Sends {@code data} and half-closes while reading until the peer closes, the two at once (so
      * a peer that answers as it reads, an echo, never stalls on full buffers); returns what came
      * back.
+     *
+     * @param data the bytes to send
+     * @return the bytes that came back
+     * @throws IOException on a socket error or a read timeout
      */
     default byte[] exchange(byte[] data) throws IOException {
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -98,6 +131,8 @@ public interface RawConnection extends AutoCloseable {
     /**
      * Whether the peer closed (end of input or reset) with nothing more to read; false when a byte
      * came instead, or nothing came within the read timeout (a peer that never closes).
+     *
+     * @return whether the peer closed
      */
     default boolean closedByPeer() {
         try {

@@ -37,18 +37,36 @@ public final class RawHttpClient extends SocketConnection {
      * @param headers header fields by lower-case name (the last one wins), in order
      * @param body    the body, decoded from chunked transfer coding where used
      */
+    @SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
     public record Response(String version, int status, Map<String, String> headers, byte[] body) {
 
+        /**
+         * Copies {@code headers}.
+         *
+         * @param version the protocol version of the status line, e.g. {@code HTTP/1.1}
+         * @param status the status code
+         * @param headers header fields by lower-case name (the last one wins), in order
+         * @param body the body, decoded from chunked transfer coding where used
+         */
         public Response {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         }
 
-        /** The body as UTF-8 text. */
+        /**
+         * The body as UTF-8 text.
+         *
+         * @return the body text
+         */
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        /** A header field by name, any case; null when absent. */
+        /**
+         * A header field by name, any case; null when absent.
+         *
+         * @param name the field name
+         * @return the field's value, or null
+         */
         public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -58,18 +76,35 @@ public final class RawHttpClient extends SocketConnection {
         super(address, BufferedInputStream::new);
     }
 
-    /** Connects to {@code address} (a proxy or an origin); nothing is sent yet. */
+    /**
+     * Connects to {@code address} (a proxy or an origin); nothing is sent yet.
+     *
+     * @param address the proxy or origin
+     * @return the connected client
+     * @throws IOException when the connection fails
+     */
     public static RawHttpClient open(InetSocketAddress address) throws IOException {
         return new RawHttpClient(address);
     }
 
-    /** A {@code Proxy-Authorization: Basic ...} header line (no line break) for {@code user}. */
+    /**
+     * A {@code Proxy-Authorization: Basic ...} header line (no line break) for {@code user}.
+     *
+     * @param user the user's name
+     * @param password the password
+     * @return the header line
+     */
     public static String proxyAuthorization(String user, String password) {
         String pair = Objects.requireNonNull(user, "user") + ":" + Objects.requireNonNull(password, "password");
         return "Proxy-Authorization: Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes {@code text} as ISO-8859-1 bytes, so every char 0-255 goes out as that byte. */
+    /**
+     * Writes {@code text} as ISO-8859-1 bytes, so every char 0-255 goes out as that byte.
+     *
+     * @param text the bytes to send, as text
+     * @throws IOException on a socket error or a read timeout
+     */
     public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
@@ -78,6 +113,11 @@ public final class RawHttpClient extends SocketConnection {
      * Sends {@code CONNECT authority HTTP/1.1} with a Host field and {@code headerLines} (each
      * without its line break); returns the status line and header fields, leaving the tunnel's
      * bytes unread.
+     *
+     * @param authority the host and port, e.g. {@code example.com:443}
+     * @param headerLines more header lines
+     * @return the response head
+     * @throws IOException on a socket error or a read timeout
      */
     public Response connect(String authority, String... headerLines) throws IOException {
         StringBuilder request = new StringBuilder("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ")
@@ -89,7 +129,12 @@ public final class RawHttpClient extends SocketConnection {
         return head();
     }
 
-    /** Reads one response to anything but HEAD. */
+    /**
+     * Reads one response to anything but HEAD.
+     *
+     * @return the response
+     * @throws IOException on a socket error or a read timeout
+     */
     public Response response() throws IOException {
         return response(false);
     }
@@ -97,6 +142,10 @@ public final class RawHttpClient extends SocketConnection {
     /**
      * Reads one response; {@code toHead} says it answers a HEAD request (no body, whatever the
      * header fields say). The body is framed by Content-Length, chunked coding, or the end of input.
+     *
+     * @param toHead true for the answer to a HEAD request
+     * @return the response
+     * @throws IOException on a socket error or a read timeout
      */
     public Response response(boolean toHead) throws IOException {
         Response head = head();
@@ -114,7 +163,12 @@ public final class RawHttpClient extends SocketConnection {
         return new Response(head.version(), status, head.headers(), body);
     }
 
-    /** Reads a status line and header section only (e.g. the answer to CONNECT); the body stays unread. */
+    /**
+     * Reads a status line and header section only (e.g. the answer to CONNECT); the body stays unread.
+     *
+     * @return the response head
+     * @throws IOException on a socket error or a read timeout
+     */
     public Response head() throws IOException {
         String[] statusLine = line().split(" ", 3);
         if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/")) {

@@ -54,6 +54,7 @@ public enum Refusal {
     private final Outcome outcome;
     private final int socksReply;
     private final int httpStatus;
+    @SuppressWarnings("ImmutableEnumChecker") // stateless lambdas, each making a new exception
     private final Supplier<Exception> failure;
 
     Refusal(Outcome outcome, int socksReply, int httpStatus, Supplier<Exception> failure) {
@@ -63,17 +64,29 @@ public enum Refusal {
         this.failure = failure;
     }
 
-    /** The outcome the proxy reports for the session. */
+    /**
+     * The outcome the proxy reports for the session.
+     *
+     * @return the outcome
+     */
     public Outcome outcome() {
         return outcome;
     }
 
-    /** The SOCKS5 REP code the client gets. */
+    /**
+     * The SOCKS5 REP code the client gets.
+     *
+     * @return the REP code
+     */
     public int socksReply() {
         return socksReply;
     }
 
-    /** The HTTP status the client gets, for CONNECT and forwarded requests alike. */
+    /**
+     * The HTTP status the client gets, for CONNECT and forwarded requests alike.
+     *
+     * @return the HTTP status
+     */
     public int httpStatus() {
         return httpStatus;
     }
@@ -81,6 +94,8 @@ public enum Refusal {
     /**
      * The refusal that gives SOCKS5 REP {@code rep}; for 0x04, {@link #HOST_UNREACHABLE}.
      *
+     * @param rep the SOCKS5 reply code
+     * @return the refusal
      * @throws IllegalArgumentException for a code no refusal gives (0x00, 0x07, 0x08: decided
      *                                  by the protocol module, not by a connect)
      */
@@ -93,6 +108,8 @@ public enum Refusal {
      * The refusal that gives HTTP status {@code status}: 403 {@link #NOT_ALLOWED}, 502
      * {@link #GENERAL_FAILURE}, 504 {@link #TIMED_OUT}.
      *
+     * @param status the HTTP status
+     * @return the refusal
      * @throws IllegalArgumentException for any other status (407, 429, 503 come from
      *                                  authentication and limits, not from a connect)
      */

@@ -60,7 +60,6 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         AfterEachCallback {
 
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
-    private static final Consumer<ProxyManager.Builder> NO_CHANGE = builder -> { };
 
     private final List<String> listeners;
     private final Map<String, String> users;
@@ -83,17 +82,29 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         this.customizer = builder.customizer;
     }
 
-    /** A builder for a proxy with a SOCKS5 listener (which also answers SOCKS4 and SOCKS4a). */
+    /**
+     * A builder for a proxy with a SOCKS5 listener (which also answers SOCKS4 and SOCKS4a).
+     *
+     * @return a new builder
+     */
     public static Builder socks5() {
         return builder().socks5();
     }
 
-    /** A builder for a proxy with an HTTP proxy listener. */
+    /**
+     * A builder for a proxy with an HTTP proxy listener.
+     *
+     * @return a new builder
+     */
     public static Builder http() {
         return builder().http();
     }
 
-    /** A builder with no listener yet. */
+    /**
+     * A builder with no listener yet.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -102,7 +113,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     public void beforeAll(ExtensionContext context) {
         synchronized (lifecycle) {
             if (registration.classStarts()) {
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
             }
         }
     }
@@ -111,10 +122,10 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
     public void beforeEach(ExtensionContext context) {
         synchronized (lifecycle) {
             if (registration.perTest()) {
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
             } else if (restarted) {
                 stop();
-                start(NO_CHANGE);
+                start(SallyportExtension::noChange);
                 restarted = false;
             } else {
                 faults.clear();
@@ -139,6 +150,10 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
                 stop();
             }
         }
+    }
+
+    private static void noChange(ProxyManager.Builder builder) {
+        // The extension's own configuration only.
     }
 
     private void start(Consumer<ProxyManager.Builder> change) {
@@ -179,6 +194,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
      * proxy.restart(builder -> builder.connectTimeout(Duration.ofMillis(300)));
      * }</pre>
      *
+     * @param change the change to the builder
      * @return the new proxy
      * @throws IllegalStateException when called outside a test
      * @throws RuntimeException      what {@code ProxyManager.Builder.start()} throws for the
@@ -195,7 +211,11 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         }
     }
 
-    /** The running proxy, e.g. for {@code users()} or {@code accessRules(...)}. */
+    /**
+     * The running proxy, e.g. for {@code users()} or {@code accessRules(...)}.
+     *
+     * @return the running proxy
+     */
     public ProxyManager manager() {
         ProxyManager running = manager;
         if (running == null) {
@@ -205,52 +225,95 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         return running;
     }
 
-    /** The address of the listener called {@code name} ({@code socks5}, {@code http}, {@code mixed}, ...). */
+    /**
+     * The address of the listener called {@code name} ({@code socks5}, {@code http}, {@code mixed}, ...).
+     *
+     * @param name the listener's name
+     * @return its address
+     */
     public InetSocketAddress address(String name) {
         return manager().address(name);
     }
 
-    /** The SOCKS5 listener's address. */
+    /**
+     * The SOCKS5 listener's address.
+     *
+     * @return the address
+     */
     public InetSocketAddress socks5Address() {
         return address("socks5");
     }
 
-    /** The HTTP listener's address. */
+    /**
+     * The HTTP listener's address.
+     *
+     * @return the address
+     */
     public InetSocketAddress httpAddress() {
         return address("http");
     }
 
-    /** The SOCKS5 listener as a JDK proxy, for {@code new Socket(proxy.socksProxy())}. */
+    /**
+     * The SOCKS5 listener as a JDK proxy, for {@code new Socket(proxy.socksProxy())}.
+     *
+     * @return the SOCKS proxy
+     */
     public Proxy socksProxy() {
         return new Proxy(Proxy.Type.SOCKS, socks5Address());
     }
 
-    /** The HTTP listener as a JDK proxy, for {@code URL.openConnection(proxy.httpProxy())}. */
+    /**
+     * The HTTP listener as a JDK proxy, for {@code URL.openConnection(proxy.httpProxy())}.
+     *
+     * @return the HTTP proxy
+     */
     public Proxy httpProxy() {
         return new Proxy(Proxy.Type.HTTP, httpAddress());
     }
 
-    /** The users given to the builder: name to password, in the order given. */
+    /**
+     * The users given to the builder: name to password, in the order given.
+     *
+     * @return the users by name
+     */
     public Map<String, String> users() {
         return users;
     }
 
-    /** The faults of this proxy; cleared before each test. */
+    /**
+     * The faults of this proxy; cleared before each test.
+     *
+     * @return the faults
+     */
     public Faults faults() {
         return faults;
     }
 
-    /** What the proxy recorded; cleared before each test. */
+    /**
+     * What the proxy recorded; cleared before each test.
+     *
+     * @return the recorder
+     */
     public SessionRecorder recorder() {
         return recorder;
     }
 
-    /** The sessions that ended so far in this test: {@link SessionRecorder#sessions()}. */
+    /**
+     * The sessions that ended so far in this test: {@link SessionRecorder#sessions()}.
+     *
+     * @return the ended sessions
+     */
     public List<SessionSummary> sessions() {
         return recorder.sessions();
     }
 
-    /** Waits until {@code count} sessions ended in this test: {@link SessionRecorder#awaitSessions}. */
+    /**
+     * Waits until {@code count} sessions ended in this test: {@link SessionRecorder#awaitSessions}.
+     *
+     * @param count the number of sessions
+     * @param timeout how long to wait at most
+     * @return the ended sessions
+     */
     public List<SessionSummary> awaitSessions(int count, Duration timeout) {
         return recorder.awaitSessions(count, timeout);
     }
@@ -276,17 +339,30 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         private Builder() {
         }
 
-        /** Adds a SOCKS5 listener (SOCKS4 and SOCKS4a too); needs {@code proxy-socks5} on the class path. */
+        /**
+         * Adds a SOCKS5 listener (SOCKS4 and SOCKS4a too); needs {@code proxy-socks5} on the class path.
+         *
+         * @return this builder
+         */
         public Builder socks5() {
             return listener("socks5");
         }
 
-        /** Adds an HTTP proxy listener; needs {@code proxy-http} on the class path. */
+        /**
+         * Adds an HTTP proxy listener; needs {@code proxy-http} on the class path.
+         *
+         * @return this builder
+         */
         public Builder http() {
             return listener("http");
         }
 
-        /** Adds a listener served by the protocol module called {@code name}, on port 0. */
+        /**
+         * Adds a listener served by the protocol module called {@code name}, on port 0.
+         *
+         * @param name the protocol module's name
+         * @return this builder
+         */
         public Builder listener(String name) {
             Objects.requireNonNull(name, "name");
             if (listeners.contains(name)) {
@@ -296,7 +372,13 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** Adds an in-memory user, which turns authentication on. */
+        /**
+         * Adds an in-memory user, which turns authentication on.
+         *
+         * @param name the user's name
+         * @param password the password
+         * @return this builder
+         */
         public Builder user(String name, String password) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(password, "password");
@@ -310,6 +392,9 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         /**
          * Caps every session at {@code bytesPerSecond} each way (the proxy's default limits; a
          * user's own limits, set through {@code manager().users()}, win). Default 0: no cap.
+         *
+         * @param bytesPerSecond bytes per second, 0 for no cap
+         * @return this builder
          */
         public Builder bandwidth(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -319,7 +404,12 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** The pool the faults wrap. Default: {@link ConnectionPools#direct()}. */
+        /**
+         * The pool the faults wrap. Default: {@link ConnectionPools#direct()}.
+         *
+         * @param pool the pool
+         * @return this builder
+         */
         public Builder connectionPool(ConnectionPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
             return this;
@@ -329,6 +419,9 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
          * Adjusts the proxy's builder after the extension configured it (timeouts, rules,
          * resolver, TLS, more sinks...). Do not set its connection pool there: that would take the
          * faults out; use {@link #connectionPool} instead. Several customizers run in order.
+         *
+         * @param customizer the adjustment
+         * @return this builder
          */
         public Builder customize(Consumer<ProxyManager.Builder> customizer) {
             Objects.requireNonNull(customizer, "customizer");
@@ -339,6 +432,7 @@ public final class SallyportExtension implements BeforeAllCallback, AfterAllCall
         /**
          * The extension; register it with {@code @RegisterExtension}.
          *
+         * @return the extension
          * @throws IllegalStateException when no listener was added
          */
         public SallyportExtension build() {

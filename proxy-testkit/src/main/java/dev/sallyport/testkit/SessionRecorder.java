@@ -69,7 +69,11 @@ public final class SessionRecorder implements MetricsSink {
         signal.signal();
     }
 
-    /** Every session that ended so far, in the order they ended. */
+    /**
+     * Every session that ended so far, in the order they ended.
+     *
+     * @return the ended sessions
+     */
     public List<SessionSummary> sessions() {
         synchronized (lock) {
             return List.copyOf(sessions);
@@ -79,6 +83,9 @@ public final class SessionRecorder implements MetricsSink {
     /**
      * Waits until at least {@code count} sessions ended; returns them all, in the order they ended.
      *
+     * @param count the number of sessions
+     * @param timeout how long to wait at most
+     * @return the ended sessions
      * @throws AssertionError after {@code timeout}, listing what was recorded
      */
     public List<SessionSummary> awaitSessions(int count, Duration timeout) {
@@ -92,6 +99,9 @@ public final class SessionRecorder implements MetricsSink {
     /**
      * The next session not taken before, in the order they ended, waiting up to {@code timeout}
      * for it to end: a queue over {@link #sessions()}, like MockWebServer's {@code takeRequest}.
+     *
+     * @param timeout how long to wait at most
+     * @return the session
      */
     public SessionSummary takeSession(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -104,21 +114,34 @@ public final class SessionRecorder implements MetricsSink {
         }
     }
 
-    /** Login failures so far, as {@code protocol:reason} (e.g. {@code socks5:bad-credentials}). */
+    /**
+     * Login failures so far, as {@code protocol:reason} (e.g. {@code socks5:bad-credentials}).
+     *
+     * @return the login failures
+     */
     public List<String> authFailures() {
         synchronized (lock) {
             return List.copyOf(authFailures);
         }
     }
 
-    /** Refusals by a rule or a limit so far, as {@code protocol:reason} (e.g. {@code http:rule}). */
+    /**
+     * Refusals by a rule or a limit so far, as {@code protocol:reason} (e.g. {@code http:rule}).
+     *
+     * @return the refusals
+     */
     public List<String> rejections() {
         synchronized (lock) {
             return List.copyOf(rejections);
         }
     }
 
-    /** Waits until {@code entry} (e.g. {@code socks5:rule}) is among the {@link #rejections()}. */
+    /**
+     * Waits until {@code entry} (e.g. {@code socks5:rule}) is among the {@link #rejections()}.
+     *
+     * @param entry the refusal, e.g. {@code socks5:rule}
+     * @param timeout how long to wait at most
+     */
     public void awaitRejection(String entry, Duration timeout) {
         signal.await(() -> rejections().contains(entry) ? Boolean.TRUE : null, Signal.requireTimeout(timeout),
                 "rejection " + entry, () -> "saw " + rejections());

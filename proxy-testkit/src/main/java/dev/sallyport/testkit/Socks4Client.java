@@ -38,7 +38,11 @@ public final class Socks4Client extends SocketConnection {
      * @param address DSTIP and DSTPORT (for BIND, where the proxy listens or who connected)
      */
     public record Reply(int code, InetSocketAddress address) {
-        /** Whether CD is {@link #GRANTED}. */
+        /**
+         * Whether CD is {@link #GRANTED}.
+         *
+         * @return whether the request was granted
+         */
         public boolean granted() {
             return code == GRANTED;
         }
@@ -48,18 +52,40 @@ public final class Socks4Client extends SocketConnection {
         super(proxy, BufferedInputStream::new);
     }
 
-    /** Connects to the proxy at {@code proxy}; nothing is sent yet. */
+    /**
+     * Connects to the proxy at {@code proxy}; nothing is sent yet.
+     *
+     * @param proxy the proxy's address
+     * @return the connected client
+     * @throws IOException when the connection fails
+     */
     public static Socks4Client open(InetSocketAddress proxy) throws IOException {
         return new Socks4Client(proxy);
     }
 
-    /** SOCKS4 CONNECT to an IPv4 address. */
+    /**
+     * SOCKS4 CONNECT to an IPv4 address.
+     *
+     * @param ipv4 the target address
+     * @param port the target port
+     * @param userId the USERID
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply connect(InetAddress ipv4, int port, String userId) throws IOException {
         sendRequest(CONNECT, ipv4(ipv4), port, userId, null);
         return readReply();
     }
 
-    /** SOCKS4a CONNECT to a host name, which the proxy resolves. */
+    /**
+     * SOCKS4a CONNECT to a host name, which the proxy resolves.
+     *
+     * @param host the target host
+     * @param port the target port
+     * @param userId the USERID
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply connect(String host, int port, String userId) throws IOException {
         sendRequest(CONNECT, new byte[] {0, 0, 0, 1}, port, userId, Objects.requireNonNull(host, "host"));
         return readReply();
@@ -68,6 +94,12 @@ public final class Socks4Client extends SocketConnection {
     /**
      * SOCKS4 BIND expecting a peer from {@code ipv4}; returns the first reply (where the proxy
      * listens). The second, once the peer connected, comes from {@link #readReply()}.
+     *
+     * @param ipv4 the expected peer's address
+     * @param port the expected peer's port
+     * @param userId the USERID
+     * @return the first reply
+     * @throws IOException on a socket error or a read timeout
      */
     public Reply bind(InetAddress ipv4, int port, String userId) throws IOException {
         sendRequest(BIND, ipv4(ipv4), port, userId, null);
@@ -77,6 +109,13 @@ public final class Socks4Client extends SocketConnection {
     /**
      * Sends VN 4, CD, DSTPORT, DSTIP, USERID, NUL and, when {@code host} is not null (SOCKS4a,
      * DSTIP 0.0.0.x), the host name and NUL; does not read the reply.
+     *
+     * @param command the CD byte
+     * @param ipv4 the DSTIP bytes
+     * @param port the DSTPORT
+     * @param userId the USERID
+     * @param host the host name for SOCKS4a, or null
+     * @throws IOException on a socket error or a read timeout
      */
     public void sendRequest(int command, byte[] ipv4, int port, String userId, String host) throws IOException {
         if (ipv4.length != 4 || port < 0 || port > 65535) {
@@ -95,7 +134,12 @@ public final class Socks4Client extends SocketConnection {
         send(request.toByteArray());
     }
 
-    /** Reads one 8-byte reply. */
+    /**
+     * Reads one 8-byte reply.
+     *
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply readReply() throws IOException {
         byte[] reply = read(8);
         if (reply[0] != 0) {

@@ -49,7 +49,11 @@ public final class Socks5Client extends SocketConnection {
      * @param bound BND.ADDR and BND.PORT (unresolved when the proxy sent a name)
      */
     public record Reply(int rep, InetSocketAddress bound) {
-        /** Whether REP is 0x00. */
+        /**
+         * Whether REP is 0x00.
+         *
+         * @return whether the request succeeded
+         */
         public boolean succeeded() {
             return rep == 0;
         }
@@ -62,12 +66,24 @@ public final class Socks5Client extends SocketConnection {
         this.in = (DataInputStream) in();
     }
 
-    /** Connects to the proxy at {@code proxy}; nothing is sent yet. */
+    /**
+     * Connects to the proxy at {@code proxy}; nothing is sent yet.
+     *
+     * @param proxy the proxy's address
+     * @return the connected client
+     * @throws IOException when the connection fails
+     */
     public static Socks5Client open(InetSocketAddress proxy) throws IOException {
         return new Socks5Client(proxy);
     }
 
-    /** Sends a greeting offering {@code methods}; returns the method the proxy chose. */
+    /**
+     * Sends a greeting offering {@code methods}; returns the method the proxy chose.
+     *
+     * @param methods the method codes to offer
+     * @return the chosen method
+     * @throws IOException on a socket error or a read timeout
+     */
     public int greet(int... methods) throws IOException {
         byte[] greeting = new byte[2 + methods.length];
         greeting[0] = 5;
@@ -84,7 +100,9 @@ public final class Socks5Client extends SocketConnection {
     /**
      * Greets offering only "no authentication" and expects the proxy to take it.
      *
+     * @return this client
      * @throws AssertionError when the proxy chooses otherwise
+     * @throws IOException on a socket error or a read timeout
      */
     public Socks5Client noAuth() throws IOException {
         int method = greet(NO_AUTHENTICATION);
@@ -98,7 +116,11 @@ public final class Socks5Client extends SocketConnection {
      * Greets offering only username and password, then logs in (RFC 1929; names and passwords
      * as UTF-8 bytes, at most 255 each); returns the status: 0 for success.
      *
+     * @param user the user's name
+     * @param password the password
+     * @return the RFC 1929 status
      * @throws AssertionError when the proxy does not choose username and password
+     * @throws IOException on a socket error or a read timeout
      */
     public int login(String user, String password) throws IOException {
         int method = greet(USERNAME_PASSWORD);
@@ -108,7 +130,14 @@ public final class Socks5Client extends SocketConnection {
         return sendCredentials(user, password);
     }
 
-    /** Sends the RFC 1929 sub-negotiation after the proxy chose 0x02; returns the status. */
+    /**
+     * Sends the RFC 1929 sub-negotiation after the proxy chose 0x02; returns the status.
+     *
+     * @param user the user's name
+     * @param password the password
+     * @return the RFC 1929 status
+     * @throws IOException on a socket error or a read timeout
+     */
     public int sendCredentials(String user, String password) throws IOException {
         byte[] u = Objects.requireNonNull(user, "user").getBytes(StandardCharsets.UTF_8);
         byte[] p = Objects.requireNonNull(password, "password").getBytes(StandardCharsets.UTF_8);
@@ -124,12 +153,25 @@ public final class Socks5Client extends SocketConnection {
         return status[1] & 0xff;
     }
 
-    /** CONNECT to {@code host:port}; returns the reply. */
+    /**
+     * CONNECT to {@code host:port}; returns the reply.
+     *
+     * @param host the target host
+     * @param port the target port
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply connect(String host, int port) throws IOException {
         return request(CONNECT, host, port);
     }
 
-    /** CONNECT to {@code target} (its IP when resolved, else its name). */
+    /**
+     * CONNECT to {@code target} (its IP when resolved, else its name).
+     *
+     * @param target the target
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply connect(InetSocketAddress target) throws IOException {
         return request(CONNECT, hostOf(target), target.getPort());
     }
@@ -137,6 +179,10 @@ public final class Socks5Client extends SocketConnection {
     /**
      * BIND expecting a peer from {@code expectedPeer}; returns the first reply, with the address
      * the proxy listens on. The second reply, once the peer connected, comes from {@link #readReply()}.
+     *
+     * @param expectedPeer the expected peer
+     * @return the first reply
+     * @throws IOException on a socket error or a read timeout
      */
     public Reply bind(InetSocketAddress expectedPeer) throws IOException {
         return request(BIND, hostOf(expectedPeer), expectedPeer.getPort());
@@ -145,18 +191,37 @@ public final class Socks5Client extends SocketConnection {
     /**
      * UDP ASSOCIATE naming {@code clientUdp} as the address the client sends from (0.0.0.0:0 for
      * "not known yet"); returns the reply with the relay's address. See {@link Socks5Datagram}.
+     *
+     * @param clientUdp the client's UDP address
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
      */
     public Reply udpAssociate(InetSocketAddress clientUdp) throws IOException {
         return request(UDP_ASSOCIATE, hostOf(clientUdp), clientUdp.getPort());
     }
 
-    /** Sends a request and reads its reply. */
+    /**
+     * Sends a request and reads its reply.
+     *
+     * @param command the CMD byte
+     * @param host the target host
+     * @param port the target port
+     * @return the reply
+     * @throws IOException on a socket error or a read timeout
+     */
     public Reply request(int command, String host, int port) throws IOException {
         sendRequest(command, host, port);
         return readReply();
     }
 
-    /** Sends a request (VER CMD RSV ATYP DST.ADDR DST.PORT) without reading the reply. */
+    /**
+     * Sends a request (VER CMD RSV ATYP DST.ADDR DST.PORT) without reading the reply.
+     *
+     * @param command the CMD byte
+     * @param host the target host
+     * @param port the target port
+     * @throws IOException on a socket error or a read timeout
+     */
     public void sendRequest(int command, String host, int port) throws IOException {
         Objects.requireNonNull(host, "host");
         ByteArrayOutputStream message = new ByteArrayOutputStream();
@@ -168,7 +233,9 @@ public final class Socks5Client extends SocketConnection {
     /**
      * Reads one reply (VER REP RSV ATYP BND.ADDR BND.PORT).
      *
+     * @return the reply
      * @throws AssertionError when VER is not 5 or RSV not 0
+     * @throws IOException on a socket error or a read timeout
      */
     public Reply readReply() throws IOException {
         expectVersion(in.readByte(), 5);

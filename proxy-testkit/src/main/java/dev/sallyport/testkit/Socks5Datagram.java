@@ -18,8 +18,16 @@ import java.util.Objects;
  * @param address  the destination (sent) or the source (received); a name when unresolved
  * @param payload  DATA (the array is not copied)
  */
+@SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
 public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] payload) {
 
+    /**
+     * Checks the components: none null, the fragment 0 to 255.
+     *
+     * @param fragment FRAG: 0 for a whole datagram
+     * @param address the destination (sent) or the source (received); a name when unresolved
+     * @param payload DATA (the array is not copied)
+     */
     public Socks5Datagram {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(payload, "payload");
@@ -28,17 +36,34 @@ public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] pay
         }
     }
 
-    /** A whole datagram (FRAG 0) for {@code host:port}: an IP literal or a name. */
+    /**
+     * A whole datagram (FRAG 0) for {@code host:port}: an IP literal or a name.
+     *
+     * @param host the target host
+     * @param port the target port
+     * @param payload the payload
+     * @return the datagram
+     */
     public static Socks5Datagram to(String host, int port, byte[] payload) {
         return new Socks5Datagram(0, InetSocketAddress.createUnresolved(host, port), payload);
     }
 
-    /** A whole datagram (FRAG 0) for {@code target}. */
+    /**
+     * A whole datagram (FRAG 0) for {@code target}.
+     *
+     * @param target the target
+     * @param payload the payload
+     * @return the datagram
+     */
     public static Socks5Datagram to(InetSocketAddress target, byte[] payload) {
         return new Socks5Datagram(0, target, payload);
     }
 
-    /** The datagram's bytes. */
+    /**
+     * The datagram's bytes.
+     *
+     * @return the bytes
+     */
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 262);
         out.writeBytes(new byte[] {0, 0, (byte) fragment});
@@ -48,7 +73,12 @@ public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] pay
         return out.toByteArray();
     }
 
-    /** A packet carrying {@link #encode()} to {@code relay}. */
+    /**
+     * A packet carrying {@link #encode()} to {@code relay}.
+     *
+     * @param relay the relay's address
+     * @return the packet
+     */
     public DatagramPacket packet(InetSocketAddress relay) {
         byte[] raw = encode();
         return new DatagramPacket(raw, raw.length, relay);
@@ -57,6 +87,8 @@ public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] pay
     /**
      * Parses a received datagram.
      *
+     * @param packet the received packet
+     * @return the datagram
      * @throws IllegalArgumentException when it is not a SOCKS5 UDP datagram
      */
     public static Socks5Datagram decode(DatagramPacket packet) {
@@ -75,7 +107,11 @@ public record Socks5Datagram(int fragment, InetSocketAddress address, byte[] pay
         }
     }
 
-    /** The payload as UTF-8 text. */
+    /**
+     * The payload as UTF-8 text.
+     *
+     * @return the payload text
+     */
     public String text() {
         return new String(payload, StandardCharsets.UTF_8);
     }

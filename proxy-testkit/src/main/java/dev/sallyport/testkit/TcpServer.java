@@ -105,12 +105,21 @@ public final class TcpServer extends ClosedAfterUse {
         acceptor = threads.submit(this::acceptLoop);
     }
 
-    /** Echoes every byte on 127.0.0.1. */
+    /**
+     * Echoes every byte on 127.0.0.1.
+     *
+     * @return the started server
+     */
     public static TcpServer echo() {
         return echo(InetAddress.getLoopbackAddress());
     }
 
-    /** Echoes every byte on another loopback address, e.g. 127.0.0.2. */
+    /**
+     * Echoes every byte on another loopback address, e.g. 127.0.0.2.
+     *
+     * @param loopback the loopback address to bind
+     * @return the started server
+     */
     public static TcpServer echo(InetAddress loopback) {
         Objects.requireNonNull(loopback, "loopback");
         return new TcpServer("echo", loopback, (socket, io) -> {
@@ -122,7 +131,11 @@ public final class TcpServer extends ClosedAfterUse {
         });
     }
 
-    /** Reads and counts every byte until the client closes. */
+    /**
+     * Reads and counts every byte until the client closes.
+     *
+     * @return the started server
+     */
     public static TcpServer sink() {
         return new TcpServer("sink", InetAddress.getLoopbackAddress(), (socket, io) -> {
             byte[] buf = new byte[65536];
@@ -135,6 +148,9 @@ public final class TcpServer extends ClosedAfterUse {
     /**
      * Sends {@code bytes} pattern bytes to every connection as fast as it takes them, then
      * half-closes; what the client sends is read and counted.
+     *
+     * @param bytes the bytes to send each connection
+     * @return the started server
      */
     public static TcpServer source(long bytes) {
         if (bytes < 0) {
@@ -155,7 +171,12 @@ public final class TcpServer extends ClosedAfterUse {
         });
     }
 
-    /** Reads until the client half-closes, then sends {@code reply} and closes. */
+    /**
+     * Reads until the client half-closes, then sends {@code reply} and closes.
+     *
+     * @param reply the reply
+     * @return the started server
+     */
     public static TcpServer replyAfterEof(byte[] reply) {
         byte[] copy = Objects.requireNonNull(reply, "reply").clone();
         return new TcpServer("reply", InetAddress.getLoopbackAddress(), (socket, io) -> {
@@ -167,39 +188,73 @@ public final class TcpServer extends ClosedAfterUse {
         });
     }
 
-    /** The listening address. */
+    /**
+     * The listening address.
+     *
+     * @return the address
+     */
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getLocalSocketAddress();
     }
 
-    /** The listening port. */
+    /**
+     * The listening port.
+     *
+     * @return the port
+     */
     public int port() {
         return server.getLocalPort();
     }
 
-    /** Every connection accepted so far, in order. */
+    /**
+     * Every connection accepted so far, in order.
+     *
+     * @return the connections
+     */
     public List<Connection> connections() {
         return List.copyOf(connections);
     }
 
-    /** Waits until at least {@code count} connections were accepted; returns them all. */
+    /**
+     * Waits until at least {@code count} connections were accepted; returns them all.
+     *
+     * @param count the number of connections
+     * @param timeout how long to wait at most
+     * @return the connections
+     */
     public List<Connection> awaitConnections(int count, Duration timeout) {
         return signal.await(() -> connections.size() >= count ? List.copyOf(connections) : null,
                 Signal.requireTimeout(timeout), count + " connection(s)", () -> "accepted " + connections.size());
     }
 
-    /** Bytes read from every connection together, so far. */
+    /**
+     * Bytes read from every connection together, so far.
+     *
+     * @return the bytes read
+     */
     public long bytesReceived() {
         return received.get();
     }
 
-    /** Waits until at least {@code bytes} were read from all connections together; returns the total. */
+    /**
+     * Waits until at least {@code bytes} were read from all connections together; returns the total.
+     *
+     * @param bytes the bytes to wait for
+     * @param timeout how long to wait at most
+     * @return the bytes read
+     */
     public long awaitBytesReceived(long bytes, Duration timeout) {
         return signal.await(() -> received.get() >= bytes ? received.get() : null, Signal.requireTimeout(timeout),
                 bytes + " bytes received", () -> "received " + received.get());
     }
 
-    /** Waits until at least {@code count} connections ended; returns every ended one, in order of ending. */
+    /**
+     * Waits until at least {@code count} connections ended; returns every ended one, in order of ending.
+     *
+     * @param count the number of connections
+     * @param timeout how long to wait at most
+     * @return the ended connections
+     */
     public List<Ended> awaitEnded(int count, Duration timeout) {
         return signal.await(() -> ended.size() >= count ? List.copyOf(ended) : null, Signal.requireTimeout(timeout),
                 count + " ended connection(s)", () -> ended.size() + " ended: " + ended);

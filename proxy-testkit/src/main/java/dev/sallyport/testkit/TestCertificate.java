@@ -46,6 +46,8 @@ public final class TestCertificate {
      * Generates a key pair and certificate into {@code directory}: {@code test.p12},
      * {@code cert.pem} and {@code key.pem} (PKCS#8).
      *
+     * @param directory an existing directory
+     * @return the certificate
      * @throws IllegalStateException when keytool fails
      */
     public static TestCertificate generate(Path directory) {
@@ -88,27 +90,47 @@ public final class TestCertificate {
         return "-----BEGIN " + type + "-----\n" + mime.encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
-    /** The certificate as a PEM file. */
+    /**
+     * The certificate as a PEM file.
+     *
+     * @return the PEM file
+     */
     public Path certificatePem() {
         return certificatePem;
     }
 
-    /** The private key as an unencrypted PKCS#8 PEM file. */
+    /**
+     * The private key as an unencrypted PKCS#8 PEM file.
+     *
+     * @return the PEM file
+     */
     public Path privateKeyPem() {
         return privateKeyPem;
     }
 
-    /** A PKCS#12 key store holding the key and certificate; password {@link #password()}. */
+    /**
+     * A PKCS#12 key store holding the key and certificate; password {@link #password()}.
+     *
+     * @return the key store
+     */
     public KeyStore keyStore() {
         return keyStore;
     }
 
-    /** The key store's and the key's password (a copy). */
+    /**
+     * The key store's and the key's password (a copy).
+     *
+     * @return the password
+     */
     public char[] password() {
         return PASSWORD.clone();
     }
 
-    /** The certificate. */
+    /**
+     * The certificate.
+     *
+     * @return the certificate
+     */
     public X509Certificate certificate() {
         try {
             return (X509Certificate) keyStore.getCertificate(ALIAS);
@@ -117,7 +139,11 @@ public final class TestCertificate {
         }
     }
 
-    /** A TLS client context that trusts this certificate and nothing else. */
+    /**
+     * A TLS client context that trusts this certificate and nothing else.
+     *
+     * @return the context
+     */
     public SSLContext trustingContext() {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");

@@ -34,8 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class UdpServer extends ClosedAfterUse {
 
     /** One received datagram: who sent it and its payload. */
+    @SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
     public record Datagram(InetSocketAddress sender, byte[] payload) {
-        /** The payload as UTF-8 text. */
+        /**
+         * The payload as UTF-8 text.
+         *
+         * @return the payload text
+         */
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -70,24 +75,43 @@ public final class UdpServer extends ClosedAfterUse {
         receiver.start();
     }
 
-    /** Echoes every datagram on 127.0.0.1. */
+    /**
+     * Echoes every datagram on 127.0.0.1.
+     *
+     * @return the started server
+     */
     public static UdpServer echo() {
         return echo(InetAddress.getLoopbackAddress());
     }
 
-    /** Echoes every datagram on another loopback address, e.g. 127.0.0.2. */
+    /**
+     * Echoes every datagram on another loopback address, e.g. 127.0.0.2.
+     *
+     * @param loopback the loopback address to bind
+     * @return the started server
+     */
     public static UdpServer echo(InetAddress loopback) {
         Objects.requireNonNull(loopback, "loopback");
         return new UdpServer("echo", loopback, (socket, packet) -> socket.send(
                 new DatagramPacket(packet.getData(), packet.getOffset(), packet.getLength(), packet.getSocketAddress())));
     }
 
-    /** Records every datagram and answers none. */
+    /**
+     * Records every datagram and answers none.
+     *
+     * @return the started server
+     */
     public static UdpServer sink() {
         return new UdpServer("sink", InetAddress.getLoopbackAddress(), (socket, packet) -> { });
     }
 
-    /** Answers each datagram with {@code count} datagrams of {@code size} pattern bytes. */
+    /**
+     * Answers each datagram with {@code count} datagrams of {@code size} pattern bytes.
+     *
+     * @param count datagrams per answer
+     * @param size bytes per datagram
+     * @return the started server
+     */
     public static UdpServer source(int count, int size) {
         if (count < 1 || size < 0 || size > 65507) {
             throw new IllegalArgumentException("count, size: " + count + ", " + size
@@ -101,27 +125,49 @@ public final class UdpServer extends ClosedAfterUse {
         });
     }
 
-    /** The bound address. */
+    /**
+     * The bound address.
+     *
+     * @return the address
+     */
     public InetSocketAddress address() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
-    /** The bound port. */
+    /**
+     * The bound port.
+     *
+     * @return the port
+     */
     public int port() {
         return socket.getLocalPort();
     }
 
-    /** Every datagram received so far, in order. */
+    /**
+     * Every datagram received so far, in order.
+     *
+     * @return the datagrams
+     */
     public List<Datagram> received() {
         return List.copyOf(received);
     }
 
-    /** Payload bytes received so far. */
+    /**
+     * Payload bytes received so far.
+     *
+     * @return the payload bytes
+     */
     public long bytesReceived() {
         return bytes.get();
     }
 
-    /** Waits until at least {@code count} datagrams arrived; returns them all. */
+    /**
+     * Waits until at least {@code count} datagrams arrived; returns them all.
+     *
+     * @param count the number of datagrams
+     * @param timeout how long to wait at most
+     * @return the datagrams
+     */
     public List<Datagram> awaitReceived(int count, Duration timeout) {
         return signal.await(() -> received.size() >= count ? List.copyOf(received) : null,
                 Signal.requireTimeout(timeout), count + " datagram(s)", () -> "received " + received.size());

@@ -172,7 +172,7 @@ final class ConfigFile {
                 flags.add("--" + kind + "-setting");
                 flags.add(key.substring(kind.length() + 1) + "=" + value);
             } else if (key.equals("allow") || key.equals("deny")) {
-                for (String cidr : value.split(",")) {
+                for (String cidr : value.split(",", -1)) {
                     if (!cidr.isBlank()) {
                         flags.add("--" + key);
                         flags.add(cidr.trim());

@@ -3,7 +3,9 @@ package dev.sallyport.server;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 
 /**
  * The standalone server's command line: {@code sallyport serve [flags]}.
@@ -24,13 +26,21 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // A server in production does not sample buffers for leak reports unless asked to
         // (-Dio.netty.leakDetection.level=...); tests run with PARANOID.
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // The console's own encoding, as PrintWriter(OutputStream) chose implicitly.
+        Charset console = Charset.defaultCharset();
+        System.exit(run(args, new PrintWriter(new OutputStreamWriter(System.out, console), true),
+                new PrintWriter(new OutputStreamWriter(System.err, console), true)));
     }
 
     /** Runs the command line with the given streams; returns the exit code. */

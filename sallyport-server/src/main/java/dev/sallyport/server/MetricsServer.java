@@ -172,7 +172,7 @@ final class MetricsServer implements AutoCloseable {
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.type())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (answer.status() == HttpResponseStatus.UNAUTHORIZED) {
+            if (HttpResponseStatus.UNAUTHORIZED.equals(answer.status())) {
                 response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sallyport-metrics\"");
             } else if (answer.allow() != null) {
                 response.headers().set(HttpHeaderNames.ALLOW, answer.allow());

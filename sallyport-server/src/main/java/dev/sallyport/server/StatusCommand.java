@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -82,7 +83,7 @@ final class StatusCommand implements Callable<Integer> {
 
     static List<Sample> parse(String text) {
         List<Sample> samples = new ArrayList<>();
-        for (String line : text.split("\n")) {
+        for (String line : text.split("\n", -1)) {
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
@@ -146,7 +147,7 @@ final class StatusCommand implements Callable<Integer> {
         return out.toString();
     }
 
-    private static void add(Map<String, Double> map, String protocol, double value, TreeSet<String> protocols) {
+    private static void add(Map<String, Double> map, String protocol, double value, Set<String> protocols) {
         if (protocol != null) {
             protocols.add(protocol);
             map.merge(protocol, value, Double::sum);

@@ -93,7 +93,12 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         this.reports = new Reports(db);
     }
 
-    /** A store with the default settings; creates or migrates the schema before it returns. */
+    /**
+     * A store with the default settings; creates or migrates the schema before it returns.
+     *
+     * @param dataSource a PostgreSQL data source
+     * @return the store, its schema current
+     */
     public static JdbcStore create(DataSource dataSource) {
         return builder(dataSource).build();
     }
@@ -104,6 +109,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
      * {@code migrate}. Migrates the schema unless {@code migrate} is {@code false}.
      *
+     * @param settings the settings
+     * @return the store, its schema current
      * @throws IllegalArgumentException naming a missing, unknown or malformed setting (never
      *                                  repeating the password or the URL)
      * @throws IllegalStateException    when the schema cannot be migrated (e.g. no database)
@@ -112,7 +119,12 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         return ProviderSettings.store("jdbc", settings);
     }
 
-    /** A builder for a store over {@code dataSource}. */
+    /**
+     * A builder for a store over {@code dataSource}.
+     *
+     * @param dataSource a PostgreSQL data source
+     * @return a new builder
+     */
     public static Builder builder(DataSource dataSource) {
         return new Builder(Objects.requireNonNull(dataSource, "dataSource"));
     }
@@ -190,6 +202,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * {@code ON CONFLICT DO NOTHING} and adds to the usage only the rows it actually inserted,
      * so a retried batch is never counted twice. Anonymous sessions are logged but have no usage
      * row. {@link #close()} writes what is buffered.
+     *
+     * @return the accounting sink
      */
     public MetricsSink accounting() {
         AccountingSink sink = accounting;
@@ -209,19 +223,31 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         return sink;
     }
 
-    /** Accounting records dropped so far: buffer full, refused by the database, or left at close. */
+    /**
+     * Accounting records dropped so far: buffer full, refused by the database, or left at close.
+     *
+     * @return the number dropped
+     */
     public long droppedRecords() {
         AccountingSink sink = accounting;
         return sink == null ? 0 : sink.dropped();
     }
 
-    /** Accounting records buffered now, waiting to be written. */
+    /**
+     * Accounting records buffered now, waiting to be written.
+     *
+     * @return the number buffered
+     */
     public int bufferedRecords() {
         AccountingSink sink = accounting;
         return sink == null ? 0 : sink.buffered();
     }
 
-    /** Accounting records written so far (a retried record counts once). */
+    /**
+     * Accounting records written so far (a retried record counts once).
+     *
+     * @return the number written
+     */
     public long writtenRecords() {
         AccountingSink sink = accounting;
         return sink == null ? 0 : sink.written();
@@ -231,6 +257,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * Writes the buffered accounting records now, without waiting for the flush interval or a
      * back-off; completes with whether the buffer was emptied (false while the database is
      * unreachable).
+     *
+     * @return completes with whether the buffer was emptied
      */
     public CompletionStage<Boolean> flush() {
         AccountingSink sink = accounting;
@@ -242,12 +270,23 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     /**
      * Usage per user from the hour containing {@code since} up to {@code until} (exclusive,
      * hour granularity), ordered by name.
+     *
+     * @param since the start, inclusive
+     * @param until the end, exclusive
+     * @return completes with the usage per user
      */
     public CompletionStage<List<Usage>> usage(Instant since, Instant until) {
         return period(since, until).thenCompose(ok -> reports.usage(since, until, "user_name COLLATE \"C\"", Integer.MAX_VALUE));
     }
 
-    /** The {@code limit} users with the most bytes (both ways) in the period, most first. */
+    /**
+     * The {@code limit} users with the most bytes (both ways) in the period, most first.
+     *
+     * @param since the start, inclusive
+     * @param until the end, exclusive
+     * @param limit how many users
+     * @return completes with the usage of the top users
+     */
     public CompletionStage<List<Usage>> topUsers(Instant since, Instant until, int limit) {
         if (limit < 1) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
@@ -256,7 +295,14 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 "sum(bytes_up) + sum(bytes_down) DESC, user_name COLLATE \"C\"", limit));
     }
 
-    /** Hourly usage of one user in the period, oldest first. */
+    /**
+     * Hourly usage of one user in the period, oldest first.
+     *
+     * @param user the user's name
+     * @param since the start, inclusive
+     * @param until the end, exclusive
+     * @return completes with the usage per hour
+     */
     public CompletionStage<List<HourlyUsage>> hourlyUsage(String user, Instant since, Instant until) {
         if (user == null) {
             return CompletableFuture.failedFuture(new NullPointerException("user"));
@@ -264,7 +310,13 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         return period(since, until).thenCompose(ok -> reports.hourly(user, since, until));
     }
 
-    /** The last {@code limit} sessions of {@code user}, newest first. */
+    /**
+     * The last {@code limit} sessions of {@code user}, newest first.
+     *
+     * @param user the user's name
+     * @param limit how many sessions
+     * @return completes with the sessions
+     */
     public CompletionStage<List<SessionRecord>> recentSessions(String user, int limit) {
         if (user == null) {
             return CompletableFuture.failedFuture(new NullPointerException("user"));
@@ -320,7 +372,11 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
 
     /** Usage of one user over a period. */
     public record Usage(String user, long bytesUp, long bytesDown, long sessions) {
-        /** Bytes both ways. */
+        /**
+         * Bytes both ways.
+         *
+         * @return bytes up plus bytes down
+         */
         public long bytesTotal() {
             return bytesUp + bytesDown;
         }
@@ -366,43 +422,78 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             this.dataSource = dataSource;
         }
 
-        /** Threads for database calls and password hashing. Default 4. */
+        /**
+         * Threads for database calls and password hashing. Default 4.
+         *
+         * @param threads the number of threads
+         * @return this builder
+         */
         public Builder threads(int threads) {
             this.threads = atLeast("threads", threads, 1, 256);
             return this;
         }
 
-        /** Calls that may wait for a thread; one more fails at once. Default 1024. */
+        /**
+         * Calls that may wait for a thread; one more fails at once. Default 1024.
+         *
+         * @param calls the queue's capacity
+         * @return this builder
+         */
         public Builder queue(int calls) {
             this.queue = atLeast("queue", calls, 1, 1_000_000);
             return this;
         }
 
-        /** Accounting records per statement. Default 500; 1 to 2000. */
+        /**
+         * Accounting records per statement. Default 500; 1 to 2000.
+         *
+         * @param rows the rows per statement
+         * @return this builder
+         */
         public Builder batchSize(int rows) {
             this.batchSize = atLeast("batchSize", rows, 1, MAX_BATCH);
             return this;
         }
 
-        /** Accounting records held at most while waiting or retrying; more are dropped and counted. Default 100 000. */
+        /**
+         * Accounting records held at most while waiting or retrying; more are dropped and counted. Default 100 000.
+         *
+         * @param records the buffer's capacity
+         * @return this builder
+         */
         public Builder bufferSize(int records) {
             this.bufferSize = atLeast("bufferSize", records, 1, 100_000_000);
             return this;
         }
 
-        /** How often buffered accounting records are written when no batch is full. Default 1 s; must be positive. */
+        /**
+         * How often buffered accounting records are written when no batch is full. Default 1 s; must be positive.
+         *
+         * @param interval the interval
+         * @return this builder
+         */
         public Builder flushInterval(Duration interval) {
             this.flushInterval = positive("flushInterval", interval);
             return this;
         }
 
-        /** The longest wait between retries while the database is unreachable. Default 30 s; must be positive. */
+        /**
+         * The longest wait between retries while the database is unreachable. Default 30 s; must be positive.
+         *
+         * @param backoff the longest wait
+         * @return this builder
+         */
         public Builder maxBackoff(Duration backoff) {
             this.maxBackoff = positive("maxBackoff", backoff);
             return this;
         }
 
-        /** How long {@link JdbcStore#close()} keeps retrying buffered records. Default 10 s; zero tries once. */
+        /**
+         * How long {@link JdbcStore#close()} keeps retrying buffered records. Default 10 s; zero tries once.
+         *
+         * @param timeout the timeout, zero to try once
+         * @return this builder
+         */
         public Builder closeTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "closeTimeout");
             if (timeout.isNegative()) {
@@ -415,6 +506,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         /**
          * Whether {@link #build()} creates or migrates the schema. Default true; turn it off when
          * the database user may not run DDL and an operator migrated with a privileged one.
+         *
+         * @param migrate false to leave the schema alone
+         * @return this builder
          */
         public Builder migrate(boolean migrate) {
             this.migrate = migrate;
@@ -430,6 +524,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         /**
          * Builds the store, creating or migrating the schema first (on the calling thread).
          *
+         * @return the store
          * @throws IllegalStateException when {@code maxBackoff} is shorter than
          *                               {@code flushInterval}, or the schema cannot be migrated
          *                               (for example, the database is unreachable)

@@ -68,7 +68,7 @@ public final class CompareReport {
             return;
         }
         Map<String, String> fields = new HashMap<>();
-        for (String pair : line.substring(7).trim().split(" +")) {
+        for (String pair : line.substring(7).trim().split(" +", -1)) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
                 fields.put(pair.substring(0, eq), pair.substring(eq + 1));

@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 public class HttpRequestBenchmark {
 
 
+    @SuppressWarnings("StringConcatToTextBlock") // CRLF line ends: a text block needs an escape on every line
     private static final ByteBuf REQUEST = Unpooled.unreleasableBuffer(Unpooled.copiedBuffer((
             "GET http://www.example.com/index.html?q=1 HTTP/1.1\r\n"
             + "Host: www.example.com\r\n"

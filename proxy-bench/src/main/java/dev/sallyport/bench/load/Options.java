@@ -144,7 +144,7 @@ final class Options {
 
     private static List<String> list(String value) {
         List<String> items = new ArrayList<>();
-        for (String item : value.split(",")) {
+        for (String item : value.split(",", -1)) {
             if (!item.isBlank()) {
                 items.add(item.trim());
             }

@@ -249,6 +249,7 @@ public final class SoakTraffic {
     }
 
     /** A response's status and Content-Length body. */
+    @SuppressWarnings("ArrayRecordComponent") // bytes as sent or received, read by the caller, never compared
     private record Response(int status, byte[] body) {
         static Response read(InputStream in) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -260,7 +261,7 @@ public final class SoakTraffic {
             String text = head.toString(StandardCharsets.ISO_8859_1);
             int status = Integer.parseInt(text.substring(9, 12));
             int length = 0;
-            for (String line : text.split("\r\n")) {
+            for (String line : text.split("\r\n", -1)) {
                 if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
                     length = Integer.parseInt(line.substring(15).trim());
                 }

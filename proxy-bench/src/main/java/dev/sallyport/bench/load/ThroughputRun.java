@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,7 +75,7 @@ final class ThroughputRun {
         double seconds = cpu.wallNanos() / 1e9;
         double gigabytes = total / 1e9;
         Result result = new Result("throughput")
-                .put("dir", direction.name().toLowerCase())
+                .put("dir", direction.name().toLowerCase(Locale.ROOT))
                 .put("tunnels", tunnels)
                 .put("bytes", total)
                 .put("mbps", total / 1e6 / seconds)

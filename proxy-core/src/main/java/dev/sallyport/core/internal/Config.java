@@ -77,6 +77,7 @@ public final class Config {
     public final List<SessionListener> sessionListeners = new ArrayList<>();
 
     /** Where a listener's TLS key and certificates come from. */
+    @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
                             char[] keyPassword) {
     }

@@ -13,16 +13,26 @@ import io.netty.channel.Channel;
  */
 public interface Exchange {
 
-    /** The request this exchange admitted. */
+    /**
+     * The request this exchange admitted.
+     *
+     * @return the request
+     */
     ProxyRequest request();
 
-    /** Who made it, or {@link Principal#anonymous()} when the proxy needs no authentication. */
+    /**
+     * Who made it, or {@link Principal#anonymous()} when the proxy needs no authentication.
+     *
+     * @return the principal
+     */
     Principal principal();
 
     /**
      * The outbound channel: registered on the client's event loop, auto-read off. The frontend
      * adds its handlers and removes them again before {@link #end ending} the exchange with
      * {@code reusable} true.
+     *
+     * @return the outbound channel
      */
     Channel outbound();
 
@@ -31,12 +41,22 @@ public interface Exchange {
      * with every body byte the frontend passes on: it runs {@code pause} when the user's bandwidth
      * budget is spent and {@code resume} when it has refilled. {@link Shaper#NONE} when the user
      * has no bandwidth limit.
+     *
+     * @param upstream true for client to target
+     * @param pause runs when the budget is spent
+     * @param resume runs when the budget has refilled
+     * @return the shaper
      */
     default Shaper shaper(boolean upstream, Runnable pause, Runnable resume) {
         return Shaper.NONE;
     }
 
-    /** Adds bytes moved client to target ({@code up}) and target to client ({@code down}). */
+    /**
+     * Adds bytes moved client to target ({@code up}) and target to client ({@code down}).
+     *
+     * @param up bytes client to target
+     * @param down bytes target to client
+     */
     void count(long up, long down);
 
     /**
@@ -44,6 +64,9 @@ public interface Exchange {
      * when it is at a clean message boundary with an empty pipeline, and reports the summary.
      * Idempotent: only the first call counts. Exchanges still open when the client connection
      * closes are ended by core with {@link Outcome#CLIENT_CLOSED} and not reusable.
+     *
+     * @param outcome how the exchange ended
+     * @param reusable whether the outbound channel may carry another request
      */
     void end(Outcome outcome, boolean reusable);
 }

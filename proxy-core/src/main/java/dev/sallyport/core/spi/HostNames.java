@@ -12,6 +12,9 @@ public final class HostNames {
     /**
      * Whether {@code host} is a plausible DNS name (or an IPv4 literal, which has the same
      * characters): 1 to 253 of letters, digits, '-', '_' and '.', no leading dot, no empty label.
+     *
+     * @param host the name to check
+     * @return whether it is plausible
      */
     public static boolean isValid(String host) {
         if (host.isEmpty() || host.length() > MAX_LENGTH) {

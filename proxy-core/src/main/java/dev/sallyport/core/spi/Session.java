@@ -22,24 +22,44 @@ import java.util.Optional;
  */
 public interface Session {
 
-    /** The client's address. */
+    /**
+     * The client's address.
+     *
+     * @return the client's address
+     */
     InetSocketAddress client();
 
-    /** The proxy address the client connected to. */
+    /**
+     * The proxy address the client connected to.
+     *
+     * @return the listener's address
+     */
     InetSocketAddress listener();
 
     /**
      * The protocol module's own settings of type {@code type}, as passed to
      * {@code ProxyManager.Builder.options(...)}; empty when none were set (use the module's defaults).
+     *
+     * @param <T> the options' type
+     * @param type the options' type
+     * @return the options, or empty
      */
     default <T extends ProtocolOptions> Optional<T> options(Class<T> type) {
         return Optional.empty();
     }
 
-    /** Whether clients must authenticate on this proxy. */
+    /**
+     * Whether clients must authenticate on this proxy.
+     *
+     * @return whether authentication is required
+     */
     boolean authenticationRequired();
 
-    /** The authenticated principal, or {@link Principal#anonymous()}. */
+    /**
+     * The authenticated principal, or {@link Principal#anonymous()}.
+     *
+     * @return the principal
+     */
     Principal principal();
 
     /**
@@ -48,6 +68,9 @@ public interface Session {
      * {@link Outcome#AUTH_FAILED} when the credentials are wrong, {@link Outcome#AUTH_UNAVAILABLE}
      * when no backend could check them (one failed or timed out, or the checks are overloaded), or
      * {@link Outcome#LIMITED} when the connection is over a connection cap.
+     *
+     * @param credentials what the client presented
+     * @return completes with the principal
      */
     Future<Principal> authenticate(Credentials credentials);
 
@@ -56,6 +79,9 @@ public interface Session {
      * the target once, evaluates the access rules against the resolved address, and connects to
      * exactly that address with the connect timeout. The channel returned is registered on the
      * client's event loop with auto-read off and an empty pipeline.
+     *
+     * @param request the request
+     * @return completes with the connected outbound channel
      */
     Future<Channel> connect(ProxyRequest request);
 
@@ -69,6 +95,9 @@ public interface Session {
      * {@link Exchange#end}. Exchanges do not change {@link #principal()}; a connection that ends
      * without any failure recorded through {@link #fail} reports no summary of its own once it
      * made an exchange.
+     *
+     * @param request the request
+     * @return completes with the exchange
      */
     Future<Exchange> exchange(ProxyRequest request);
 
@@ -88,6 +117,10 @@ public interface Session {
      * connect timeout, the future fails with {@link Outcome#CONNECT_TIMEOUT}. Refusals before
      * {@code listening} is called fail the future as {@link #connect} does. The listening socket
      * is closed once the future completes, and when the client connection closes.
+     *
+     * @param request the request; its target is the expected peer
+     * @param listening told the listening address, for the first reply
+     * @return completes with the peer's channel
      */
     default Future<Channel> bind(ProxyRequest request, java.util.function.Consumer<InetSocketAddress> listening) {
         throw new UnsupportedOperationException("bind: not supported by " + getClass().getName());
@@ -110,6 +143,10 @@ public interface Session {
      * down. The association ends, and its socket closes, when the control connection closes, half
      * closes or idles out (no datagram either way for the idle timeout), or at the maximum session
      * length. Bytes the client sends on the control connection are discarded.
+     *
+     * @param request the request
+     * @param codec decodes and encodes the datagrams' headers
+     * @return completes with the relay socket's address
      */
     default Future<InetSocketAddress> associate(ProxyRequest request, DatagramCodec codec) {
         throw new UnsupportedOperationException("associate: not supported by " + getClass().getName());
@@ -120,6 +157,8 @@ public interface Session {
      * relay handlers at the end of both pipelines and turns reading on. Call it after writing the
      * success reply; then remove the frontend's own handlers (bytes they still hold flow on into
      * the relay).
+     *
+     * @param outbound the connected outbound channel
      */
     void relay(Channel outbound);
 
@@ -130,6 +169,8 @@ public interface Session {
      * check (a failed {@link #authenticate} is recorded already): core counts it through
      * {@code MetricsSink.authFailed} with reason {@code no_credentials}, as a login without
      * credentials is counted.
+     *
+     * @param outcome why the handshake failed
      */
     void fail(Outcome outcome);
 

@@ -13,6 +13,7 @@ public final class SessionException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final transient Outcome outcome;
+    /** The rule or limit that refused the session, or {@code null}. */
     private final String rule;
 
     /**
@@ -27,12 +28,20 @@ public final class SessionException extends RuntimeException {
         this.rule = rule;
     }
 
-    /** What happened. */
+    /**
+     * What happened.
+     *
+     * @return the outcome
+     */
     public Outcome outcome() {
         return outcome;
     }
 
-    /** The rule or limit that refused the session, or {@code null}. */
+    /**
+     * The rule or limit that refused the session, or {@code null}.
+     *
+     * @return the rule's name, or {@code null}
+     */
     public String rule() {
         return rule;
     }
@@ -40,6 +49,9 @@ public final class SessionException extends RuntimeException {
     /**
      * The outcome a failed session future carries: the {@link SessionException}'s own, and
      * {@link Outcome#ERROR} for any other failure (a bug or a broken backend, never a verdict).
+     *
+     * @param failure the failure
+     * @return its outcome
      */
     public static Outcome outcomeOf(Throwable failure) {
         return failure instanceof SessionException e ? e.outcome() : Outcome.ERROR;

@@ -29,10 +29,17 @@ public interface Shaper {
     /**
      * Charges {@code bytes} just passed on. When that overdraws the budget and no pause is running,
      * runs {@code pause} now and schedules {@code resume}. Returns whether a pause is running.
+     *
+     * @param bytes the bytes passed on
+     * @return whether a pause is running
      */
     boolean charge(long bytes);
 
-    /** Whether a pause is running: {@code resume} has not run yet. */
+    /**
+     * Whether a pause is running: {@code resume} has not run yet.
+     *
+     * @return whether a pause is running
+     */
     boolean paused();
 
     /** Cancels a running pause without running {@code resume} (the session is ending). */

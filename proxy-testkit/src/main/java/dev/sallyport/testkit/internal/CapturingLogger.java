@@ -47,11 +47,11 @@ final class CapturingLogger extends AbstractLogger {
         }
         LoggingEventBuilder event = real.atLevel(level).setMessage(pattern).setCause(cause);
         if (marker != null) {
-            event.addMarker(marker);
+            event = event.addMarker(marker);
         }
         if (args != null) {
             for (Object arg : args) {
-                event.addArgument(arg);
+                event = event.addArgument(arg);
             }
         }
         event.log();

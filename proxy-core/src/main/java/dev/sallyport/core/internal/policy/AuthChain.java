@@ -336,6 +336,7 @@ public final class AuthChain {
     }
 
     /** A cache key: the claimed user (for invalidation) and an HMAC of everything presented. */
+    @SuppressWarnings("ArrayRecordComponent") // equals and hashCode below compare the digest's bytes
     private record Key(String user, byte[] digest) {
         @Override
         public boolean equals(Object o) {

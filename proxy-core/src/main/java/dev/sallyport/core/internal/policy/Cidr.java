@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.util.Objects;
 
 /** An IPv4 or IPv6 prefix; IPv4-mapped IPv6 addresses match their IPv4 prefixes. */
+@SuppressWarnings("ArrayRecordComponent") // equals and hashCode below compare the network's bytes
 public record Cidr(byte[] network, int prefix, String text) {
 
     public static Cidr parse(String setting, String text) {

@@ -44,11 +44,11 @@ public final class LoginGuard {
     private final long backoffNanos;
     private final int ipv6Prefix;
     /** Separate from the names, so a flood of made-up names cannot evict a source's record. */
-    private final Cache<InetAddress, Record> sources;
-    private final Cache<Name, Record> names;
+    private final Cache<InetAddress, Tally> sources;
+    private final Cache<Name, Tally> names;
 
     /** Failures and running checks of one source, or of one name from one source. */
-    private static final class Record {
+    private static final class Tally {
         final ArrayDeque<Long> failures = new ArrayDeque<>();
         int running;
         long lockedUntil;
@@ -141,11 +141,14 @@ public final class LoginGuard {
     }
 
     /** One login as the guard sees it; used by one login at a time. */
+    // sourceRecord and nameRecord change once, from null to their tally (find), before any lock on
+    // them: the lock is the tally's own, shared with the other logins of that source or name.
+    @SuppressWarnings("SynchronizeOnNonFinalField")
     final class Login {
         private final InetAddress source;
         private final String user;
-        private Record sourceRecord;
-        private Record nameRecord;
+        private Tally sourceRecord;
+        private Tally nameRecord;
         private boolean reserved;
 
         private Login(InetAddress source, String user) {
@@ -155,11 +158,11 @@ public final class LoginGuard {
 
         private void find(boolean create) {
             if (sourceRecord == null) {
-                sourceRecord = create ? sources.get(source, k -> new Record()) : sources.getIfPresent(source);
+                sourceRecord = create ? sources.get(source, k -> new Tally()) : sources.getIfPresent(source);
             }
             if (nameRecord == null) {
                 Name name = new Name(source, user);
-                nameRecord = create ? names.get(name, k -> new Record()) : names.getIfPresent(name);
+                nameRecord = create ? names.get(name, k -> new Tally()) : names.getIfPresent(name);
             }
         }
 
@@ -199,8 +202,8 @@ public final class LoginGuard {
                 synchronized (nameRecord) {
                     if (sourceRecord.locked(now) || nameRecord.locked(now)
                             || nameRecord.failures(now, windowNanos) + nameRecord.running >= maxFailures
-                            || maxSourceFailures > 0
-                            && sourceRecord.failures(now, windowNanos) + sourceRecord.running >= maxSourceFailures) {
+                            || (maxSourceFailures > 0
+                            && sourceRecord.failures(now, windowNanos) + sourceRecord.running >= maxSourceFailures)) {
                         return false;
                     }
                     sourceRecord.running++;

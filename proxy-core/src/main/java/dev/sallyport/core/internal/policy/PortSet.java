@@ -17,7 +17,7 @@ public final class PortSet {
             throw new IllegalArgumentException(setting + ": empty (expected: ports such as 80,443,8000-8100)");
         }
         PortSet set = new PortSet(text.trim());
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", -1)) {
             String item = part.trim();
             int dash = item.indexOf('-');
             int from = port(setting, text, dash < 0 ? item : item.substring(0, dash));

@@ -43,7 +43,7 @@ public final class TokenBucket {
         refill();
         rate = newRate;
         capacity = bandwidth ? burst(newRate) : newRate;
-        tokens = Math.min(tokens, capacity);
+        tokens = Math.min(tokens, (double) capacity);
     }
 
     /** Takes one token if there is one (session rate limiting). */
@@ -85,7 +85,7 @@ public final class TokenBucket {
         long now = ticker.read();
         long elapsed = now - last;
         if (elapsed > 0) {
-            tokens = Math.min(capacity, tokens + (double) elapsed * rate / NANOS);
+            tokens = Math.min((double) capacity, tokens + (double) elapsed * rate / NANOS);
             last = now;
         }
     }

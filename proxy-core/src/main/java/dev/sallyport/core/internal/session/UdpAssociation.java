@@ -79,12 +79,10 @@ public final class UdpAssociation {
     private final Channel control;
     private final DatagramCodec codec;
     private final Principal principal;
-    private final UserLimits.State limits;
     private final InetAddress clientIp;
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress listener;
-    /** The client's UDP port: named in the request, or learned from its first datagram; 0 until known. */
-    private int clientPort;
+    /** The client's UDP address: the port named in the request, or learned from its first datagram; null until known. */
     private InetSocketAddress clientEndpoint;
     /** Destinations the client sent to, whose datagrams are relayed back as replies. */
     private final Map<InetSocketAddress, Boolean> destinations = new LinkedHashMap<>(16, 0.75f, true) {
@@ -111,14 +109,12 @@ public final class UdpAssociation {
         this.control = control;
         this.codec = codec;
         this.principal = principal;
-        this.limits = limits;
         this.upShaper = BucketShaper.of(limits, true, control.eventLoop(), this::pauseReading, this::resumeReading);
         this.downShaper = BucketShaper.of(limits, false, control.eventLoop(), this::pauseReading, this::resumeReading);
         this.clientAddress = (InetSocketAddress) control.remoteAddress();
         this.clientIp = Addresses.unmapped(clientAddress.getAddress());
         InetSocketAddress local = (InetSocketAddress) control.localAddress();
         this.listener = new InetSocketAddress(Addresses.unmapped(local.getAddress()), local.getPort());
-        this.clientPort = clientPort;
         this.clientEndpoint = clientPort == 0 ? null : new InetSocketAddress(clientIp, clientPort);
     }
 
@@ -218,7 +214,6 @@ public final class UdpAssociation {
             reply(from, packet.content());
         } else if (clientEndpoint == null && from.getAddress().equals(clientIp)) {
             // RFC 1928 section 7: a client that named no port is known by its first datagram.
-            clientPort = from.getPort();
             clientEndpoint = from;
             fromClient(packet.content());
         } else {
