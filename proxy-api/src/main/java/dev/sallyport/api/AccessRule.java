@@ -11,7 +11,8 @@ package dev.sallyport.api;
 @FunctionalInterface
 public interface AccessRule {
 
-    /** Decides on one request: allow, deny or abstain, never null. */
+    /**
+     * Decides on one request: allow, deny or abstain, never null (null denies the request).
      *
      * @param request the request: client, user, resolved target, command
      * @return allow, deny or abstain

@@ -12,10 +12,17 @@ public final class InvalidSettingException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The setting's name. */
     private final String setting;
+    /** What is wrong with its value. */
     private final String problem;
 
-    /** A message reading {@code setting: problem}. */
+    /**
+     * A message reading {@code setting: problem}.
+     *
+     * @param setting the setting's name
+     * @param problem what is wrong with its value
+     */
     public InvalidSettingException(String setting, String problem) {
         this(setting, problem, setting + ": " + problem, null);
     }
@@ -23,6 +30,11 @@ public final class InvalidSettingException extends IllegalArgumentException {
     /**
      * A message of the thrower's own wording, for example naming the provider the setting
      * belongs to.
+     *
+     * @param setting the setting's name
+     * @param problem what is wrong with its value
+     * @param message the whole message
+     * @param cause   the cause, or null
      */
     public InvalidSettingException(String setting, String problem, String message, Throwable cause) {
         super(message, cause);
@@ -30,12 +42,20 @@ public final class InvalidSettingException extends IllegalArgumentException {
         this.problem = Objects.requireNonNull(problem, "problem");
     }
 
-    /** The setting's name as the thrower knows it, e.g. {@code url} or {@code bandwidth}. */
+    /**
+     * The setting's name as the thrower knows it, e.g. {@code url} or {@code bandwidth}.
+     *
+     * @return the setting's name
+     */
     public String setting() {
         return setting;
     }
 
-    /** What is wrong with the value, e.g. {@code 0 (expected: >= 1)}; never the value of a secret. */
+    /**
+     * What is wrong with the value, e.g. {@code 0 (expected: >= 1)}; never the value of a secret.
+     *
+     * @return the problem
+     */
     public String problem() {
         return problem;
     }

@@ -31,6 +31,7 @@ public record LiveSession(long id, Protocol protocol, Command command, InetSocke
                           InetSocketAddress listener, String user, String targetHost, int targetPort,
                           InetAddress targetAddress, String route, Instant started, long bytesUp,
                           long bytesDown) {
+    /** Checks that the fields every session has are present. */
     public LiveSession {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(command, "command");

@@ -29,11 +29,19 @@ package dev.sallyport.api;
  */
 public interface SessionListener {
 
-    /** Admission decided {@code session}'s target; the proxy dials (or listens, or relays) next. */
+    /**
+     * Admission decided {@code session}'s target; the proxy dials (or listens, or relays) next.
+     *
+     * @param session the session as it opens
+     */
     default void opened(LiveSession session) {
     }
 
-    /** A session ended: called exactly once per session, opened or not. */
+    /**
+     * A session ended: called exactly once per session, opened or not.
+     *
+     * @param summary how it went
+     */
     default void closed(SessionSummary summary) {
     }
 }

@@ -185,6 +185,8 @@ public final class ProxyManager implements AutoCloseable {
      * The sessions open now, oldest first: those admission let through (the ones a
      * {@link SessionListener} heard {@code opened}), until they close. An immutable snapshot;
      * the byte counts are those of the moment each session was read. Cheap enough to poll.
+     *
+     * @return the open sessions
      */
     public List<LiveSession> sessions() {
         return engine.sessions().snapshot();
@@ -195,6 +197,7 @@ public final class ProxyManager implements AutoCloseable {
      * the target's, as if the client had left. Its summary says {@link Outcome#CLOSED_BY_HOST}.
      * Returns at once; the close happens on the session's I/O thread right after.
      *
+     * @param id the session's id
      * @return whether a session of that id was open
      */
     public boolean closeSession(long id) {
@@ -215,6 +218,8 @@ public final class ProxyManager implements AutoCloseable {
      * Whether {@link #close()} was called: from then on no connection is accepted and
      * {@link #addresses()} throws. Close may still be draining; once it returns, everything the
      * manager created is released.
+     *
+     * @return whether close began
      */
     public boolean isClosed() {
         return engine.isClosed();
@@ -889,6 +894,9 @@ public final class ProxyManager implements AutoCloseable {
          * A rule that is {@link AutoCloseable} is closed by {@link ProxyManager#close()}, or by
          * {@link #start()} when it fails.
          *
+         * @param provider the provider's name
+         * @param settings the provider's settings
+         * @return this builder
          * @throws IllegalArgumentException when {@code provider} is blank
          * @throws NullPointerException     when an argument, a setting's key or its value is null
          */
@@ -906,6 +914,9 @@ public final class ProxyManager implements AutoCloseable {
          * pool that is {@link AutoCloseable} is closed by {@link ProxyManager#close()} (after the
          * I/O threads stopped), or by {@link #start()} when it fails.
          *
+         * @param provider the provider's name
+         * @param settings the provider's settings
+         * @return this builder
          * @throws IllegalArgumentException when {@code provider} is blank
          * @throws NullPointerException     when an argument, a setting's key or its value is null
          */
@@ -918,6 +929,9 @@ public final class ProxyManager implements AutoCloseable {
          * Adds a listener that hears every session open and close (see {@link SessionListener}
          * for which events, their order and their thread); several may be added. Default: none,
          * and then no event is built.
+         *
+         * @param listener the listener
+         * @return this builder
          */
         public Builder events(SessionListener listener) {
             c.sessionListeners.add(Objects.requireNonNull(listener, "listener"));

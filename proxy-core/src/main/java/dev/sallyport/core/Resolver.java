@@ -30,7 +30,6 @@ public interface Resolver {
      * {@link UnknownHostException} when the name does not exist.
      *
      * @param host the name to resolve
-     * @param eventLoop the event loop asking
      * @return completes with the addresses
      */
     CompletionStage<List<InetAddress>> resolve(String host);

@@ -49,21 +49,33 @@ public final class EventRecorder implements SessionListener {
         signal.signal();
     }
 
-    /** The sessions that opened so far, in order. */
+    /**
+     * The sessions that opened so far, in order.
+     *
+     * @return the opened sessions
+     */
     public List<LiveSession> opened() {
         synchronized (lock) {
             return List.copyOf(opened);
         }
     }
 
-    /** The summaries of the sessions that closed so far, in order. */
+    /**
+     * The summaries of the sessions that closed so far, in order.
+     *
+     * @return the summaries
+     */
     public List<SessionSummary> closed() {
         synchronized (lock) {
             return List.copyOf(closed);
         }
     }
 
-    /** Every event so far, in order, as {@code opened ID} or {@code closed ID}. */
+    /**
+     * Every event so far, in order, as {@code opened ID} or {@code closed ID}.
+     *
+     * @return the events
+     */
     public List<String> timeline() {
         synchronized (lock) {
             return List.copyOf(timeline);
@@ -73,6 +85,9 @@ public final class EventRecorder implements SessionListener {
     /**
      * Waits until at least {@code count} sessions opened; returns them all, in order.
      *
+     * @param count   how many to wait for
+     * @param timeout how long to wait
+     * @return the opened sessions
      * @throws AssertionError after {@code timeout}, listing the events so far
      */
     public List<LiveSession> awaitOpened(int count, Duration timeout) {
@@ -85,6 +100,9 @@ public final class EventRecorder implements SessionListener {
     /**
      * Waits until at least {@code count} sessions closed; returns their summaries, in order.
      *
+     * @param count   how many to wait for
+     * @param timeout how long to wait
+     * @return the summaries
      * @throws AssertionError after {@code timeout}, listing the events so far
      */
     public List<SessionSummary> awaitClosed(int count, Duration timeout) {

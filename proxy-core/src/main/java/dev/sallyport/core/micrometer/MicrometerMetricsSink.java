@@ -85,6 +85,8 @@ public final class MicrometerMetricsSink implements MetricsSink {
      * Registers the meters in {@code registry}, tagged {@code proxy=name}. Sinks that share a
      * registry need different names: meters with the same name and tags are one meter.
      *
+     * @param registry the registry to register the meters in
+     * @param name     the value of the {@code proxy} tag
      * @throws IllegalArgumentException when {@code name} is empty or blank
      */
     public MicrometerMetricsSink(MeterRegistry registry, String name) {

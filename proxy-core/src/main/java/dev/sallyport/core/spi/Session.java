@@ -183,7 +183,8 @@ public interface Session {
      * and it is counted through {@code MetricsSink.authFailed} with {@code reason}, as a failed
      * login is. The connection itself then reports no summary unless it fails itself.
      *
-     * @param reason short and bounded ({@code no_credentials}), never a user name or secret
+     * @param request the request the login was for
+     * @param reason  short and bounded ({@code no_credentials}), never a user name or secret
      */
     void loginRefused(ProxyRequest request, String reason);
 }
