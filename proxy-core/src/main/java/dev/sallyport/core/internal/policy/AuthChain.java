@@ -290,8 +290,9 @@ public final class AuthChain {
 
     /**
      * {@code user} as it may appear in a log line: quoted, at most 64 chars (then the length),
-     * control, format and separator characters, quotes and backslashes escaped as {@code \\uXXXX},
-     * so a hostile name cannot forge or hide log lines. {@code -} for none.
+     * control, format and separator characters, quotes and backslashes escaped (a backslash,
+     * {@code u} and four hex digits), so a hostile name cannot forge or hide log lines. {@code -}
+     * for none.
      */
     public static String printableUser(String user) {
         if (user == null) {

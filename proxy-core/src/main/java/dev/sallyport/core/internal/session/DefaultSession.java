@@ -15,10 +15,7 @@ import dev.sallyport.core.spi.Session;
 import dev.sallyport.core.spi.SessionEvent;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -120,7 +117,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
     /** Core's handler at the tail of the client pipeline. */
     public ChannelInboundHandlerAdapter guard() {
-        return new Guard();
+        return new SessionGuard(this);
     }
 
     @Override
@@ -340,6 +337,34 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         }
     }
 
+    /** Whether the handshake is still running. */
+    boolean inHandshake() {
+        return !handshakeDone;
+    }
+
+    /** Whether the connection made its own request (CONNECT, BIND, UDP ASSOCIATE). */
+    boolean hasRequest() {
+        return request != null;
+    }
+
+    boolean relaying() {
+        return relay != null;
+    }
+
+    boolean associated() {
+        return association != null;
+    }
+
+    /** Whether a BIND still waits for its peer. */
+    boolean bindWaiting() {
+        return bindWait != null && !bindWait.isDone();
+    }
+
+    /** The client stopped sending right after its request: the relay passes the EOF on once it runs. */
+    void clientInputShutdown() {
+        clientInputShutdown = true;
+    }
+
     void exchangeEnded(DefaultExchange exchange) {
         openExchanges.remove(exchange);
     }
@@ -360,7 +385,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         return IDS.incrementAndGet();
     }
 
-    private void finish() {
+    /** Releases what the connection holds and reports it, once; called when the channel closes. */
+    void finish() {
         if (finished) {
             return;
         }
@@ -443,66 +469,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             Relay r = relay;
             UdpAssociation a = association;
             return r != null ? r.bytesDown() : a != null ? a.bytesDown() : 0;
-        }
-    }
-
-    /** Core's handler at the tail of every client pipeline. */
-    private final class Guard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            finish();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            // Bytes nobody consumed (a frontend that already gave up): drop them.
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event == SessionEvent.DRAINING) {
-                // Shutting down: a connection still in its handshake has nothing to finish.
-                if (!handshakeDone) {
-                    fail(Outcome.SHUTDOWN);
-                    ctx.close();
-                }
-                return;
-            }
-            if (event == SessionEvent.HANDSHAKE_TIMEOUT) {
-                ctx.close();
-            } else if (event instanceof ChannelInputShutdownEvent) {
-                inputShutdown(ctx);
-            } else {
-                ReferenceCountUtil.release(event);
-            }
-        }
-
-        private void inputShutdown(ChannelHandlerContext ctx) {
-            if (association != null) {
-                // A UDP association lives as long as its control connection: its end ends it.
-                ctx.close();
-            } else if (relay != null) {
-                return;
-            } else if (bindWait != null && !bindWait.isDone()) {
-                // A client that stops sending while its BIND waits has given up (or gone): stop listening.
-                fail(Outcome.CLIENT_CLOSED);
-                ctx.close();
-            } else if (request == null) {
-                // Half-closed before making a request: nothing more can come.
-                fail(Outcome.CLIENT_CLOSED);
-                ctx.close();
-            } else {
-                // Half-closed right after its request: the relay passes the EOF on once it runs.
-                clientInputShutdown = true;
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("{}: connection from {} failed", protocol.id(), Addresses.format(client), cause);
-            fail(Outcome.ERROR);
-            ctx.close();
         }
     }
 }
