@@ -409,6 +409,21 @@ public final class Engine {
         return open.get();
     }
 
+    /** Completes once every I/O thread ran a task submitted now; exceptionally once the threads are gone. */
+    public CompletableFuture<Void> ping() {
+        List<CompletableFuture<Void>> answers = new ArrayList<>();
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            try {
+                loop.execute(() -> answer.complete(null));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                answer.completeExceptionally(e);
+            }
+            answers.add(answer);
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
+    }
+
     public Resolver resolver() {
         return resolver;
     }
