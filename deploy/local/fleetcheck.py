@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Client side of deploy/local/fleet.sh: SOCKS5 tunnels from chosen loopback source addresses.
+
+Standard library only. The proxy user's password comes from the environment variable FLEET_PASSWORD
+(never the command line). Every wait is bounded. Subcommands (exit 0 when the expectation holds):
+
+  limit   open --allowed tunnels (all must succeed), then --extra more attempts (all must be refused)
+  revoke  open --count tunnels, run the command given after --, then wait until every tunnel is closed;
+          prints how long the last close took after the command returned; fails beyond --within
+  tunnels open --count short tunnels that each fetch --path over HTTP; all must succeed
+  sessions  print how many open sessions each metrics URL lists for --user
+"""
+import argparse
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+REPLIES = {0: "succeeded", 1: "general failure", 2: "not allowed by ruleset", 3: "network unreachable",
+           4: "host unreachable", 5: "connection refused", 6: "TTL expired", 7: "command not supported",
+           8: "address type not supported"}
+
+
+def host_port(text):
+    host, _, port = text.rpartition(":")
+    return host, int(port)
+
+
+def recv_exactly(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed during the SOCKS5 handshake")
+        data += chunk
+    return data
+
+
+def socks5(proxy, source, user, password, target, timeout=5.0):
+    """A SOCKS5 CONNECT (RFC 1928, username/password RFC 1929); returns (socket or None, outcome text)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.bind((source, 0))
+        sock.connect(proxy)
+        sock.sendall(b"\x05\x01\x02")
+        if recv_exactly(sock, 2) != b"\x05\x02":
+            return None, "no username/password method"
+        u, p = user.encode(), password.encode()
+        sock.sendall(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
+        if recv_exactly(sock, 2)[1] != 0:
+            return None, "login refused"
+        host, port = target
+        sock.sendall(b"\x05\x01\x00\x01" + socket.inet_aton(host) + port.to_bytes(2, "big"))
+        reply = recv_exactly(sock, 10)
+        if reply[1] != 0:
+            return None, "refused: %s (REP %d)" % (REPLIES.get(reply[1], "?"), reply[1])
+        sock.settimeout(None)
+        return sock, "ok"
+    except (OSError, ConnectionError) as e:
+        return None, "failed: %s" % e
+    finally:
+        if sock.gettimeout() is not None:
+            # Not handed out: close it (a returned tunnel has no timeout set).
+            sock.close()
+
+
+def open_tunnels(args, count, label):
+    tunnels, outcomes = [], []
+    for i in range(count):
+        source = args.sources[i % len(args.sources)]
+        sock, outcome = socks5(args.proxy, source, args.user, args.password, args.target)
+        print("  %s %d from %s: %s" % (label, i + 1, source, outcome))
+        outcomes.append(outcome)
+        if sock:
+            tunnels.append(sock)
+    return tunnels, outcomes
+
+
+def sessions_per_instance(urls, user):
+    counts = []
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url + "/sessions", timeout=5) as response:
+                listed = json.load(response)["sessions"]
+            counts.append(sum(1 for s in listed if s.get("user") == user))
+        except OSError as e:
+            counts.append("unreachable (%s)" % e)
+    return counts
+
+
+def cmd_limit(args):
+    held, outcomes = open_tunnels(args, args.allowed, "tunnel")
+    try:
+        if len(held) != args.allowed:
+            print("  only %d of %d allowed tunnels opened" % (len(held), args.allowed))
+            return 1
+        if args.metrics:
+            print("  open sessions of %s per instance: %s" % (args.user, sessions_per_instance(args.metrics, args.user)))
+        extra, outcomes = open_tunnels(args, args.extra, "extra attempt")
+        for sock in extra:
+            sock.close()
+        refused = sum(1 for o in outcomes if o.startswith("refused"))
+        print("  %d of %d attempts beyond the limit refused" % (refused, args.extra))
+        return 0 if refused == args.extra else 1
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def cmd_revoke(args):
+    held, _ = open_tunnels(args, args.count, "tunnel")
+    if len(held) != args.count:
+        print("  only %d of %d tunnels opened" % (len(held), args.count))
+        for sock in held:
+            sock.close()
+        return 1
+    if args.metrics:
+        print("  open sessions of %s per instance: %s" % (args.user, sessions_per_instance(args.metrics, args.user)))
+    started = time.monotonic()
+    done = subprocess.run(args.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    returned = time.monotonic()
+    print("  %s -> exit %d in %.2f s: %s" % (" ".join(args.command[:3]) + " ...", done.returncode, returned - started,
+                                              done.stdout.strip().replace("\n", " | ")))
+    open_ = {sock.fileno(): sock for sock in held}
+    last = None
+    deadline = returned + args.wait
+    while open_ and time.monotonic() < deadline:
+        readable, _, _ = select.select(list(open_.values()), [], [], min(0.05, max(0.0, deadline - time.monotonic())))
+        for sock in readable:
+            try:
+                data = sock.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                last = time.monotonic()
+                del open_[sock.fileno()]
+                sock.close()
+    for sock in open_.values():
+        sock.close()
+    if open_:
+        print("  %d of %d tunnels still open %.1f s after the command returned" % (len(open_), args.count, args.wait))
+        return 1
+    elapsed = last - returned
+    print("  all %d tunnels closed %.3f s after the command returned (%.3f s after it started)"
+          % (args.count, elapsed, last - started))
+    return 0 if elapsed <= args.within else 1
+
+
+def cmd_tunnels(args):
+    ok = 0
+    for i in range(args.count):
+        source = args.sources[i % len(args.sources)]
+        sock, outcome = socks5(args.proxy, source, args.user, args.password, args.target)
+        if sock:
+            try:
+                sock.settimeout(5)
+                sock.sendall(("GET %s HTTP/1.0\r\nHost: target\r\n\r\n" % args.path).encode())
+                answer = b""
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    answer += chunk
+                outcome = "ok: " + answer.split(b"\r\n", 1)[0].decode(errors="replace")
+                ok += answer.startswith(b"HTTP/1.0 200") or answer.startswith(b"HTTP/1.1 200")
+            except OSError as e:
+                outcome = "failed: %s" % e
+            finally:
+                sock.close()
+        print("  session %d from %s: %s" % (i + 1, source, outcome))
+    print("  %d of %d sessions succeeded" % (ok, args.count))
+    return 0 if ok == args.count else 1
+
+
+def cmd_sessions(args):
+    print(" ".join(str(c) for c in sessions_per_instance(args.metrics, args.user)))
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["limit", "revoke", "tunnels", "sessions"])
+    parser.add_argument("--proxy", type=host_port, help="SOCKS5 HOST:PORT (HAProxy's frontend)")
+    parser.add_argument("--target", type=host_port, help="target HOST:PORT (an IPv4 literal)")
+    parser.add_argument("--sources", default="127.0.0.1", help="comma-separated source addresses, used in turn")
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--allowed", type=int, default=3)
+    parser.add_argument("--extra", type=int, default=6)
+    parser.add_argument("--count", type=int, default=6)
+    parser.add_argument("--within", type=float, default=1.0, help="seconds allowed for revoke")
+    parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for closes")
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--metrics", default="", help="comma-separated metrics base URLs, to show /sessions counts")
+    argv = sys.argv[1:]
+    command = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:len(argv) - len(command) - (1 if command else 0)])
+    args.command = command
+    args.sources = args.sources.split(",")
+    args.metrics = [u for u in args.metrics.split(",") if u]
+    args.password = os.environ.get("FLEET_PASSWORD", "")
+    return {"limit": cmd_limit, "revoke": cmd_revoke, "tunnels": cmd_tunnels, "sessions": cmd_sessions}[args.mode](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
