@@ -5,8 +5,9 @@ Standard library only. The proxy user's password comes from the environment vari
 (never the command line). Every wait is bounded. Subcommands (exit 0 when the expectation holds):
 
   limit   open --allowed tunnels (all must succeed), then --extra more attempts (all must be refused)
-  revoke  open --count tunnels, run the command given after --, then wait until every tunnel is closed;
-          prints how long the last close took after the command returned; fails beyond --within
+  revoke  open --count tunnels, run the command given after --, and record when each tunnel closes;
+          prints how long the last close came after the command's first output line (the change
+          is committed then); fails beyond --within
   tunnels open --count short tunnels that each fetch --path over HTTP; all must succeed
   sessions  print how many open sessions each metrics URL lists for --user
 """
@@ -17,6 +18,7 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -121,34 +123,49 @@ def cmd_revoke(args):
         return 1
     if args.metrics:
         print("  open sessions of %s per instance: %s" % (args.user, sessions_per_instance(args.metrics, args.user)))
+    # A watcher records each close as it happens, also while the command is still running.
+    closes, stop = [], threading.Event()
+    watcher = threading.Thread(target=watch_closes, args=(held, closes, stop), daemon=True)
+    watcher.start()
     started = time.monotonic()
-    done = subprocess.run(args.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    process = subprocess.Popen(args.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output, changed = [], None
+    for line in process.stdout:  # the command prints its line once the change is committed
+        output.append(line.strip())
+        if changed is None and line.strip():
+            changed = time.monotonic()
+    process.wait(timeout=60)
     returned = time.monotonic()
-    print("  %s -> exit %d in %.2f s: %s" % (" ".join(args.command[:3]) + " ...", done.returncode, returned - started,
-                                              done.stdout.strip().replace("\n", " | ")))
+    changed = changed or returned
+    print("  %s -> exit %d after %.2f s: %s" % (" ".join(args.command[:3]) + " ...", process.returncode,
+                                                returned - started, " | ".join(output)))
+    watcher.join(timeout=max(0.0, changed + args.wait - time.monotonic()))
+    stop.set()
+    watcher.join()
+    for sock in held:
+        sock.close()
+    if len(closes) < args.count:
+        print("  %d of %d tunnels still open %.1f s after the change" % (args.count - len(closes), args.count, args.wait))
+        return 1
+    elapsed = max(closes) - changed
+    print("  all %d tunnels closed %.3f s after the command reported the change (%.3f s after it started)"
+          % (args.count, elapsed, max(closes) - started))
+    return 0 if elapsed <= args.within else 1
+
+
+def watch_closes(held, closes, stop):
+    """Appends the time each socket in held reads end-of-stream (or an error), until all did or stop is set."""
     open_ = {sock.fileno(): sock for sock in held}
-    last = None
-    deadline = returned + args.wait
-    while open_ and time.monotonic() < deadline:
-        readable, _, _ = select.select(list(open_.values()), [], [], min(0.05, max(0.0, deadline - time.monotonic())))
+    while open_ and not stop.is_set():
+        readable, _, _ = select.select(list(open_.values()), [], [], 0.02)
         for sock in readable:
             try:
                 data = sock.recv(4096)
             except OSError:
                 data = b""
             if not data:
-                last = time.monotonic()
+                closes.append(time.monotonic())
                 del open_[sock.fileno()]
-                sock.close()
-    for sock in open_.values():
-        sock.close()
-    if open_:
-        print("  %d of %d tunnels still open %.1f s after the command returned" % (len(open_), args.count, args.wait))
-        return 1
-    elapsed = last - returned
-    print("  all %d tunnels closed %.3f s after the command returned (%.3f s after it started)"
-          % (args.count, elapsed, last - started))
-    return 0 if elapsed <= args.within else 1
 
 
 def cmd_tunnels(args):
