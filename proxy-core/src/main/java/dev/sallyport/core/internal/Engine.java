@@ -411,17 +411,7 @@ public final class Engine {
 
     /** Completes once every I/O thread ran a task submitted now; exceptionally once the threads are gone. */
     public CompletableFuture<Void> ping() {
-        List<CompletableFuture<Void>> answers = new ArrayList<>();
-        for (io.netty.util.concurrent.EventExecutor loop : group) {
-            CompletableFuture<Void> answer = new CompletableFuture<>();
-            try {
-                loop.execute(() -> answer.complete(null));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                answer.completeExceptionally(e);
-            }
-            answers.add(answer);
-        }
-        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
+        return Threads.ping(group);
     }
 
     public Resolver resolver() {
