@@ -206,25 +206,7 @@ haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
 PIDS+=($!)
 
 # server_states: "backend/server STATUS" lines from HAProxy's stats socket.
-server_states() {
-  python3 - "$WORK/haproxy.sock" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(b"show stat\n")
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-for line in data.decode().splitlines():
-    f = line.split(",")
-    if len(f) > 17 and f[1] not in ("FRONTEND", "BACKEND", "svname"):
-        print("%s/%s %s" % (f[0], f[1], f[17]))
-EOF
-}
+server_states() { python3 "$CHECK" states --socket "$WORK/haproxy.sock"; }
 all_up() { [ "$(server_states | grep -c ' UP$')" = 6 ]; }
 wait_for 20 "HAProxy marking all six servers UP" all_up || { server_states | sed 's/^/  /'; die "servers not UP"; }
 say "HAProxy: SOCKS5 127.0.0.1:$LB_SOCKS, HTTP 127.0.0.1:$LB_HTTP; all servers UP"

@@ -10,6 +10,7 @@ Standard library only. The proxy user's password comes from the environment vari
           is committed then); fails beyond --within
   tunnels open --count short tunnels that each fetch --path over HTTP; all must succeed
   sessions  print how many open sessions each metrics URL lists for --user
+  states  print HAProxy's server states from its stats --socket
 """
 import argparse
 import json
@@ -30,6 +31,16 @@ REPLIES = {0: "succeeded", 1: "general failure", 2: "not allowed by ruleset", 3:
 def host_port(text):
     host, _, port = text.rpartition(":")
     return host, int(port)
+
+
+def read_all(sock):
+    """Everything the peer sends until it closes."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
 
 
 def recv_exactly(sock, n):
@@ -177,12 +188,7 @@ def cmd_tunnels(args):
             try:
                 sock.settimeout(5)
                 sock.sendall(("GET %s HTTP/1.0\r\nHost: target\r\n\r\n" % args.path).encode())
-                answer = b""
-                while True:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    answer += chunk
+                answer = read_all(sock)
                 outcome = "ok: " + answer.split(b"\r\n", 1)[0].decode(errors="replace")
                 ok += answer.startswith(b"HTTP/1.0 200") or answer.startswith(b"HTTP/1.1 200")
             except OSError as e:
@@ -194,6 +200,20 @@ def cmd_tunnels(args):
     return 0 if ok == args.count else 1
 
 
+def cmd_states(args):
+    """HAProxy's server states ("backend/server UP") from its stats socket."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(2)
+        sock.connect(args.socket)
+        sock.sendall(b"show stat\n")
+        text = read_all(sock).decode()
+    for line in text.splitlines():
+        f = line.split(",")
+        if len(f) > 17 and f[1] not in ("FRONTEND", "BACKEND", "svname"):
+            print("%s/%s %s" % (f[0], f[1], f[17]))
+    return 0
+
+
 def cmd_sessions(args):
     print(" ".join(str(c) for c in sessions_per_instance(args.metrics, args.user)))
     return 0
@@ -201,11 +221,12 @@ def cmd_sessions(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["limit", "revoke", "tunnels", "sessions"])
+    parser.add_argument("mode", choices=["limit", "revoke", "tunnels", "sessions", "states"])
     parser.add_argument("--proxy", type=host_port, help="SOCKS5 HOST:PORT (HAProxy's frontend)")
     parser.add_argument("--target", type=host_port, help="target HOST:PORT (an IPv4 literal)")
     parser.add_argument("--sources", default="127.0.0.1", help="comma-separated source addresses, used in turn")
-    parser.add_argument("--user", required=True)
+    parser.add_argument("--user", default="")
+    parser.add_argument("--socket", help="states: HAProxy's stats socket")
     parser.add_argument("--allowed", type=int, default=3)
     parser.add_argument("--extra", type=int, default=6)
     parser.add_argument("--count", type=int, default=6)
@@ -220,7 +241,8 @@ def main():
     args.sources = args.sources.split(",")
     args.metrics = [u for u in args.metrics.split(",") if u]
     args.password = os.environ.get("FLEET_PASSWORD", "")
-    return {"limit": cmd_limit, "revoke": cmd_revoke, "tunnels": cmd_tunnels, "sessions": cmd_sessions}[args.mode](args)
+    return {"limit": cmd_limit, "revoke": cmd_revoke, "tunnels": cmd_tunnels, "sessions": cmd_sessions,
+            "states": cmd_states}[args.mode](args)
 
 
 if __name__ == "__main__":
