@@ -182,6 +182,17 @@ public final class ProxyManager implements AutoCloseable {
     }
 
     /**
+     * Completes once each of the manager's I/O threads has run a task submitted now: a liveness
+     * check for health endpoints (a thread stuck in a long task answers late or never). Never
+     * blocks; completes exceptionally once the threads have stopped after {@link #close()}.
+     *
+     * @return completes when every I/O thread answered
+     */
+    public CompletionStage<Void> ping() {
+        return engine.ping();
+    }
+
+    /**
      * The sessions open now, oldest first: those admission let through (the ones a
      * {@link SessionListener} heard {@code opened}), until they close. An immutable snapshot;
      * the byte counts are those of the moment each session was read. Cheap enough to poll.

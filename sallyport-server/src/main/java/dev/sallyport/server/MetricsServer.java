@@ -35,15 +35,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /health} (200 serving, 503 starting or draining) and
+ * {@code /metrics} (Prometheus text), {@code /health} (200 serving, 503 starting or draining),
+ * {@code /health/live} and {@code /health/ready} ({@link Health}) and
  * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
  * nothing but its own connection. Each request must arrive whole within the request timeout of
  * the connection opening or of the previous response, or the connection is closed; heads are
  * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
- * {@code Authorization: Bearer TOKEN}; {@code /health} stays open for load balancers.
+ * {@code Authorization: Bearer TOKEN}; the health endpoints stay open for load balancers and
+ * probes, and tell why they answer 503 only to a client that may read {@code /metrics}.
  */
 final class MetricsServer implements AutoCloseable {
 
@@ -56,19 +57,22 @@ final class MetricsServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    private final ScheduledFuture<?> checks;
 
-    private MetricsServer(EventLoopGroup group, Channel server) {
+    private MetricsServer(EventLoopGroup group, Channel server, ScheduledFuture<?> checks) {
         this.group = group;
         this.server = server;
+        this.checks = checks;
     }
 
     /**
      * Listens on {@code address}; {@code token} (null for none) guards {@code /metrics};
-     * {@code sessions} (null for none) serves {@code /sessions}.
+     * {@code sessions} (null for none) serves {@code /sessions}; {@code health}'s checks run on
+     * this server's event loop every {@link Health#INTERVAL}.
      *
      * @throws IllegalStateException when the address cannot be bound
      */
-    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier healthy,
+    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Health health,
                                byte[] token, Duration requestTimeout, SessionsEndpoint sessions) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sallyport-metrics", true),
                 NioIoHandler.newFactory());
@@ -81,7 +85,7 @@ final class MetricsServer implements AutoCloseable {
                         channel.pipeline()
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
                                 .addLast("aggregator", new HttpObjectAggregator(4096))
-                                .addLast("endpoints", new Endpoints(registry, healthy, token, requestTimeout, sessions));
+                                .addLast("endpoints", new Endpoints(registry, health, token, requestTimeout, sessions));
                     }
                 })
                 .bind(address).awaitUninterruptibly();
@@ -90,7 +94,9 @@ final class MetricsServer implements AutoCloseable {
             throw new IllegalStateException("metrics: cannot listen on " + ServeCommand.format(address) + " ("
                     + bound.cause().getMessage() + "; expected: a free port, or 0 for any)", bound.cause());
         }
-        return new MetricsServer(group, bound.channel());
+        long interval = Health.INTERVAL.toNanos();
+        ScheduledFuture<?> checks = group.next().scheduleAtFixedRate(health::check, 0, interval, TimeUnit.NANOSECONDS);
+        return new MetricsServer(group, bound.channel(), checks);
     }
 
     InetSocketAddress address() {
@@ -99,6 +105,7 @@ final class MetricsServer implements AutoCloseable {
 
     @Override
     public void close() {
+        checks.cancel(false);
         server.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
@@ -133,16 +140,16 @@ final class MetricsServer implements AutoCloseable {
     /** One connection: answers whole requests in order and keeps the request deadline. */
     private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusMeterRegistry registry;
-        private final BooleanSupplier healthy;
+        private final Health health;
         private final byte[] token;
         private final Duration requestTimeout;
         private final SessionsEndpoint sessions;
         private ScheduledFuture<?> deadline;
 
-        Endpoints(PrometheusMeterRegistry registry, BooleanSupplier healthy, byte[] token, Duration requestTimeout,
+        Endpoints(PrometheusMeterRegistry registry, Health health, byte[] token, Duration requestTimeout,
                   SessionsEndpoint sessions) {
             this.registry = registry;
-            this.healthy = healthy;
+            this.health = health;
             this.token = token;
             this.requestTimeout = requestTimeout;
             this.sessions = sessions;
@@ -201,10 +208,25 @@ final class MetricsServer implements AutoCloseable {
                 case "/metrics" -> authorized(request, token)
                         ? new Answer(HttpResponseStatus.OK, PROMETHEUS_TEXT, registry.scrape())
                         : new Answer(HttpResponseStatus.UNAUTHORIZED, TEXT, "a bearer token is required\n");
-                case "/health" -> healthy.getAsBoolean() ? new Answer(HttpResponseStatus.OK, TEXT, "ok\n")
+                case "/health" -> health.serving() ? new Answer(HttpResponseStatus.OK, TEXT, "ok\n")
                         : new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "not serving\n");
-                default -> new Answer(HttpResponseStatus.NOT_FOUND, TEXT, "not found: try /metrics or /health\n");
+                case "/health/live" -> probe(request, "live", health.notLive());
+                case "/health/ready" -> probe(request, "ready", health.notReady());
+                default -> new Answer(HttpResponseStatus.NOT_FOUND, TEXT,
+                        "not found: try /metrics, /health, /health/live or /health/ready\n");
             };
+        }
+
+        /**
+         * 200 when {@code problem} is null, else 503 saying why to a client that may read
+         * /metrics (the reason names the auth backend's state: nothing for strangers).
+         */
+        private Answer probe(FullHttpRequest request, String state, String problem) {
+            if (problem == null) {
+                return new Answer(HttpResponseStatus.OK, TEXT, state + "\n");
+            }
+            return new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT,
+                    "not " + state + (authorized(request, token) ? ": " + problem : "") + "\n");
         }
 
 

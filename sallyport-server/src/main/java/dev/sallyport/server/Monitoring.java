@@ -3,19 +3,75 @@ package dev.sallyport.server;
 import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.core.ProxyManager;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
-/** What {@code serve} shows on its metrics port besides core's meters, and the token that guards it. */
+/**
+ * What {@code serve} shows on its metrics port besides core's meters, the token that guards it,
+ * and the instance name every meter carries.
+ */
 final class Monitoring {
 
+    /**
+     * The tag naming the instance on every meter, exported as the Prometheus label
+     * {@code sallyport_instance}. Not {@code instance}: Prometheus gives every scraped series its own
+     * {@code instance} label (the target's address) and renames a conflicting one to
+     * {@code exported_instance}, or with {@code honor_labels} lets it overwrite the target's.
+     */
+    static final String INSTANCE_TAG = "sallyport.instance";
+    static final String INSTANCE_RULE = "1-128 letters, digits, '.', '_', ':' or '-'";
+    private static final Pattern INSTANCE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
     private Monitoring() {
+    }
+
+    static boolean validInstance(String name) {
+        return INSTANCE.matcher(name).matches();
+    }
+
+    /**
+     * {@code --instance}, or the host name: {@code $HOSTNAME} (set by Docker and Kubernetes to the
+     * container's or pod's name), else the kernel's ({@code /proc/sys/kernel/hostname}), else the
+     * JDK's, else {@code localhost}.
+     */
+    static String instance(String flag) {
+        if (flag != null) {
+            return flag;
+        }
+        String name = System.getenv("HOSTNAME");
+        if (name == null || !validInstance(name.strip())) {
+            try {
+                name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                name = jdkHostName();
+            }
+        }
+        name = name.strip();
+        return validInstance(name) ? name : "localhost";
+    }
+
+    private static String jdkHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** The server's registry: every meter, core's included, tagged with the instance name. */
+    static PrometheusMeterRegistry registry(String instance) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags(INSTANCE_TAG, instance);
+        return registry;
     }
 
     /** The server's own gauges: listeners (0 once draining), pending bytes, the accounting buffer. */

@@ -6,7 +6,7 @@ import dev.sallyport.auth.jdbc.JdbcStore;
 import dev.sallyport.core.micrometer.MicrometerMetricsSink;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.ProxyProperties;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.sallyport.core.Ticker;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
@@ -133,8 +133,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "SOCKS BIND requests waiting at once per user (default: no cap on loopback, 16 beyond).")
     Integer maxBindListeners;
 
-    @Option(names = "--jdbc-url", paramLabel = "URL",
-            description = "Keep users, the access log and usage in PostgreSQL (turns authentication on).")
+    @Option(names = "--jdbc-url", paramLabel = "URL", defaultValue = "${env:SALLYPORT_JDBC_URL}",
+            description = "Keep users, the access log and usage in PostgreSQL (turns authentication on; "
+                    + "default: $SALLYPORT_JDBC_URL).")
     String jdbcUrl;
 
     @Option(names = "--jdbc-user", paramLabel = "USER", description = "Database user (default: the URL's).")
@@ -170,6 +171,10 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ProviderFlags providers = new ProviderFlags();
 
+    @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
+            + "label sallyport_instance, on every metric (default: the host name).")
+    String instance;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean serving;
     private volatile boolean draining;
@@ -181,13 +186,16 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         applyLogLevel();
         preflight();
-        PrometheusMeterRegistry registry = metrics == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        String instanceName = Monitoring.instance(instance);
+        log.info("Starting instance {}", instanceName);
+        PrometheusMeterRegistry registry = metrics == null ? null : Monitoring.registry(instanceName);
+        Health health = new Health(Ticker.system(), () -> serving, () -> draining);
         // Bound before the proxy, which then denies the metrics port as a target like its listeners.
         InetAddress metricsAddress = address(metricsBind == null ? "127.0.0.1" : metricsBind);
         SessionsEndpoint sessions = new SessionsEndpoint(metricsToken, metricsAddress.isLoopbackAddress());
         MetricsServer metricsServer = registry == null ? null : MetricsServer.start(
                 new InetSocketAddress(metricsAddress, metrics),
-                registry, () -> serving && !draining, metricsToken, MetricsServer.REQUEST_TIMEOUT, sessions);
+                registry, health, metricsToken, MetricsServer.REQUEST_TIMEOUT, sessions);
         metricsBound = metricsServer == null ? null : metricsServer.address();
         JdbcStore store = null;
         ProxyManager proxy;
@@ -202,6 +210,7 @@ final class ServeCommand implements Callable<Integer> {
             Monitoring.registerGauges(registry, proxy, store, () -> draining);
         }
         sessions.attach(proxy);
+        health.watch(proxy::ping, store == null ? null : store::ping);
         serving = true;
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
@@ -247,6 +256,9 @@ final class ServeCommand implements Callable<Integer> {
         String secrets = config == null ? null : ConfigFile.secrets(config);
         if (secrets != null) {
             requirePrivate("--config", config, secrets);
+        }
+        if (instance != null && !Monitoring.validInstance(instance)) {
+            throw usage("--instance: '" + instance + "' (expected: " + Monitoring.INSTANCE_RULE + ")");
         }
         if (metricsTokenFile != null) {
             requirePrivate("--metrics-token-file", metricsTokenFile, "holds the metrics token");
@@ -307,6 +319,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "metrics-bind", metricsBind);
         putIfSet(settings, "metrics-token-file", metricsTokenFile);
         putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
+        putIfSet(settings, "instance", instance);
         providers.describe(settings);
         StringBuilder line = new StringBuilder();
         settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));

@@ -39,7 +39,7 @@ class MetricsServerTest {
 
     private String base(byte[] token, Duration requestTimeout) {
         Counter.builder("proxy.test").register(registry).increment();
-        server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, () -> true,
+        server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, Health.serving(() -> true),
                 token, requestTimeout, null);
         return "http://127.0.0.1:" + server.address().getPort();
     }
@@ -134,7 +134,7 @@ class MetricsServerTest {
     void start_portInUse_failsNamingTheAddress() {
         base(null, MetricsServer.REQUEST_TIMEOUT);
         InetSocketAddress taken = server.address();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetricsServer.start(taken, registry, () -> true, null,
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetricsServer.start(taken, registry, Health.serving(() -> true), null,
                         MetricsServer.REQUEST_TIMEOUT, null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("metrics: cannot listen on 127.0.0.1:" + taken.getPort());

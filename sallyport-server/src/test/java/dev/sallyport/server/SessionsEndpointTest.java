@@ -60,7 +60,7 @@ class SessionsEndpointTest {
             sessions.attach(proxy);
         }
         server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> true, token, MetricsServer.REQUEST_TIMEOUT,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Health.serving(() -> true), token, MetricsServer.REQUEST_TIMEOUT,
                 sessions);
     }
 

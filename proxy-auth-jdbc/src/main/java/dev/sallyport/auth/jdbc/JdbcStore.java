@@ -265,6 +265,22 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         return sink == null ? CompletableFuture.completedFuture(true) : sink.flush();
     }
 
+    /**
+     * Whether the database answers now: runs {@code SELECT 1} on the store's executor and
+     * completes with true when it answered, false when it did not (unreachable, refused, or the
+     * store's queue full); never exceptionally. Takes as long as the data source's connect and
+     * socket timeouts allow; a caller that needs a deadline applies its own.
+     *
+     * @return completes with whether the database answered
+     */
+    public CompletionStage<Boolean> ping() {
+        return db.submit("ping", () -> db.jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1)
+                .exceptionally(e -> {
+                    log.debug("jdbc: ping failed{}", Db.describe(e));
+                    return false;
+                });
+    }
+
     // ---- Operator queries ----
 
     /**

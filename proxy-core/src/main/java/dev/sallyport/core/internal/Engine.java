@@ -409,6 +409,11 @@ public final class Engine {
         return open.get();
     }
 
+    /** Completes once every I/O thread ran a task submitted now; exceptionally once the threads are gone. */
+    public CompletableFuture<Void> ping() {
+        return Threads.ping(group);
+    }
+
     public Resolver resolver() {
         return resolver;
     }

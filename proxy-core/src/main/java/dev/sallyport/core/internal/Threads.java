@@ -1,7 +1,12 @@
 package dev.sallyport.core.internal;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,6 +18,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Threads {
 
     private Threads() {
+    }
+
+    /** Completes once every thread of {@code group} ran a task submitted now; exceptionally once they are gone. */
+    public static CompletableFuture<Void> ping(Iterable<EventExecutor> group) {
+        List<CompletableFuture<Void>> answers = new ArrayList<>();
+        for (EventExecutor loop : group) {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            try {
+                loop.execute(() -> answer.complete(null));
+            } catch (RejectedExecutionException e) {
+                answer.completeExceptionally(e);
+            }
+            answers.add(answer);
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
     }
 
     public static ThreadFactory daemon(String prefix) {
