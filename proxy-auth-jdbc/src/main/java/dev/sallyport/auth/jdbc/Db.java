@@ -27,12 +27,16 @@ final class Db implements AutoCloseable {
     private final ThreadPoolExecutor executor;
 
     Db(DataSource dataSource, int threads, int queue) {
+        this(dataSource, threads, queue, "sallyport-jdbc-");
+    }
+
+    Db(DataSource dataSource, int threads, int queue, String threadPrefix) {
         this.jdbi = Jdbi.create(dataSource);
         // Jdbi's other renderings append the bound values (password and token hashes) to messages.
         this.jdbi.getConfig(StatementExceptions.class)
                 .setMessageRendering(StatementExceptions.MessageRendering.NONE);
         this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
-                daemonThreads("sallyport-jdbc-"));
+                daemonThreads(threadPrefix));
         this.executor.allowCoreThreadTimeOut(true);
     }
 
