@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -118,6 +119,9 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
     private final Queue<Long> released = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean releasing = new AtomicBoolean();
     private final AtomicBoolean fallback = new AtomicBoolean();
+    /** Times this instance fell back to its own limits, and came back: each logged once. */
+    private final AtomicInteger fallbacks = new AtomicInteger();
+    private final AtomicInteger recoveries = new AtomicInteger();
     private volatile Shares shares = (user, fraction) -> { };
     private volatile boolean closed;
 
@@ -282,6 +286,7 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
                     .map((rs, ctx) -> new Object[] {rs.getString("user_name"), rs.getLong("mine"), rs.getLong("others")})
                     .list());
             if (fallback.compareAndSet(true, false)) {
+                recoveries.incrementAndGet();
                 log.info("Fleet limits: PostgreSQL answers again; {} lease(s) of this instance registered, limits "
                         + "counted across the fleet again", ids.size());
             }
@@ -298,6 +303,7 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
         if (closed || !fallback.compareAndSet(false, true)) {
             return;
         }
+        fallbacks.incrementAndGet();
         log.warn("Fleet limits: PostgreSQL unreachable or failing{}; falling back to per-instance limits until the "
                 + "heartbeat reaches it again", Db.describe(error));
         Set<String> users = new HashSet<>();
@@ -319,6 +325,11 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
     /** Whether the database failed and limits are per instance until it answers again. */
     boolean inFallback() {
         return fallback.get();
+    }
+
+    /** How often this instance fell back (WARN) and recovered (INFO). */
+    int[] transitions() {
+        return new int[] {fallbacks.get(), recoveries.get()};
     }
 
     /** Stops the heartbeat and deletes this instance's leases (best effort). Close the proxy first. */
