@@ -162,24 +162,30 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
     }
 
     private Taken take(long session, String user, Limits limits) {
-        return db.jdbi.inTransaction(h -> {
-            if (limits.maxSessions() > 0) {
-                // Its own statement: the count below must see every lease committed before the lock was ours.
-                h.createQuery("SELECT 1 FROM pg_advisory_xact_lock(:space, hashtext(:user))")
-                        .bind("space", LOCK_SPACE).bind("user", user).mapTo(Integer.class).one();
-            }
-            Instant now = rateClock == null ? null : rateClock.get();
-            return h.createQuery(TAKE)
-                    .bind("instance", instance)
-                    .bind("session", session)
-                    .bind("user", user)
-                    .bind("max", limits.maxSessions())
-                    .bind("rate", limits.sessionsPerSecond())
-                    .bind("ttlMillis", ttlMillis)
-                    .bind("nowMicros", now == null ? null : ChronoUnit.MICROS.between(Instant.EPOCH, now))
-                    .map((rs, ctx) -> new Taken(rs.getLong("fleet"), rs.getLong("mine"), rs.getBoolean("granted")))
-                    .one();
-        });
+        if (limits.maxSessions() == 0) {
+            // Nothing to count: the rate's upsert is atomic on its own, no transaction needed.
+            return db.kept(h -> take(h, session, user, limits));
+        }
+        return db.kept(h -> h.inTransaction(tx -> {
+            // Its own statement: the count in the next must see every lease committed before the lock was ours.
+            tx.createQuery("SELECT 1 FROM pg_advisory_xact_lock(:space, hashtext(:user))")
+                    .bind("space", LOCK_SPACE).bind("user", user).mapTo(Integer.class).one();
+            return take(tx, session, user, limits);
+        }));
+    }
+
+    private Taken take(org.jdbi.v3.core.Handle h, long session, String user, Limits limits) {
+        Instant now = rateClock == null ? null : rateClock.get();
+        return h.createQuery(TAKE)
+                .bind("instance", instance)
+                .bind("session", session)
+                .bind("user", user)
+                .bind("max", limits.maxSessions())
+                .bind("rate", limits.sessionsPerSecond())
+                .bind("ttlMillis", ttlMillis)
+                .bind("nowMicros", now == null ? null : ChronoUnit.MICROS.between(Instant.EPOCH, now))
+                .map((rs, ctx) -> new Taken(rs.getLong("fleet"), rs.getLong("mine"), rs.getBoolean("granted")))
+                .one();
     }
 
     /** The lease for {@code session}: as the database answered, or granted here when it could not. */
@@ -236,11 +242,15 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
         }
         db.submit("lease release", () -> {
             List<Long> batch = new ArrayList<>();
-            for (Long id = released.poll(); id != null && batch.size() < 10_000; id = released.poll()) {
+            while (batch.size() < 10_000) {
+                Long id = released.poll();
+                if (id == null) {
+                    break;
+                }
                 batch.add(id);
             }
             if (!batch.isEmpty()) {
-                db.jdbi.useHandle(h -> h.createUpdate("""
+                db.kept(h -> h.createUpdate("""
                                 DELETE FROM sallyport_leases WHERE instance_id = :instance
                                 AND session_id = ANY (CAST(:ids AS bigint[]))""")
                         .bind("instance", instance).bindArray("ids", Long.class, batch).execute());
@@ -276,7 +286,7 @@ final class FleetLimits implements SharedLimits, AutoCloseable {
             keep.addAll(pending);
         }
         try {
-            List<Object[]> rows = db.jdbi.withHandle(h -> h.createQuery(BEAT)
+            List<Object[]> rows = db.kept(h -> h.createQuery(BEAT)
                     .bind("instance", instance)
                     .bind("issued", upTo)
                     .bind("ttlMillis", ttlMillis)

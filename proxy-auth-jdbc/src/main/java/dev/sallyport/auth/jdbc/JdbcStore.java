@@ -248,7 +248,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             throw new IllegalStateException("jdbc: store closed");
         }
         if (fleet == null) {
-            fleet = new FleetLimits(new Db(config.dataSource, 2, 4096, "sallyport-jdbc-leases-db-"), instanceId,
+            fleet = new FleetLimits(new Db(config.dataSource, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
                     config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
         }
         return fleet;

@@ -2,6 +2,8 @@ package dev.sallyport.auth.jdbc;
 
 import javax.sql.DataSource;
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -9,8 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * A data source that a test can cut off: while off, every new connection fails as an unreachable
- * database does (SQLState 08001). The stores take a fresh connection per call, so cutting it off
- * cuts the instance off from PostgreSQL at once.
+ * database does (SQLState 08001), and so does every call on a connection already open (08006), as
+ * when the network between the instance and PostgreSQL goes away.
  */
 final class SwitchableDataSource implements DataSource {
 
@@ -34,13 +36,28 @@ final class SwitchableDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         check();
-        return target.getConnection();
+        return cutOffWithThis(target.getConnection());
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         check();
-        return target.getConnection(username, password);
+        return cutOffWithThis(target.getConnection(username, password));
+    }
+
+    /** {@code connection}, failing every call but close while this source is cut off. */
+    private Connection cutOffWithThis(Connection connection) {
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (!reachable && !method.getName().equals("close") && !method.getName().equals("isClosed")) {
+                        throw new SQLException("test: connection cut off", "08006");
+                    }
+                    try {
+                        return method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Override
