@@ -162,6 +162,17 @@ class SharedLimitsHookTest {
     }
 
     @Test
+    void userDisabled_closesTheSession_andReleasesItsLeaseOnce() throws Exception {
+        try (Socks5Client client = login("alice", password)) {
+            assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();
+            proxy.users().enable("alice", false).toCompletableFuture().get();
+            assertThat(client.closedByPeer()).isTrue();
+        }
+        assertThat(sessions.takeSession(WAIT).outcome()).isEqualTo(Outcome.REVOKED);
+        await().atMost(WAIT).until(() -> fleet.released.get() == 1);
+    }
+
+    @Test
     void managerClosed_releasesTheLeasesOfOpenSessions() throws Exception {
         try (Socks5Client client = login("alice", password)) {
             assertThat(client.connect("127.0.0.1", echo.port()).rep()).isZero();

@@ -95,9 +95,7 @@ class FleetLimitsTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable client : clients) {
-            client.close();
-        }
+        closeClients();
         for (Instance instance : fleet) {
             instance.proxy().close();
             instance.store().close();
