@@ -19,6 +19,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SessionListener;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.UserNames;
@@ -946,6 +947,23 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder events(SessionListener listener) {
             c.sessionListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Counts the per-user {@link Limits} across a fleet of instances too: each session of an
+         * authenticated user with a limit takes a lease from {@code limits} once this instance's
+         * own limits admitted it, and gives it back when it ends; the fleet may re-shape the
+         * user's bandwidth here (see {@link SharedLimits}). Default {@link SharedLimits#NONE}:
+         * limits per instance only, and no extra work on the admission path. The host owns
+         * {@code limits} and closes it after this manager.
+         *
+         * @param limits the fleet's limits, e.g. {@code JdbcStore.fleetLimits()}
+         * @return this builder
+         * @throws NullPointerException when {@code limits} is null
+         */
+        public Builder sharedLimits(SharedLimits limits) {
+            c.sharedLimits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -368,7 +368,8 @@ final class ServeCommand implements Callable<Integer> {
             throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
         }
         if (store != null) {
-            builder.auth(store).metrics(store.accounting());
+            // Users in PostgreSQL: their limits count across every instance on that database.
+            builder.auth(store).metrics(store.accounting()).sharedLimits(store.fleetLimits());
         }
         providers.apply(builder, !users.isEmpty(), this::usage);
         if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates() && !isLoopback(bind)) {

@@ -68,7 +68,7 @@ final class AccountingSink implements MetricsSink {
             + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Jdbi jdbi;
-    private final UUID instanceId = UUID.randomUUID();
+    private final UUID instanceId;
     private final int batchSize;
     private final int bufferSize;
     private final long flushIntervalNanos;
@@ -93,9 +93,10 @@ final class AccountingSink implements MetricsSink {
     private boolean failing;
     private long lastDropReportNanos = System.nanoTime() - DROP_REPORT_NANOS;
 
-    AccountingSink(Jdbi jdbi, int batchSize, int bufferSize, Duration flushInterval, Duration maxBackoff,
-                   Duration closeTimeout) {
+    AccountingSink(Jdbi jdbi, UUID instanceId, int batchSize, int bufferSize, Duration flushInterval,
+                   Duration maxBackoff, Duration closeTimeout) {
         this.jdbi = jdbi;
+        this.instanceId = instanceId;
         this.batchSize = batchSize;
         this.bufferSize = bufferSize;
         this.flushIntervalNanos = flushInterval.toNanos();

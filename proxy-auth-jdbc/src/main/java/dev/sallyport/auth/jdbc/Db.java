@@ -1,11 +1,15 @@
 package dev.sallyport.auth.jdbc;
 
 import org.jdbi.v3.core.ConnectionException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementExceptions;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -25,15 +29,61 @@ final class Db implements AutoCloseable {
 
     final Jdbi jdbi;
     private final ThreadPoolExecutor executor;
+    /** With {@link #kept}: each thread's own open connection, and all of them, to close. */
+    private final ThreadLocal<Handle> threadHandle = new ThreadLocal<>();
+    private final Set<Handle> handles = ConcurrentHashMap.newKeySet();
 
     Db(DataSource dataSource, int threads, int queue) {
+        this(dataSource, threads, queue, "sallyport-jdbc-");
+    }
+
+    Db(DataSource dataSource, int threads, int queue, String threadPrefix) {
+        this(dataSource, threads, queue, threadPrefix, false);
+    }
+
+    /**
+     * With {@code keepThreads}, the threads never time out, so that each may keep a connection
+     * open for {@link #kept} calls.
+     */
+    Db(DataSource dataSource, int threads, int queue, String threadPrefix, boolean keepThreads) {
         this.jdbi = Jdbi.create(dataSource);
         // Jdbi's other renderings append the bound values (password and token hashes) to messages.
         this.jdbi.getConfig(StatementExceptions.class)
                 .setMessageRendering(StatementExceptions.MessageRendering.NONE);
         this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
-                daemonThreads("sallyport-jdbc-"));
-        this.executor.allowCoreThreadTimeOut(true);
+                daemonThreads(threadPrefix));
+        this.executor.allowCoreThreadTimeOut(!keepThreads);
+    }
+
+    /**
+     * Runs {@code work} on the calling thread's own connection, opened on first use and kept:
+     * a call costs its round trips, not a connection's setup (a plain data source opens one per
+     * call). A call that fails closes the connection; the next one opens a fresh one. For threads
+     * that live as long as this instance (see the constructor), closed by {@link #close()}.
+     */
+    <T> T kept(HandleCallback<T, RuntimeException> work) {
+        Handle handle = threadHandle.get();
+        if (handle == null) {
+            handle = jdbi.open();
+            threadHandle.set(handle);
+            handles.add(handle);
+        }
+        try {
+            return work.withHandle(handle);
+        } catch (RuntimeException e) {
+            threadHandle.remove();
+            handles.remove(handle);
+            closeQuietly(handle);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Handle handle) {
+        try {
+            handle.close();
+        } catch (RuntimeException ignored) {
+            // Broken already: the point was to let it go.
+        }
     }
 
     static ThreadFactory daemonThreads(String prefix) {
@@ -135,5 +185,9 @@ final class Db implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        for (Handle handle : handles) {
+            closeQuietly(handle);
+        }
+        handles.clear();
     }
 }

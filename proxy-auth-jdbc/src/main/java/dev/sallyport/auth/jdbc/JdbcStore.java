@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -80,6 +81,10 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     private final AutoCloseable owned;
     private volatile AccountingSink accounting;
     private volatile boolean closed;
+    /** This instance in the access log and the lease table: one id for the life of the store. */
+    private final UUID instanceId = UUID.randomUUID();
+    private final Builder config;
+    private FleetLimits fleet;
 
     private JdbcStore(Builder config, AutoCloseable owned) {
         this.batchSize = config.batchSize;
@@ -87,6 +92,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         this.flushInterval = config.flushInterval;
         this.maxBackoff = config.maxBackoff;
         this.closeTimeout = config.closeTimeout;
+        this.config = config;
         this.owned = owned;
         this.db = new Db(config.dataSource, config.threads, config.queue);
         this.users = new JdbcUsers(db);
@@ -214,13 +220,43 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 }
                 sink = accounting;
                 if (sink == null) {
-                    sink = new AccountingSink(db.jdbi, batchSize, bufferSize, flushInterval, maxBackoff,
+                    sink = new AccountingSink(db.jdbi, instanceId, batchSize, bufferSize, flushInterval, maxBackoff,
                             closeTimeout);
                     accounting = sink;
                 }
             }
         }
         return sink;
+    }
+
+    /**
+     * Per-user limits counted across every proxy instance on this database (pass it to
+     * {@code ProxyManager.Builder.sharedLimits(...)}); the same instance on every call, started
+     * (its heartbeat thread) on the first. Concurrent sessions are exact across instances; the
+     * session rate is one token bucket per user in the database; bandwidth is shared in
+     * proportion to where the user's sessions are. Only sessions of users with a limit touch the
+     * database. While the database is unreachable, each instance falls back to its own limits
+     * (logged once at WARN, and at INFO when it answers again). Settings:
+     * {@link Builder#leaseHeartbeat}, {@link Builder#leaseTtl}, {@link Builder#leaseTimeout}.
+     * Closed by {@link #close()}, which deletes this instance's leases.
+     *
+     * @return the fleet-wide limits of this store
+     * @throws IllegalStateException when the store is closed
+     */
+    public synchronized dev.sallyport.api.SharedLimits fleetLimits() {
+        if (closed) {
+            throw new IllegalStateException("jdbc: store closed");
+        }
+        if (fleet == null) {
+            fleet = new FleetLimits(new Db(config.dataSource, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
+                    config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
+        }
+        return fleet;
+    }
+
+    /** The fleet limits if {@link #fleetLimits()} made them, for tests. */
+    synchronized FleetLimits fleet() {
+        return fleet;
     }
 
     /**
@@ -361,12 +397,17 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     @Override
     public void close() {
         AccountingSink sink;
+        FleetLimits leases;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             sink = accounting;
+            leases = fleet;
+        }
+        if (leases != null) {
+            leases.close();
         }
         if (sink != null) {
             sink.close();
@@ -433,6 +474,10 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         Duration maxBackoff = Duration.ofSeconds(30);
         Duration closeTimeout = Duration.ofSeconds(10);
         boolean migrate = true;
+        Duration leaseHeartbeat = Duration.ofSeconds(5);
+        Duration leaseTtl = Duration.ofSeconds(15);
+        Duration leaseTimeout = Duration.ofSeconds(2);
+        java.util.function.Supplier<Instant> rateClock;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -531,6 +576,50 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             return this;
         }
 
+        /**
+         * How often {@link JdbcStore#fleetLimits()} extends this instance's session leases (one
+         * statement per beat). Default 5 s; must be positive.
+         *
+         * @param interval the interval
+         * @return this builder
+         */
+        public Builder leaseHeartbeat(Duration interval) {
+            this.leaseHeartbeat = positive("leaseHeartbeat", interval);
+            return this;
+        }
+
+        /**
+         * How long a session lease counts after its instance's last heartbeat: a crashed
+         * instance's sessions stop counting after this. Default 15 s; at least twice
+         * {@link #leaseHeartbeat} (checked by {@link #build()}).
+         *
+         * @param ttl the time to live
+         * @return this builder
+         */
+        public Builder leaseTtl(Duration ttl) {
+            this.leaseTtl = positive("leaseTtl", ttl);
+            return this;
+        }
+
+        /**
+         * How long an admission waits for the database's answer on a lease before it falls back
+         * to the instance's own limits. Default 2 s; must be positive (keep it under the proxy's
+         * connect timeout).
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder leaseTimeout(Duration timeout) {
+            this.leaseTimeout = positive("leaseTimeout", timeout);
+            return this;
+        }
+
+        /** A fixed clock for the session-rate buckets instead of the database's, for tests. */
+        Builder rateClock(java.util.function.Supplier<Instant> clock) {
+            this.rateClock = clock;
+            return this;
+        }
+
         /** Closed with the store: for a data source the store was built for (the provider's). */
         Builder owned(AutoCloseable resource) {
             this.owned = resource;
@@ -549,6 +638,10 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             if (maxBackoff.compareTo(flushInterval) < 0) {
                 throw new IllegalStateException("maxBackoff: " + maxBackoff + " (expected: >= flushInterval "
                         + flushInterval + ")");
+            }
+            if (leaseTtl.compareTo(leaseHeartbeat.multipliedBy(2)) < 0) {
+                throw new IllegalStateException("leaseTtl: " + leaseTtl + " (expected: >= 2 x leaseHeartbeat "
+                        + leaseHeartbeat + ")");
             }
             if (bufferSize < batchSize) {
                 throw new IllegalStateException("bufferSize: " + bufferSize + " (expected: >= batchSize " + batchSize + ")");

@@ -26,6 +26,12 @@ import java.util.List;
  *   <li>{@code sallyport_usage_hourly}: per user per UTC hour, bytes each way and sessions;
  *       keyed by (user, hour) for the upsert and "usage of a user", indexed by hour for
  *       "usage of everyone over a period" and "top users".</li>
+ *   <li>{@code sallyport_leases} (version 3): one row per open session of a limited user, keyed
+ *       by (instance id, session id), with the time it expires unless its instance's heartbeat
+ *       extends it; indexed by (user, expiry) for the count under the user's lock, and by expiry
+ *       for the purge of dead instances' rows.</li>
+ *   <li>{@code sallyport_session_rate} (version 3): the fleet-wide session-rate token bucket of
+ *       each user with a rate limit: tokens and when they were last refilled.</li>
  * </ul>
  */
 final class Schema {
@@ -84,7 +90,24 @@ final class Schema {
                         sessions   bigint      NOT NULL DEFAULT 0,
                         PRIMARY KEY (user_name, hour)
                     )""",
-                    "CREATE INDEX sallyport_usage_hourly_hour ON sallyport_usage_hourly (hour)")));
+                    "CREATE INDEX sallyport_usage_hourly_hour ON sallyport_usage_hourly (hour)")),
+            new Migration(3, "fleet-wide limits: session leases, session rate", List.of(
+                    """
+                    CREATE TABLE sallyport_leases (
+                        instance_id uuid        NOT NULL,
+                        session_id  bigint      NOT NULL,
+                        user_name   text        NOT NULL,
+                        expires_at  timestamptz NOT NULL,
+                        PRIMARY KEY (instance_id, session_id)
+                    )""",
+                    "CREATE INDEX sallyport_leases_user ON sallyport_leases (user_name, expires_at)",
+                    "CREATE INDEX sallyport_leases_expiry ON sallyport_leases (expires_at)",
+                    """
+                    CREATE TABLE sallyport_session_rate (
+                        user_name   text             PRIMARY KEY,
+                        tokens      double precision NOT NULL,
+                        refilled_at timestamptz      NOT NULL
+                    )""")));
 
     /** The version this code expects. */
     static int latest() {

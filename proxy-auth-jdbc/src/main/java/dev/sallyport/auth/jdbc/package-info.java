@@ -21,6 +21,34 @@
  *       needs no restart when the database returns.</li>
  *   <li>No credential, hash or bound value in any log line or exception message: Jdbi's
  *       statement rendering is off, and database errors are reported by SQLState.</li>
+ *   <li>Fleet-wide limits ({@link dev.sallyport.auth.jdbc.JdbcStore#fleetLimits()}, opt-in: pass
+ *       it to {@code ProxyManager.Builder.sharedLimits(...)}; {@code sallyport serve --jdbc-url}
+ *       does it for you). Each instance is the store's random instance id, the one its access-log
+ *       rows carry. Session leases in {@code sallyport_leases} (schema version 3), taken under a
+ *       per-user {@code pg_advisory_xact_lock}, extended by one statement per instance every
+ *       {@code leaseHeartbeat} (5 s), expiring {@code leaseTtl} (15 s) after an instance's last
+ *       beat; the session rate as one token bucket per user in the database; bandwidth split in
+ *       proportion to each instance's live leases of the user. Two lease threads and the
+ *       heartbeat's keep one connection each. Only users with a limit reach the database: three
+ *       round trips for a user with a session limit (lock, count-and-insert, commit), one
+ *       otherwise; measured p50 of a SOCKS5 CONNECT 2.0 ms with it against 0.43 ms without
+ *       (loopback PostgreSQL, 2 shared cores, 1000 sequential sessions).</li>
+ *   <li>Fleet accuracy. Concurrent sessions are exact while every instance reaches the database.
+ *       The fleet can exceed a limit only when an instance cannot: it falls back to its own
+ *       limits (WARN once; INFO once when the heartbeat succeeds again), so the fleet may hold up
+ *       to the sum of the instances' own limits for as long as the outage lasts and the sessions
+ *       opened in it stay open; a lease not answered within {@code leaseTimeout} (2 s) falls back
+ *       the same way until the next heartbeat. An instance cut off from the database while its
+ *       clients still reach it loses its leases after the TTL, so the others may admit a full
+ *       limit beside its sessions until it recovers. On recovery the heartbeat registers every
+ *       lease granted meanwhile: the count may then be over the limit, and new sessions are
+ *       refused until it is under. Otherwise errors count too many, never too few: a crashed
+ *       instance's sessions count until the TTL, a failed release until the next heartbeat.
+ *       Session rate: exact on the database's clock while reachable (each instance's own bucket
+ *       applies first, and a session the fleet refuses spends a token of it). Bandwidth: an
+ *       instance learns a new share when it takes a lease and at each heartbeat, so for up to one
+ *       heartbeat after the user's sessions move the shares may add up to more than the limit
+ *       (at most the number of instances times it); shares follow sessions, not traffic.</li>
  * </ul>
  */
 package dev.sallyport.auth.jdbc;

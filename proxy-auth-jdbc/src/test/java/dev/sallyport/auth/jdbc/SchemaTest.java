@@ -26,12 +26,12 @@ class SchemaTest {
 
         assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sallyport_%' ORDER BY 1"))
                 .extracting(row -> row.get(0))
-                .containsExactly("sallyport_access_log", "sallyport_schema_history", "sallyport_usage_hourly",
-                        "sallyport_users");
+                .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
+                        "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
         assertThat(TestDatabase.query(ds, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'sallyport_%'"))
                 .extracting(row -> row.get(0))
                 .contains("sallyport_access_log_user_time", "sallyport_access_log_time", "sallyport_usage_hourly_hour",
-                        "sallyport_users_token_hash_key");
+                        "sallyport_users_token_hash_key", "sallyport_leases_user", "sallyport_leases_expiry");
         assertThat(TestDatabase.count(ds, "SELECT max(version) FROM sallyport_schema_history")).isEqualTo(Schema.latest());
     }
 

@@ -6,6 +6,7 @@ import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.SessionListener;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProtocolOptions;
@@ -75,6 +76,7 @@ public final class Config {
     /** The provider of the connection pool when the last {@code connectionPool(...)} call named one. */
     public ProviderRef connectionPoolProvider;
     public final List<SessionListener> sessionListeners = new ArrayList<>();
+    public SharedLimits sharedLimits = SharedLimits.NONE;
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

@@ -22,6 +22,7 @@ import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
 import dev.sallyport.core.spi.SessionEvent;
@@ -100,6 +101,9 @@ public final class Engine {
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
+        if (settings.sharedLimits() != SharedLimits.NONE) {
+            settings.sharedLimits().start(userLimits::share);
+        }
         // Last: from here on close() releases everything, the event loops included.
         this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), Threads.daemon(name + "-io-"),
                 transport.ioHandlerFactory());

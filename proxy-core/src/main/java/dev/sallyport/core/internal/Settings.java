@@ -14,6 +14,7 @@ import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.SessionListener;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.spi.Frontend;
 import io.netty.handler.ssl.SslContext;
@@ -78,6 +79,7 @@ public final class Settings {
     private final boolean denyLocalTargets;
     private final List<String> warnings;
     private final List<SessionListener> sessionListeners;
+    private final SharedLimits sharedLimits;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -129,6 +131,7 @@ public final class Settings {
                         + "use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
                 : List.of();
         this.sessionListeners = List.copyOf(c.sessionListeners);
+        this.sharedLimits = c.sharedLimits;
     }
 
     /**
@@ -438,5 +441,10 @@ public final class Settings {
     /** The host's session listeners, in the order added. */
     public List<SessionListener> sessionListeners() {
         return sessionListeners;
+    }
+
+    /** Fleet-wide limits on top of the per-instance ones; {@link SharedLimits#NONE} when not configured. */
+    public SharedLimits sharedLimits() {
+        return sharedLimits;
     }
 }

@@ -43,6 +43,8 @@ public final class UserLimits {
         private Limits limits;
         private int active;
         private TokenBucket sessionRate;
+        /** The part of the bandwidth limits this instance may use (a fleet's share); 1 alone. */
+        private double share = 1;
         public volatile TokenBucket up;
         public volatile TokenBucket down;
         final Set<Holder> holders = ConcurrentHashMap.newKeySet();
@@ -53,6 +55,11 @@ public final class UserLimits {
 
         public State(String key) {
             this.key = key;
+        }
+
+        /** The effective limits last applied: the principal's, defaults filled in. */
+        public synchronized Limits limits() {
+            return limits;
         }
 
         /** Nanoseconds until every bucket is full; 0 when this state is as good as a new one. */
@@ -240,6 +247,25 @@ public final class UserLimits {
         return states.size();
     }
 
+    /**
+     * This instance's share of {@code user}'s bandwidth changed (fleet-wide limits): re-shapes
+     * their open sessions here to {@code fraction} of the limits. Ignored for a user without state.
+     */
+    public void share(String user, double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fraction: " + fraction + " (expected: > 0 and <= 1)");
+        }
+        State state = states.get(user);
+        if (state != null) {
+            synchronized (state) {
+                if (state.share != fraction && state.limits != null) {
+                    state.share = fraction;
+                    shapeBandwidth(state);
+                }
+            }
+        }
+    }
+
     /** A user's limits changed: re-shape the open sessions at once. */
     public void update(String user, Limits own) {
         State state = states.get(user);
@@ -297,8 +323,17 @@ public final class UserLimits {
         }
         state.limits = limits;
         state.sessionRate = reshape(state.sessionRate, limits.sessionsPerSecond(), false);
-        state.up = reshape(state.up, limits.uploadBytesPerSecond(), true);
-        state.down = reshape(state.down, limits.downloadBytesPerSecond(), true);
+        shapeBandwidth(state);
+    }
+
+    private void shapeBandwidth(State state) {
+        state.up = reshape(state.up, shared(state.limits.uploadBytesPerSecond(), state.share), true);
+        state.down = reshape(state.down, shared(state.limits.downloadBytesPerSecond(), state.share), true);
+    }
+
+    /** {@code fraction} of a bandwidth limit, at least 1 byte/s; 0 (no limit) stays 0. */
+    private static long shared(long limit, double fraction) {
+        return limit <= 0 || fraction >= 1 ? limit : Math.max(1, (long) (limit * fraction));
     }
 
     private TokenBucket reshape(TokenBucket bucket, long rate, boolean bandwidth) {

@@ -3,7 +3,9 @@ package dev.sallyport.core.internal.session;
 import dev.sallyport.api.AuthContext;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
+import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
@@ -40,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>resolve: the target once, every address kept;</li>
  *   <li>rules: the access rules against every resolved address (one denied address refuses the
  *       request: DNS rebinding with mixed answers);</li>
- *   <li>limits: the connection caps and the user's concurrent-session slot and session rate;</li>
+ *   <li>limits: the connection caps and the user's concurrent-session slot and session rate, on
+ *       this instance and then, when configured, across the fleet ({@link FleetLease});</li>
  *   <li>route: how to reach the target (today always direct);</li>
  *   <li>opened: the session is among the live sessions and the host's listeners hear of it;</li>
  *   <li>then the command's own end: dial (CONNECT, HTTP), listen (BIND) or open a UDP socket.</li>
@@ -235,6 +238,12 @@ final class Admission {
             if (admitted.refusal() != null) {
                 services.metrics().rejected(session.protocol(), "limit");
                 attempt.refuse(Outcome.LIMITED, admitted.refusal().rule(), admitted.refusal().reason(), null);
+                return;
+            }
+            if (admitted.state() != null && services.shared() != SharedLimits.NONE && !attempt.principal.isAnonymous()
+                    && !admitted.state().limits().equals(Limits.NONE)) {
+                // The fleet's say comes after this instance's: the slot is held once both agree.
+                FleetLease.acquire(attempt, admitted.state());
                 return;
             }
             session.hold(admitted.state());

@@ -6,6 +6,7 @@ import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SessionSummary;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.UserLimits;
@@ -72,6 +73,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     private boolean handshakeDone;
     /** Limit slots this connection holds, released when it closes. */
     private final List<UserLimits.State> held = new ArrayList<>(1);
+    /** Fleet leases this connection holds (null until the first), released when it closes. */
+    private List<SharedLimits.Lease> leases;
     private Channel outbound;
     /** The outbound channel came from a BIND listener, not the pool: closed, never released to it. */
     private boolean outboundAccepted;
@@ -365,6 +368,14 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         clientInputShutdown = true;
     }
 
+    /** Keeps a granted fleet lease until the connection closes. */
+    void holdLease(SharedLimits.Lease lease) {
+        if (leases == null) {
+            leases = new ArrayList<>(1);
+        }
+        leases.add(lease);
+    }
+
     void exchangeEnded(DefaultExchange exchange) {
         openExchanges.remove(exchange);
     }
@@ -393,6 +404,11 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         finished = true;
         for (UserLimits.State state : held) {
             services.limits().release(state, this);
+        }
+        if (leases != null) {
+            for (SharedLimits.Lease lease : leases) {
+                FleetLease.release(lease);
+            }
         }
         handshakeTimer.cancel(false);
         if (tunnel != null && tunnel.timer != null) {

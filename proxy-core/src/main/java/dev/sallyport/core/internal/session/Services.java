@@ -1,6 +1,7 @@
 package dev.sallyport.core.internal.session;
 
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.SharedLimits;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.internal.CompositeMetrics;
 import dev.sallyport.core.internal.Settings;
@@ -106,6 +107,11 @@ public final class Services {
 
     UserLimits limits() {
         return limits;
+    }
+
+    /** Fleet-wide limits; {@link SharedLimits#NONE} when not configured. */
+    SharedLimits shared() {
+        return settings.sharedLimits();
     }
 
     ConnectionPool pool() {
