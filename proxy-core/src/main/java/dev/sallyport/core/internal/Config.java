@@ -75,6 +75,11 @@ public final class Config {
     /** The provider of the connection pool when the last {@code connectionPool(...)} call named one. */
     public ProviderRef connectionPoolProvider;
     public final List<SessionListener> sessionListeners = new ArrayList<>();
+    /** PROXY protocol per listener name; {@link #proxyProtocolAll} covers the listeners not named here. */
+    public final Map<String, ProxyProtocolPolicy> proxyProtocol = new LinkedHashMap<>();
+    public ProxyProtocolPolicy proxyProtocolAll;
+    /** The PROXY protocol version written to targets before any relayed byte: 0 for none, 1 or 2. */
+    public int upstreamProxyProtocol;
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

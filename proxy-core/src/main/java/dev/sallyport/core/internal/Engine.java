@@ -204,7 +204,8 @@ public final class Engine {
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
-            ListenerInitializer initializer = new ListenerInitializer(this, entry.getValue(), settings.tls().get(name));
+            ListenerInitializer initializer = new ListenerInitializer(this, name, entry.getValue(), settings.tls().get(name),
+                    settings.proxyProtocol().get(name));
             if (entry.getValue().size() > 1) {
                 log.debug("{}: routing on the first bytes between {}", name,
                         entry.getValue().stream().map(Frontend::name).toList());
@@ -264,19 +265,19 @@ public final class Engine {
     /**
      * Registers a newly accepted client connection; false when shutting down. A connection over a
      * cap is still registered (so its frontend can answer with its protocol's refusal) and marked.
+     * {@code countClient} false leaves the per-client count to {@link #countClient}, once a PROXY
+     * protocol header has named the client: the balancer is not one client.
      */
-    boolean register(Channel channel) {
+    boolean register(Channel channel, boolean countClient) {
         if (closing) {
             return false;
         }
         int total = open.incrementAndGet();
-        java.net.InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
-        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
-        int perClient = fromClient.incrementAndGet();
         if (settings.maxConnections() > 0 && total > settings.maxConnections()) {
             channel.attr(OVER_CAPACITY).set("max-connections");
-        } else if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()) {
-            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
+        }
+        if (countClient) {
+            countClient(channel);
         }
         connections.add(channel);
         if (closing) {
@@ -285,14 +286,27 @@ public final class Engine {
             channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(SessionEvent.DRAINING));
         }
         channel.closeFuture().addListener(f -> {
-            if (fromClient.decrementAndGet() == 0) {
-                openPerClient.remove(client, fromClient);
-            }
             if (open.decrementAndGet() == 0 && closing) {
                 drained.complete(null);
             }
         });
         return true;
+    }
+
+    /** Counts a registered connection against its client's cap (see {@link ClientAddress}), once. */
+    void countClient(Channel channel) {
+        java.net.InetAddress client = ClientAddress.of(channel).getAddress();
+        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
+        int perClient = fromClient.incrementAndGet();
+        if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()
+                && channel.attr(OVER_CAPACITY).get() == null) {
+            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
+        }
+        channel.closeFuture().addListener(f -> {
+            if (fromClient.decrementAndGet() == 0) {
+                openPerClient.remove(client, fromClient);
+            }
+        });
     }
 
     /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */

@@ -78,6 +78,8 @@ public final class Settings {
     private final boolean denyLocalTargets;
     private final List<String> warnings;
     private final List<SessionListener> sessionListeners;
+    private final Map<String, ProxyProtocolPolicy> proxyProtocol;
+    private final int upstreamProxyProtocol;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -129,6 +131,15 @@ public final class Settings {
                         + "use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
                 : List.of();
         this.sessionListeners = List.copyOf(c.sessionListeners);
+        Map<String, ProxyProtocolPolicy> policies = new LinkedHashMap<>();
+        for (String listener : c.listeners.keySet()) {
+            ProxyProtocolPolicy policy = c.proxyProtocol.getOrDefault(listener, c.proxyProtocolAll);
+            if (policy != null) {
+                policies.put(listener, policy);
+            }
+        }
+        this.proxyProtocol = Collections.unmodifiableMap(policies);
+        this.upstreamProxyProtocol = c.upstreamProxyProtocol;
     }
 
     /**
@@ -158,6 +169,12 @@ public final class Settings {
     public static Settings from(Config b) {
         if (b.listeners.isEmpty()) {
             throw new IllegalStateException("listeners: none configured (expected: at least one, e.g. builder().socks5(1080))");
+        }
+        for (String listener : b.proxyProtocol.keySet()) {
+            if (!b.listeners.containsKey(listener)) {
+                throw new IllegalStateException("proxyProtocol: no listener named '" + listener + "' (expected one of: "
+                        + b.listeners.keySet() + ")");
+            }
         }
         Map<String, List<Frontend>> frontends = new LinkedHashMap<>();
         for (String name : b.listeners.keySet()) {
@@ -438,5 +455,15 @@ public final class Settings {
     /** The host's session listeners, in the order added. */
     public List<SessionListener> sessionListeners() {
         return sessionListeners;
+    }
+
+    /** PROXY protocol by listener name; a listener without an entry speaks none. */
+    public Map<String, ProxyProtocolPolicy> proxyProtocol() {
+        return proxyProtocol;
+    }
+
+    /** The PROXY protocol version written to targets: 0 for none, 1 or 2. */
+    public int upstreamProxyProtocol() {
+        return upstreamProxyProtocol;
     }
 }
