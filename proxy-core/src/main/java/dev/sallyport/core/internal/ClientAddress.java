@@ -28,4 +28,9 @@ public final class ClientAddress {
         }
         return (InetSocketAddress) channel.remoteAddress();
     }
+
+    /** The address a trusted PROXY protocol header gave {@code channel}'s client, or null. */
+    public static InetSocketAddress fromHeader(Channel channel) {
+        return channel.hasAttr(FROM_HEADER) ? channel.attr(FROM_HEADER).get() : null;
+    }
 }

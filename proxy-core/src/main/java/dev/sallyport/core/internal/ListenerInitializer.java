@@ -15,7 +15,7 @@ import java.util.List;
  * protocol, a {@link ProxyProtocolGate} goes first and installs the rest once it knows the client;
  * a listener without it gets exactly the handlers it always had.
  */
-final class ListenerInitializer extends ChannelInitializer<Channel> {
+final class ListenerInitializer extends ChannelInitializer<Channel> implements ProxyProtocolGate.Listener {
     private static final Logger log = LoggerFactory.getLogger(ListenerInitializer.class);
 
     private final Engine engine;
@@ -56,7 +56,8 @@ final class ListenerInitializer extends ChannelInitializer<Channel> {
             refuse(channel, "untrusted", "required, and the source is not trusted");
             return;
         }
-        channel.pipeline().addLast(ProxyProtocolGate.NAME, new ProxyProtocolGate(this, trusted, proxyProtocol.required()));
+        channel.pipeline().addLast(ProxyProtocolGate.NAME, new ProxyProtocolGate(this,
+                engine.settings().handshakeTimeout(), trusted, proxyProtocol.required()));
     }
 
     /** The handlers of a connection whose client is known: TLS, then the frontend or the detector. */
@@ -75,7 +76,8 @@ final class ListenerInitializer extends ChannelInitializer<Channel> {
     }
 
     /** A trusted header named the client (or the peer stands for itself): count it, then serve it. */
-    void clientKnown(Channel channel, boolean countClient) {
+    @Override
+    public void clientKnown(Channel channel, boolean countClient) {
         if (countClient) {
             engine.countClient(channel);
         }
@@ -83,13 +85,10 @@ final class ListenerInitializer extends ChannelInitializer<Channel> {
     }
 
     /** Closes a connection the PROXY protocol rules refuse; {@code reason} is a short bounded word. */
-    void refuse(Channel channel, String reason, String detail) {
+    @Override
+    public void refuse(Channel channel, String reason, String detail) {
         log.debug("{}: closing the connection from {} (PROXY protocol: {})", name, channel.remoteAddress(), detail);
         engine.metrics().rejected(frontends.get(0).protocol(), "proxy_protocol_" + reason);
         channel.close();
-    }
-
-    Engine engine() {
-        return engine;
     }
 }

@@ -2,6 +2,7 @@ package dev.sallyport.core.internal;
 
 import dev.sallyport.core.spi.SessionEvent;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -16,6 +17,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +31,16 @@ import java.util.concurrent.TimeUnit;
  * handshake timeout. Once the client is known, the listener's own handlers take over and the
  * bytes after the header are replayed to them; this handler and the decoder are gone.
  */
-final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
+public final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
+
+    /** What the gate decided, told to the listener (fuzzing hands in its own). */
+    public interface Listener {
+        /** The client is known: count it unless {@code countClient} is false, then install the listener's handlers. */
+        void clientKnown(Channel channel, boolean countClient);
+
+        /** Close the connection; {@code reason} is short and bounded, {@code detail} for the DEBUG log. */
+        void refuse(Channel channel, String reason, String detail);
+    }
 
     static final String NAME = "sallyport-proxy-protocol";
     private static final String DECODER = "sallyport-proxy-protocol-decoder";
@@ -37,7 +48,8 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
     private static final byte[] V1 = {'P', 'R', 'O', 'X', 'Y', ' '};
     private static final byte[] V2 = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
-    private final ListenerInitializer listener;
+    private final Listener listener;
+    private final Duration handshakeTimeout;
     private final boolean trusted;
     private final boolean required;
     /** Bytes read before the decision: fewer than 12 unless one read brought more. */
@@ -46,8 +58,15 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
     private boolean decoding;
     private boolean done;
 
-    ProxyProtocolGate(ListenerInitializer listener, boolean trusted, boolean required) {
+    /**
+     * @param listener told the decision
+     * @param handshakeTimeout how long the whole header may take
+     * @param trusted whether the peer is a trusted source
+     * @param required whether a trusted source must send a header
+     */
+    public ProxyProtocolGate(Listener listener, Duration handshakeTimeout, boolean trusted, boolean required) {
         this.listener = listener;
+        this.handshakeTimeout = handshakeTimeout;
         this.trusted = trusted;
         this.required = required;
     }
@@ -55,7 +74,7 @@ final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> refuse(ctx, "timeout", "no complete header within the handshake timeout"),
-                listener.engine().settings().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
