@@ -72,8 +72,7 @@ public final class Engine {
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     private final ChannelGroup connections = new DefaultChannelGroup("sallyport-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger open = new AtomicInteger();
-    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, AtomicInteger> openPerClient =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ClientCounts perClient;
     /** Set on a connection accepted over a connection cap: its request is refused as LIMITED. */
     public static final io.netty.util.AttributeKey<String> OVER_CAPACITY = io.netty.util.AttributeKey.valueOf("sallyport.overCapacity");
     private final UserLimits userLimits;
@@ -100,6 +99,7 @@ public final class Engine {
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
+        this.perClient = new ClientCounts(settings.maxConnectionsPerClient());
         // Last: from here on close() releases everything, the event loops included.
         this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), Threads.daemon(name + "-io-"),
                 transport.ioHandlerFactory());
@@ -276,16 +276,19 @@ public final class Engine {
         if (settings.maxConnections() > 0 && total > settings.maxConnections()) {
             channel.attr(OVER_CAPACITY).set("max-connections");
         }
-        if (countClient) {
-            countClient(channel);
-        }
+        java.net.InetAddress client = countClient ? ClientAddress.of(channel).getAddress() : null;
+        AtomicInteger fromClient = countClient ? perClient.add(channel, client) : null;
         connections.add(channel);
         if (closing) {
             // close() began after the check above and may have missed this one: tell it too, once
             // its pipeline is complete (a second DRAINING changes nothing).
             channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(SessionEvent.DRAINING));
         }
+        // One listener for both counts: a connection without PROXY protocol costs what it always did.
         channel.closeFuture().addListener(f -> {
+            if (fromClient != null) {
+                perClient.remove(client, fromClient);
+            }
             if (open.decrementAndGet() == 0 && closing) {
                 drained.complete(null);
             }
@@ -293,20 +296,9 @@ public final class Engine {
         return true;
     }
 
-    /** Counts a registered connection against its client's cap (see {@link ClientAddress}), once. */
+    /** Counts a registered connection against the cap of the client a PROXY protocol header named. */
     void countClient(Channel channel) {
-        java.net.InetAddress client = ClientAddress.of(channel).getAddress();
-        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
-        int perClient = fromClient.incrementAndGet();
-        if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()
-                && channel.attr(OVER_CAPACITY).get() == null) {
-            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
-        }
-        channel.closeFuture().addListener(f -> {
-            if (fromClient.decrementAndGet() == 0) {
-                openPerClient.remove(client, fromClient);
-            }
-        });
+        perClient.addUntilClosed(channel);
     }
 
     /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */
