@@ -4,7 +4,6 @@ import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -12,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,52 +25,37 @@ class ServeProxyProtocolTest {
     private static final java.util.regex.Pattern LISTENING =
             java.util.regex.Pattern.compile("listening socks5 (\\S+):(\\d+)");
 
-    private static String effective(String... args) throws Exception {
-        CommandLine line = new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
-        CommandLine.ParseResult result = line.parseArgs(ConfigFile.expand(args));
-        return ((ServeCommand) result.subcommand().commandSpec().userObject()).effectiveConfiguration();
-    }
-
-    private static String usageError(String... args) throws Exception {
-        try (ServerProcess process = ServerProcess.start(args)) {
-            assertThat(process.awaitExit()).as(process.stderr()).isEqualTo(2);
-            List<String> errors = process.stderr().lines().filter(l -> l.startsWith("sallyport:")).toList();
-            assertThat(errors).as(process.stderr()).hasSize(1);
-            return errors.get(0);
-        }
-    }
-
     @Test
     void proxyProtocol_isTheFlag_andTheConfigKey(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("sallyport.properties"),
                 "proxy-protocol=10.0.0.0/24,fd00::/64\nproxy-protocol-mode=optional\nupstream-proxy-protocol=v2\n");
-        assertThat(effective("serve", "--proxy-protocol", "10.0.0.0/24,fd00::/64", "--proxy-protocol-mode", "optional",
+        assertThat(CliSettingsTest.effective("serve", "--proxy-protocol", "10.0.0.0/24,fd00::/64", "--proxy-protocol-mode", "optional",
                 "--upstream-proxy-protocol", "v2"))
                 .contains(" proxy-protocol=10.0.0.0/24,fd00::/64 proxy-protocol-mode=optional upstream-proxy-protocol=v2")
-                .isEqualTo(effective("serve", "--config", file.toString()));
+                .isEqualTo(CliSettingsTest.effective("serve", "--config", file.toString()));
     }
 
     @Test
     void badCidr_exitsTwoNamingTheFlag() throws Exception {
-        assertThat(usageError("serve", "--socks5", "0", "--proxy-protocol", "10.0.0.0/24,10.0.0.300"))
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--proxy-protocol", "10.0.0.0/24,10.0.0.300"))
                 .startsWith("sallyport: --proxy-protocol: 10.0.0.300 (expected: an address or CIDR");
     }
 
     @Test
     void badMode_exitsTwoNamingTheFlag() throws Exception {
-        assertThat(usageError("serve", "--socks5", "0", "--proxy-protocol", "10.0.0.1", "--proxy-protocol-mode", "maybe"))
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--proxy-protocol", "10.0.0.1", "--proxy-protocol-mode", "maybe"))
                 .startsWith("sallyport: --proxy-protocol-mode: maybe (expected: required or optional)");
     }
 
     @Test
     void modeWithoutSources_exitsTwoNamingTheFlag() throws Exception {
-        assertThat(usageError("serve", "--socks5", "0", "--proxy-protocol-mode", "optional"))
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--proxy-protocol-mode", "optional"))
                 .startsWith("sallyport: --proxy-protocol-mode: optional (expected: set together with proxy-protocol)");
     }
 
     @Test
     void badUpstreamVersion_exitsTwoNamingTheFlag() throws Exception {
-        assertThat(usageError("serve", "--socks5", "0", "--upstream-proxy-protocol", "v3"))
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--upstream-proxy-protocol", "v3"))
                 .startsWith("sallyport: --upstream-proxy-protocol: v3 (expected: v1, v2 or off)");
     }
 
