@@ -1,10 +1,12 @@
 package dev.sallyport.http;
 
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.ProxyProtocolMode;
+import dev.sallyport.testkit.EventRecorder;
 import dev.sallyport.testkit.SessionRecorder;
 import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
@@ -107,15 +109,20 @@ class ProxyProtocolTest {
     }
 
     @Test
-    void v1Tcp4_fromTrustedBalancer_isTheClientOfTheSummary() throws Exception {
+    void v1Tcp4_fromTrustedBalancer_isTheClientOfTheSummaryEventsAndSessions() throws Exception {
         SessionRecorder recorder = new SessionRecorder();
-        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
+        EventRecorder events = new EventRecorder();
+        InetSocketAddress client = new InetSocketAddress("203.0.113.7", 4711);
+        try (TcpServer echo = TcpServer.echo();
+             ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).events(events).start();
              Socket socket = from(BALANCER, proxy.address("socks5"))) {
             assertThat(socks5Connect(socket, v1("PROXY TCP4 203.0.113.7 192.0.2.1 4711 1080"), echo.port())).isZero();
             assertThat(echo(socket, "through")).isEqualTo("through");
+            assertThat(proxy.sessions()).extracting(LiveSession::client).containsExactly(client);
+            assertThat(events.awaitOpened(1, WAIT)).extracting(LiveSession::client).containsExactly(client);
             socket.close();
             SessionSummary summary = recorder.takeSession(WAIT);
-            assertThat(summary.client()).isEqualTo(new InetSocketAddress("203.0.113.7", 4711));
+            assertThat(summary.client()).isEqualTo(client);
         }
     }
 
