@@ -108,6 +108,28 @@ class ProxyProtocolTest {
         return ProxyManager.builder().socks5(0).metrics(recorder).proxyProtocol("socks5", mode, BALANCER);
     }
 
+    /** The client of the session that a connection from {@code source} starting with {@code prefix} opened. */
+    private static String servedAs(ProxyProtocolMode mode, String source, byte[] prefix) throws Exception {
+        SessionRecorder recorder = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, mode).start();
+             Socket socket = from(source, proxy.address("socks5"))) {
+            assertThat(socks5Connect(socket, prefix, echo.port())).isZero();
+            socket.close();
+            return recorder.takeSession(WAIT).client().getAddress().getHostAddress();
+        }
+    }
+
+    /** A connection from {@code source} that sends {@code bytes} is closed, counted as {@code reason}, no session. */
+    private static void refused(ProxyProtocolMode mode, String source, byte[] bytes, String reason) throws Exception {
+        SessionRecorder recorder = new SessionRecorder();
+        try (ProxyManager proxy = socks5(recorder, mode).start(); Socket socket = from(source, proxy.address("socks5"))) {
+            socket.getOutputStream().write(bytes);
+            assertClosed(socket);
+            recorder.awaitRejection("socks5:proxy_protocol_" + reason, WAIT);
+            assertThat(recorder.sessions()).isEmpty();
+        }
+    }
+
     @Test
     void v1Tcp4_fromTrustedBalancer_isTheClientOfTheSummaryEventsAndSessions() throws Exception {
         SessionRecorder recorder = new SessionRecorder();
@@ -236,79 +258,38 @@ class ProxyProtocolTest {
 
     @Test
     void v2HeaderFromUntrustedSource_isClosed() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (ProxyManager proxy = socks5(recorder, ProxyProtocolMode.OPTIONAL).start();
-             Socket socket = from(STRANGER, proxy.address("socks5"))) {
-            socket.getOutputStream().write(v2(1, 0x11, "203.0.113.7", "192.0.2.1", 4711, 1080));
-            assertClosed(socket);
-            recorder.awaitRejection("socks5:proxy_protocol_untrusted", WAIT);
-        }
+        refused(ProxyProtocolMode.OPTIONAL, STRANGER, v2(1, 0x11, "203.0.113.7", "192.0.2.1", 4711, 1080), "untrusted");
     }
 
     @Test
     void required_untrustedSourceWithoutHeader_isClosed() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(STRANGER, proxy.address("socks5"))) {
-            assertClosed(socket);
-            recorder.awaitRejection("socks5:proxy_protocol_untrusted", WAIT);
-        }
+        refused(ProxyProtocolMode.REQUIRED, STRANGER, new byte[0], "untrusted");
     }
 
     @Test
     void optional_untrustedSourceWithoutHeader_isServedAsItself() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, ProxyProtocolMode.OPTIONAL).start();
-             Socket socket = from(STRANGER, proxy.address("socks5"))) {
-            assertThat(socks5Connect(socket, new byte[0], echo.port())).isZero();
-            socket.close();
-            assertThat(recorder.takeSession(WAIT).client().getAddress().getHostAddress()).isEqualTo(STRANGER);
-        }
+        assertThat(servedAs(ProxyProtocolMode.OPTIONAL, STRANGER, new byte[0])).isEqualTo(STRANGER);
     }
 
     @Test
     void required_trustedSourceWithoutHeader_isClosed() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            socket.getOutputStream().write(new byte[] {5, 1, 0});
-            assertClosed(socket);
-            recorder.awaitRejection("socks5:proxy_protocol_missing", WAIT);
-        }
+        refused(ProxyProtocolMode.REQUIRED, BALANCER, new byte[] {5, 1, 0}, "missing");
     }
 
     @Test
     void optional_trustedSourceWithoutHeader_isServedAsItself() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, ProxyProtocolMode.OPTIONAL).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            assertThat(socks5Connect(socket, new byte[0], echo.port())).isZero();
-            socket.close();
-            assertThat(recorder.takeSession(WAIT).client().getAddress().getHostAddress()).isEqualTo(BALANCER);
-        }
+        assertThat(servedAs(ProxyProtocolMode.OPTIONAL, BALANCER, new byte[0])).isEqualTo(BALANCER);
     }
 
     @Test
     void malformedV1Header_isClosed() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            socket.getOutputStream().write(v1("PROXY TCP4 999.0.113.7 192.0.2.1 4711 1080"));
-            assertClosed(socket);
-            recorder.awaitRejection("socks5:proxy_protocol_malformed", WAIT);
-            assertThat(recorder.sessions()).isEmpty();
-        }
+        refused(ProxyProtocolMode.REQUIRED, BALANCER, v1("PROXY TCP4 999.0.113.7 192.0.2.1 4711 1080"), "malformed");
     }
 
     @Test
     void v1HeaderPastItsMaximumLength_isClosed() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            socket.getOutputStream().write(("PROXY TCP4 " + "1".repeat(200)).getBytes(StandardCharsets.US_ASCII));
-            assertClosed(socket);
-            recorder.awaitRejection("socks5:proxy_protocol_malformed", WAIT);
-        }
+        refused(ProxyProtocolMode.REQUIRED, BALANCER, ("PROXY TCP4 " + "1".repeat(200)).getBytes(StandardCharsets.US_ASCII),
+                "malformed");
     }
 
     @Test
@@ -349,24 +330,12 @@ class ProxyProtocolTest {
 
     @Test
     void v2Local_usesThePeersOwnAddress() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            assertThat(socks5Connect(socket, v2(0, 0x00, null, null, 0, 0), echo.port())).isZero();
-            socket.close();
-            assertThat(recorder.takeSession(WAIT).client().getAddress().getHostAddress()).isEqualTo(BALANCER);
-        }
+        assertThat(servedAs(ProxyProtocolMode.REQUIRED, BALANCER, v2(0, 0x00, null, null, 0, 0))).isEqualTo(BALANCER);
     }
 
     @Test
     void v1Unknown_usesThePeersOwnAddress() throws Exception {
-        SessionRecorder recorder = new SessionRecorder();
-        try (TcpServer echo = TcpServer.echo(); ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED).start();
-             Socket socket = from(BALANCER, proxy.address("socks5"))) {
-            assertThat(socks5Connect(socket, v1("PROXY UNKNOWN"), echo.port())).isZero();
-            socket.close();
-            assertThat(recorder.takeSession(WAIT).client().getAddress().getHostAddress()).isEqualTo(BALANCER);
-        }
+        assertThat(servedAs(ProxyProtocolMode.REQUIRED, BALANCER, v1("PROXY UNKNOWN"))).isEqualTo(BALANCER);
     }
 
     @Test
