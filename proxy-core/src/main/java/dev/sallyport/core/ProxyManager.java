@@ -3,6 +3,7 @@ package dev.sallyport.core;
 import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.NettyVersionCheck;
+import dev.sallyport.core.internal.ProxyProtocolPolicy;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 
@@ -964,6 +965,80 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder sharedLimits(SharedLimits limits) {
             c.sharedLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Speaks the PROXY protocol (v1 or v2, told apart per connection) on listener
+         * {@code listener}, for running behind L4 load balancers such as HAProxy
+         * ({@code send-proxy}, {@code send-proxy-v2}). The client address of a trusted header is
+         * what everything sees: access rules, connection caps, login lockout, the access log,
+         * metrics and session events.
+         *
+         * <ul>
+         *   <li>A header is believed only from a source in {@code trustedCidrs}. A connection from
+         *       any other source that starts with a header is closed, so nobody else can choose
+         *       the client address.</li>
+         *   <li>{@link ProxyProtocolMode#REQUIRED}: a trusted source's connection must start with
+         *       a header; a connection from an untrusted source is closed at once (fail
+         *       closed). {@link ProxyProtocolMode#OPTIONAL}: a connection without a header, from
+         *       anywhere, is served with its own peer address.</li>
+         *   <li>A malformed header, a connection closed mid-header, or no complete header within
+         *       the handshake timeout closes the connection (logged at DEBUG, counted as a
+         *       {@code proxy_protocol_*} rejection).</li>
+         *   <li>A v2 {@code LOCAL} command (health checks) and v1 {@code UNKNOWN} mean "use the
+         *       peer's own address".</li>
+         *   <li>The per-client connection cap counts the header's client, not the balancer.</li>
+         *   <li>UDP ASSOCIATE expects datagrams from the header's client, straight to this
+         *       instance: a TCP balancer does not carry them.</li>
+         * </ul>
+         * A listener without this setting reads no header and pays nothing for the feature.
+         * Default: off. The last call for a listener wins over {@link #proxyProtocol(ProxyProtocolMode, String...)}.
+         *
+         * @param listener the listener's name ({@code socks5}, {@code http}, {@code mixed} or one
+         *                 given to {@link #listener}); checked at {@link #start()}
+         * @param mode whether trusted sources must send a header
+         * @param trustedCidrs the balancers' addresses or CIDRs, at least one
+         * @return this builder
+         * @throws IllegalArgumentException when there is no CIDR or one is not an address or CIDR
+         * @throws NullPointerException when an argument is null
+         */
+        public Builder proxyProtocol(String listener, ProxyProtocolMode mode, String... trustedCidrs) {
+            Objects.requireNonNull(listener, "listener");
+            c.proxyProtocol.put(listener, ProxyProtocolPolicy.of("proxyProtocol", mode, trustedCidrs));
+            return this;
+        }
+
+        /**
+         * {@link #proxyProtocol(String, ProxyProtocolMode, String...)} for every listener not
+         * configured by name.
+         *
+         * @param mode whether trusted sources must send a header
+         * @param trustedCidrs the balancers' addresses or CIDRs, at least one
+         * @return this builder
+         * @throws IllegalArgumentException when there is no CIDR or one is not an address or CIDR
+         */
+        public Builder proxyProtocol(ProxyProtocolMode mode, String... trustedCidrs) {
+            c.proxyProtocolAll = ProxyProtocolPolicy.of("proxyProtocol", mode, trustedCidrs);
+            return this;
+        }
+
+        /**
+         * Writes a PROXY protocol header of {@code version} (1: text, 2: binary) on every
+         * connection to a target before any relayed byte, carrying the client's address (the
+         * one the rules saw) and this proxy's listener address. While on, target connections
+         * are never pooled (a reused connection would carry another client's header). Default:
+         * 0, off.
+         *
+         * @param version 0 for off, 1 or 2
+         * @return this builder
+         * @throws IllegalArgumentException when {@code version} is not 0, 1 or 2
+         */
+        public Builder upstreamProxyProtocol(int version) {
+            if (version < 0 || version > 2) {
+                throw new IllegalArgumentException("upstreamProxyProtocol: " + version + " (expected: 1 or 2, 0 for off)");
+            }
+            c.upstreamProxyProtocol = version;
             return this;
         }
 

@@ -54,6 +54,12 @@ import java.util.function.Function;
  *     together, at least 1 ({@link ProxyManager.Builder#maxConnections})</td></tr>
  * <tr><td>{@code max-bind-listeners}</td><td>BIND requests waiting at once per user, at least 1
  *     ({@link ProxyManager.Builder#maxBindListeners})</td></tr>
+ * <tr><td>{@code proxy-protocol}</td><td>PROXY protocol on every listener, headers trusted from these
+ *     comma-separated addresses or CIDRs ({@link ProxyManager.Builder#proxyProtocol(ProxyProtocolMode, String...)})</td></tr>
+ * <tr><td>{@code proxy-protocol-mode}</td><td>{@code required} (the default) or {@code optional}, with
+ *     {@code proxy-protocol}</td></tr>
+ * <tr><td>{@code upstream-proxy-protocol}</td><td>{@code v1} or {@code v2}: a PROXY header towards targets
+ *     ({@link ProxyManager.Builder#upstreamProxyProtocol})</td></tr>
  * </table>
  *
  * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
@@ -76,9 +82,13 @@ public final class ProxyProperties {
     private static final String SESSIONS = "max-sessions-per-user";
     /** The old name of {@link #SESSIONS}, which read like the builder's global connection cap. */
     private static final String SESSIONS_DEPRECATED = "max-connections";
+    private static final String PROXY_PROTOCOL = "proxy-protocol";
+    private static final String PROXY_PROTOCOL_MODE = "proxy-protocol-mode";
+    private static final String UPSTREAM_PROXY_PROTOCOL = "upstream-proxy-protocol";
     private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
             "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", SESSIONS,
-            SESSIONS_DEPRECATED, "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
+            SESSIONS_DEPRECATED, "max-clients-per-ip", "max-total-connections", "max-bind-listeners", PROXY_PROTOCOL,
+            PROXY_PROTOCOL_MODE, UPSTREAM_PROXY_PROTOCOL);
     private static final Logger log = LoggerFactory.getLogger(ProxyProperties.class);
 
     private ProxyProperties() {
@@ -211,6 +221,9 @@ public final class ProxyProperties {
         Integer perIp = atLeastOne(values, "max-clients-per-ip");
         Integer total = atLeastOne(values, "max-total-connections");
         Integer binds = atLeastOne(values, "max-bind-listeners");
+        String[] trusted = trustedSources(scratch, values);
+        ProxyProtocolMode mode = proxyProtocolMode(values, trusted);
+        Integer upstream = upstreamProxyProtocol(values.get(UPSTREAM_PROXY_PROTOCOL));
 
         if (bind != null) {
             builder.bind(bind);
@@ -235,6 +248,12 @@ public final class ProxyProperties {
         }
         if (binds != null) {
             builder.maxBindListeners(binds);
+        }
+        if (trusted != null) {
+            builder.proxyProtocol(mode, trusted);
+        }
+        if (upstream != null) {
+            builder.upstreamProxyProtocol(upstream);
         }
         return builder;
     }
@@ -297,6 +316,55 @@ public final class ProxyProperties {
             rules.add(AccessRules.denyPrivateDestinations());
         }
         return rules;
+    }
+
+    /** The {@code proxy-protocol} CIDRs, each checked; null when the key is absent. */
+    private static String[] trustedSources(ProxyManager.Builder scratch, Map<String, String> values) {
+        String list = values.get(PROXY_PROTOCOL);
+        if (list == null) {
+            return null;
+        }
+        String[] cidrs = java.util.Arrays.stream(list.split(",", -1)).map(String::trim).filter(c -> !c.isEmpty())
+                .toArray(String[]::new);
+        if (cidrs.length == 0) {
+            throw bad(PROXY_PROTOCOL, list, "the load balancers' addresses or CIDRs, comma separated");
+        }
+        for (String cidr : cidrs) {
+            try {
+                scratch.proxyProtocol(ProxyProtocolMode.REQUIRED, cidr);
+            } catch (IllegalArgumentException e) {
+                throw bad(PROXY_PROTOCOL, cidr, CIDR);
+            }
+        }
+        return cidrs;
+    }
+
+    private static ProxyProtocolMode proxyProtocolMode(Map<String, String> values, String[] trusted) {
+        String mode = values.get(PROXY_PROTOCOL_MODE);
+        if (mode == null) {
+            return ProxyProtocolMode.REQUIRED;
+        }
+        if (trusted == null) {
+            throw new InvalidSettingException(PROXY_PROTOCOL_MODE, mode + " (expected: set together with "
+                    + PROXY_PROTOCOL + ")");
+        }
+        return switch (mode) {
+            case "required" -> ProxyProtocolMode.REQUIRED;
+            case "optional" -> ProxyProtocolMode.OPTIONAL;
+            default -> throw bad(PROXY_PROTOCOL_MODE, mode, "required or optional");
+        };
+    }
+
+    private static Integer upstreamProxyProtocol(String version) {
+        if (version == null) {
+            return null;
+        }
+        return switch (version) {
+            case "v1" -> 1;
+            case "v2" -> 2;
+            case "off" -> 0;
+            default -> throw bad(UPSTREAM_PROXY_PROTOCOL, version, "v1, v2 or off");
+        };
     }
 
     /** One rule per address, as the server's repeated {@code --allow}/{@code --deny} flags give. */

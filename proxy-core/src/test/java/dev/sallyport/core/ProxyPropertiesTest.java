@@ -122,7 +122,8 @@ class ProxyPropertiesTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("sock5: unknown key (expected one of: allow, allow-open-proxy, allow-ports, bandwidth, bind, deny, "
                         + "deny-private, http, max-bind-listeners, max-clients-per-ip, max-connections, "
-                        + "max-sessions-per-user, max-total-connections, mixed, socks5, tls-cert, tls-key, user.NAME)");
+                        + "max-sessions-per-user, max-total-connections, mixed, proxy-protocol, proxy-protocol-mode, socks5, "
+                        + "tls-cert, tls-key, upstream-proxy-protocol, user.NAME)");
     }
 
     @Test
@@ -259,6 +260,7 @@ class ProxyPropertiesTest {
     void keys_areTheDocumentedOnes() {
         assertThat(ProxyProperties.keys()).containsExactlyInAnyOrder("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
                 "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-sessions-per-user",
-                "max-connections", "max-clients-per-ip", "max-total-connections", "max-bind-listeners");
+                "max-connections", "max-clients-per-ip", "max-total-connections", "max-bind-listeners", "proxy-protocol",
+                "proxy-protocol-mode", "upstream-proxy-protocol");
     }
 }

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class CliSettingsTest {
 
-    private static String effective(String... args) throws Exception {
+    static String effective(String... args) throws Exception {
         CommandLine line = new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
         CommandLine.ParseResult result = line.parseArgs(ConfigFile.expand(args));
         ServeCommand serve = (ServeCommand) result.subcommand().commandSpec().userObject();
@@ -39,7 +39,7 @@ class CliSettingsTest {
     }
 
     /** Runs the command line; returns its stderr after checking the exit code and the one error line. */
-    private static String usageError(String... args) throws Exception {
+    static String usageError(String... args) throws Exception {
         try (ServerProcess process = ServerProcess.start(args)) {
             assertThat(process.awaitExit()).as(process.stderr()).isEqualTo(2);
             List<String> errors = process.stderr().lines().filter(l -> l.startsWith("sallyport:")).toList();

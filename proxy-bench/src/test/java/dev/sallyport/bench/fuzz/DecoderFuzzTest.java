@@ -6,8 +6,9 @@ import net.jqwik.api.PropertyDefaults;
 /**
  * Fuzzing of every decoder of the frontends, the short run of the default build: each property of
  * {@link SocksProperties} (SOCKS5 greeting, RFC 1929 login, SOCKS5 request, SOCKS4/4a),
- * {@link DatagramProperties} (the SOCKS5 UDP header) and {@link HttpProperties} (the HTTP request
- * head), 1,000 tries each, seconds in all.
+ * {@link DatagramProperties} (the SOCKS5 UDP header), {@link HttpProperties} (the HTTP request
+ * head) and {@link ProxyProtocolProperties} (the PROXY protocol header of a listener), 1,000 tries
+ * each, seconds in all.
  *
  * <p>The long run, the same properties tagged {@code fuzz}, one class per decoder
  * ({@code *FuzzLongTest}), 1,000,000 tries each unless {@code -Dfuzz.tries} says otherwise, in
@@ -49,5 +50,9 @@ class DecoderFuzzTest {
 
     @Group
     class Http extends HttpProperties {
+    }
+
+    @Group
+    class ProxyProtocol extends ProxyProtocolProperties {
     }
 }

@@ -77,6 +77,11 @@ public final class Config {
     public ProviderRef connectionPoolProvider;
     public final List<SessionListener> sessionListeners = new ArrayList<>();
     public SharedLimits sharedLimits = SharedLimits.NONE;
+    /** PROXY protocol per listener name; {@link #proxyProtocolAll} covers the listeners not named here. */
+    public final Map<String, ProxyProtocolPolicy> proxyProtocol = new LinkedHashMap<>();
+    public ProxyProtocolPolicy proxyProtocolAll;
+    /** The PROXY protocol version written to targets before any relayed byte: 0 for none, 1 or 2. */
+    public int upstreamProxyProtocol;
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

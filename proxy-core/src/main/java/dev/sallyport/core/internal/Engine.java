@@ -73,8 +73,7 @@ public final class Engine {
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     private final ChannelGroup connections = new DefaultChannelGroup("sallyport-connections", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger open = new AtomicInteger();
-    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, AtomicInteger> openPerClient =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ClientCounts perClient;
     /** Set on a connection accepted over a connection cap: its request is refused as LIMITED. */
     public static final io.netty.util.AttributeKey<String> OVER_CAPACITY = io.netty.util.AttributeKey.valueOf("sallyport.overCapacity");
     private final UserLimits userLimits;
@@ -104,6 +103,7 @@ public final class Engine {
         if (settings.sharedLimits() != SharedLimits.NONE) {
             settings.sharedLimits().start(userLimits::share);
         }
+        this.perClient = new ClientCounts(settings.maxConnectionsPerClient());
         // Last: from here on close() releases everything, the event loops included.
         this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), Threads.daemon(name + "-io-"),
                 transport.ioHandlerFactory());
@@ -208,7 +208,8 @@ public final class Engine {
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
-            ListenerInitializer initializer = new ListenerInitializer(this, entry.getValue(), settings.tls().get(name));
+            ListenerInitializer initializer = new ListenerInitializer(this, name, entry.getValue(), settings.tls().get(name),
+                    settings.proxyProtocol().get(name));
             if (entry.getValue().size() > 1) {
                 log.debug("{}: routing on the first bytes between {}", name,
                         entry.getValue().stream().map(Frontend::name).toList());
@@ -268,35 +269,40 @@ public final class Engine {
     /**
      * Registers a newly accepted client connection; false when shutting down. A connection over a
      * cap is still registered (so its frontend can answer with its protocol's refusal) and marked.
+     * {@code countClient} false leaves the per-client count to {@link #countClient}, once a PROXY
+     * protocol header has named the client: the balancer is not one client.
      */
-    boolean register(Channel channel) {
+    boolean register(Channel channel, boolean countClient) {
         if (closing) {
             return false;
         }
         int total = open.incrementAndGet();
-        java.net.InetAddress client = ((InetSocketAddress) channel.remoteAddress()).getAddress();
-        AtomicInteger fromClient = openPerClient.computeIfAbsent(client, k -> new AtomicInteger());
-        int perClient = fromClient.incrementAndGet();
         if (settings.maxConnections() > 0 && total > settings.maxConnections()) {
             channel.attr(OVER_CAPACITY).set("max-connections");
-        } else if (settings.maxConnectionsPerClient() > 0 && perClient > settings.maxConnectionsPerClient()) {
-            channel.attr(OVER_CAPACITY).set("max-connections-per-client");
         }
+        java.net.InetAddress client = countClient ? ClientAddress.of(channel).getAddress() : null;
+        AtomicInteger fromClient = countClient ? perClient.add(channel, client) : null;
         connections.add(channel);
         if (closing) {
             // close() began after the check above and may have missed this one: tell it too, once
             // its pipeline is complete (a second DRAINING changes nothing).
             channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(SessionEvent.DRAINING));
         }
+        // One listener for both counts: a connection without PROXY protocol costs what it always did.
         channel.closeFuture().addListener(f -> {
-            if (fromClient.decrementAndGet() == 0) {
-                openPerClient.remove(client, fromClient);
+            if (fromClient != null) {
+                perClient.remove(client, fromClient);
             }
             if (open.decrementAndGet() == 0 && closing) {
                 drained.complete(null);
             }
         });
         return true;
+    }
+
+    /** Counts a registered connection against the cap of the client a PROXY protocol header named. */
+    void countClient(Channel channel) {
+        perClient.addUntilClosed(channel);
     }
 
     /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */

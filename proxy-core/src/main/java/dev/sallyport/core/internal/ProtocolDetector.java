@@ -38,7 +38,7 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
-            log.debug("No protocol spoken by {} within the handshake timeout", ctx.channel().remoteAddress());
+            log.debug("No protocol spoken by {} within the handshake timeout", ClientAddress.of(ctx.channel()));
             handOver(ctx, frontends.get(0)).handshakeTimedOut();
         }, engine.settings().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
@@ -65,7 +65,7 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
             }
         }
         log.debug("No frontend claims the first byte 0x{} from {}", Integer.toHexString(first.getUnsignedByte(first.readerIndex())),
-                ctx.channel().remoteAddress());
+                ClientAddress.of(ctx.channel()));
         handOver(ctx, frontends.get(0));
         ctx.channel().pipeline().fireChannelRead(first);
     }
@@ -100,7 +100,7 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("Connection from {} failed before its protocol was known", ctx.channel().remoteAddress(), cause);
+        log.debug("Connection from {} failed before its protocol was known", ClientAddress.of(ctx.channel()), cause);
         ctx.close();
     }
 }

@@ -80,6 +80,8 @@ public final class Settings {
     private final List<String> warnings;
     private final List<SessionListener> sessionListeners;
     private final SharedLimits sharedLimits;
+    private final Map<String, ProxyProtocolPolicy> proxyProtocol;
+    private final int upstreamProxyProtocol;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -132,6 +134,15 @@ public final class Settings {
                 : List.of();
         this.sessionListeners = List.copyOf(c.sessionListeners);
         this.sharedLimits = c.sharedLimits;
+        Map<String, ProxyProtocolPolicy> policies = new LinkedHashMap<>();
+        for (String listener : c.listeners.keySet()) {
+            ProxyProtocolPolicy policy = c.proxyProtocol.getOrDefault(listener, c.proxyProtocolAll);
+            if (policy != null) {
+                policies.put(listener, policy);
+            }
+        }
+        this.proxyProtocol = Collections.unmodifiableMap(policies);
+        this.upstreamProxyProtocol = c.upstreamProxyProtocol;
     }
 
     /**
@@ -161,6 +172,12 @@ public final class Settings {
     public static Settings from(Config b) {
         if (b.listeners.isEmpty()) {
             throw new IllegalStateException("listeners: none configured (expected: at least one, e.g. builder().socks5(1080))");
+        }
+        for (String listener : b.proxyProtocol.keySet()) {
+            if (!b.listeners.containsKey(listener)) {
+                throw new IllegalStateException("proxyProtocol: no listener named '" + listener + "' (expected one of: "
+                        + b.listeners.keySet() + ")");
+            }
         }
         Map<String, List<Frontend>> frontends = new LinkedHashMap<>();
         for (String name : b.listeners.keySet()) {
@@ -446,5 +463,15 @@ public final class Settings {
     /** Fleet-wide limits on top of the per-instance ones; {@link SharedLimits#NONE} when not configured. */
     public SharedLimits sharedLimits() {
         return sharedLimits;
+    }
+
+    /** PROXY protocol by listener name; a listener without an entry speaks none. */
+    public Map<String, ProxyProtocolPolicy> proxyProtocol() {
+        return proxyProtocol;
+    }
+
+    /** The PROXY protocol version written to targets: 0 for none, 1 or 2. */
+    public int upstreamProxyProtocol() {
+        return upstreamProxyProtocol;
     }
 }

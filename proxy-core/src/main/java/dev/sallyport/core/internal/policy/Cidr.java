@@ -51,6 +51,14 @@ public record Cidr(byte[] network, int prefix, String text) {
         return embedded != null && matches(embedded);
     }
 
+    /**
+     * Whether the address itself lies in this prefix, IPv4-mapped IPv6 read as IPv4, but no other
+     * embedding: for trust decisions, where a 6to4 or NAT64 address is not the IPv4 host it embeds.
+     */
+    public boolean containsExactly(InetAddress address) {
+        return matches(Addresses.unmapped(address).getAddress());
+    }
+
     private boolean matches(byte[] candidate) {
         if (candidate.length != network.length) {
             return false;

@@ -10,12 +10,14 @@ import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.net.ConnectFailures;
+import dev.sallyport.core.internal.net.ProxyHeaders;
 import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -290,6 +292,12 @@ final class Admission {
                 if (!client.isActive() || attempt.promise.isDone()) {
                     services.pool().release(connected, false);
                 } else {
+                    int proxyProtocol = services.settings().upstreamProxyProtocol();
+                    if (proxyProtocol != 0) {
+                        // First on the wire, before anything relayed: who the client is, as the rules saw it.
+                        connected.writeAndFlush(ProxyHeaders.encode(proxyProtocol, session.client(), session.listener(),
+                                connected.alloc())).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                    }
                     attempt.connected(connected);
                     services.metrics().connected(session.protocol(), Duration.ofNanos(System.nanoTime() - attempt.startNanos));
                     attempt.succeed(connected);

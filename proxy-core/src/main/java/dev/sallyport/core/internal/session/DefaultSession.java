@@ -8,6 +8,7 @@ import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.api.SharedLimits;
 import dev.sallyport.core.ProtocolOptions;
+import dev.sallyport.core.internal.ClientAddress;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.spi.DatagramCodec;
@@ -93,7 +94,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         this.services = services;
         this.protocol = protocol;
         this.channel = channel;
-        this.client = (InetSocketAddress) channel.remoteAddress();
+        this.client = ClientAddress.of(channel);
         this.listener = (InetSocketAddress) channel.localAddress();
     }
 

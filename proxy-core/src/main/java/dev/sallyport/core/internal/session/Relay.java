@@ -1,5 +1,7 @@
 package dev.sallyport.core.internal.session;
 
+import dev.sallyport.core.internal.ClientAddress;
+
 import dev.sallyport.core.internal.policy.TokenBucket;
 import dev.sallyport.core.internal.policy.UserLimits;
 
@@ -73,11 +75,11 @@ public final class Relay {
         client.pipeline().addBefore(DefaultSession.GUARD, DefaultSession.RELAY, up);
         target.pipeline().addLast(DefaultSession.RELAY, down);
         timers = new SessionTimers(client.eventLoop(), idleTimeout, maxDuration, () -> {
-            log.debug("Closing idle tunnel from {}", client.remoteAddress());
+            log.debug("Closing idle tunnel from {}", ClientAddress.of(client));
             session.idle();
             closeBoth();
         }, () -> {
-            log.debug("Closing tunnel from {}: maximum session length reached", client.remoteAddress());
+            log.debug("Closing tunnel from {}: maximum session length reached", ClientAddress.of(client));
             session.fail(dev.sallyport.api.Outcome.MAX_DURATION);
             closeBoth();
         });
@@ -237,7 +239,7 @@ public final class Relay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("Tunnel from {} failed on the {} side", client.remoteAddress(), source == client ? "client" : "target", cause);
+            log.debug("Tunnel from {} failed on the {} side", ClientAddress.of(client), source == client ? "client" : "target", cause);
             closeBoth();
         }
     }

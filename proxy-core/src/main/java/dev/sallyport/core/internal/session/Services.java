@@ -51,7 +51,8 @@ public final class Services {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.pool = settings.connectionPool();
+        // A pooled connection would carry the header of the client it was first dialled for.
+        this.pool = settings.upstreamProxyProtocol() != 0 ? ConnectionPool.direct() : settings.connectionPool();
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sessions = Objects.requireNonNull(sessions, "sessions");

@@ -111,7 +111,9 @@ public final class UdpAssociation {
         this.principal = principal;
         this.upShaper = BucketShaper.of(limits, true, control.eventLoop(), this::pauseReading, this::resumeReading);
         this.downShaper = BucketShaper.of(limits, false, control.eventLoop(), this::pauseReading, this::resumeReading);
-        this.clientAddress = (InetSocketAddress) control.remoteAddress();
+        // The client the session knows (a PROXY protocol header's, behind a balancer): its datagrams
+        // must come from there, straight to this instance.
+        this.clientAddress = session.client();
         this.clientIp = Addresses.unmapped(clientAddress.getAddress());
         InetSocketAddress local = (InetSocketAddress) control.localAddress();
         this.listener = new InetSocketAddress(Addresses.unmapped(local.getAddress()), local.getPort());
