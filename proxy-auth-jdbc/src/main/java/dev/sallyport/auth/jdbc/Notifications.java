@@ -126,8 +126,8 @@ final class Notifications implements AutoCloseable {
     private static PGConnection listen(Connection connection) throws SQLException {
         PGConnection pg = connection.unwrap(PGConnection.class);
         try (Statement statement = connection.createStatement()) {
-            statement.execute("SET application_name = '" + APPLICATION_NAME + "'");
-            statement.execute("LISTEN " + Schema.NOTIFY_CHANNEL);
+            // One round trip: idle under this name means listening (tests wait for that).
+            statement.execute("SET application_name = '" + APPLICATION_NAME + "'; LISTEN " + Schema.NOTIFY_CHANNEL);
         }
         return pg;
     }
