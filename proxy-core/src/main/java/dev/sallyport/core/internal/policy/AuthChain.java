@@ -27,9 +27,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -53,8 +51,6 @@ public final class AuthChain {
     static final String OVERLOADED = "overloaded";
     private static final long OVERLOAD_WARNING_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int MAX_LOGGED_USER = 64;
-    /** Longer than any login check may run (its deadline is a handshake or connect timeout). */
-    private static final Duration FLOOR_TTL = Duration.ofMinutes(10);
     /** The version of a principal whose backend reports none: older than every rotation. */
     public static final long NO_VERSION = -1;
 
@@ -77,16 +73,7 @@ public final class AuthChain {
     private final LoginQueue queue;
     private final ConcurrentHashMap<Key, Check> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong lastOverloadWarning;
-    /**
-     * The {@link Principal#CREDENTIAL_VERSION} of each principal a backend returned, by identity
-     * (the attribute itself is taken out): sessions and cache entries hold the very instance.
-     */
-    private final Cache<Principal, Long> versions = Caffeine.newBuilder().weakKeys().build();
-    /**
-     * The newest credential version announced per user, kept while a check that read the user
-     * before the rotation may still be running: its older principal is refused, not cached.
-     */
-    private final Cache<String, Long> floors;
+    private final CredentialVersions versions;
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
                      LoginGuard guard, LoginQueue queue) {
@@ -100,7 +87,7 @@ public final class AuthChain {
         this.guard = guard;
         this.queue = queue;
         this.lastOverloadWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
-        this.floors = Caffeine.newBuilder().ticker(ticker::read).expireAfterWrite(FLOOR_TTL).maximumSize(100_000).build();
+        this.versions = new CredentialVersions(ticker);
         new SecureRandom().nextBytes(hmacKey);
     }
 
@@ -133,42 +120,13 @@ public final class AuthChain {
      * the user's cached logins, and refuses a check still running that found older ones.
      */
     public void credentialsChanged(String user, long version) {
-        floors.asMap().merge(user, version, Math::max);
+        versions.announced(user, version);
         invalidate(user);
     }
 
     /** The credential version {@code principal} logged in with, or {@link #NO_VERSION}. */
     public long credentialVersion(Principal principal) {
-        Long version = versions.getIfPresent(principal);
-        return version == null ? NO_VERSION : version;
-    }
-
-    /**
-     * A backend's principal with {@link Principal#CREDENTIAL_VERSION} taken out and remembered,
-     * or null when it is older than a rotation announced meanwhile.
-     */
-    private Principal admitted(Principal principal) {
-        String attribute = principal.attributes().get(Principal.CREDENTIAL_VERSION);
-        if (attribute == null) {
-            return principal;
-        }
-        long version;
-        try {
-            version = Long.parseLong(attribute);
-        } catch (NumberFormatException e) {
-            version = NO_VERSION;
-        }
-        Long floor = floors.getIfPresent(principal.name());
-        if (floor != null && version < floor) {
-            return null;
-        }
-        Map<String, String> attributes = new HashMap<>(principal.attributes());
-        attributes.remove(Principal.CREDENTIAL_VERSION);
-        Principal stripped = new Principal(principal.name(), principal.limits(), attributes);
-        if (version != NO_VERSION) {
-            versions.put(stripped, version);
-        }
-        return stripped;
+        return versions.of(principal);
     }
 
     /** {@link #authenticate(Credentials, AuthContext, EventLoop, LoginQueue.Caller)} for a caller without deadline. */
@@ -317,7 +275,7 @@ public final class AuthChain {
             check.promise.tryFailure(backendError(backend, check.context,
                     error != null ? error : new NullPointerException("authenticate completed with null")));
         } else if (result instanceof AuthResult.Success success) {
-            Principal who = admitted(success.principal());
+            Principal who = versions.admit(success.principal());
             if (who == null) {
                 // Read before a rotation whose notice came first: those credentials are the old ones.
                 check.promise.tryFailure(failure("credentials_rotated", check.context));
