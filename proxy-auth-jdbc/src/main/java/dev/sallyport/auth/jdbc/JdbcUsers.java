@@ -144,7 +144,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         String token = PasswordHashes.randomSecret(32);
         return db.submit("create user", () -> {
             String passwordHash = PasswordHashes.hash(pw);
-            Optional<User> created = db.jdbi.withHandle(h -> h.createQuery("""
+            Optional<Row> created = db.jdbi.withHandle(h -> h.createQuery("""
                             INSERT INTO sallyport_users (name, password_hash, token_hash, max_sessions,
                                 sessions_per_second, upload_bytes_per_second, download_bytes_per_second)
                             VALUES (:name, :password_hash, :token_hash, :max_sessions, :sessions_per_second,
@@ -158,10 +158,11 @@ final class JdbcUsers implements AuthBackend, UserStore {
                     .bind("sessions_per_second", limits.sessionsPerSecond())
                     .bind("upload", limits.uploadBytesPerSecond())
                     .bind("download", limits.downloadBytesPerSecond())
-                    .map(ROW).findOne().map(Row::user));
-            User user = created.orElseThrow(() -> new IllegalArgumentException("name: user '" + name + "' already exists"));
-            changed(name);
-            return new NewCredentials(user, pw, token);
+                    .map(ROW).findOne());
+            Row row = created.orElseThrow(() -> new IllegalArgumentException("name: user '" + name + "' already exists"));
+            // New credentials: sessions of an earlier user of this name (deleted meanwhile) close.
+            fire(listener -> listener.credentialsChanged(name, row.credentialVersion()));
+            return new NewCredentials(row.user(), pw, token);
         });
     }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Hears about every change of a user, whoever made it, through {@code LISTEN} on
  * {@link Schema#NOTIFY_CHANNEL} (the trigger of schema migration 2 notifies it), and tells the
- * store's listeners: {@code C} as {@link UserStore.Listener#credentialsChanged}, the other kinds
- * as {@link UserStore.Listener#userChanged}.
+ * store's listeners: {@code C} and {@code I} as {@link UserStore.Listener#credentialsChanged}, the
+ * other kinds as {@link UserStore.Listener#userChanged}.
  *
  * <p>One connection of its own, held for the store's life and never from a pool: a pooled data
  * source that wraps a {@link PGSimpleDataSource} is unwrapped, any other is asked
@@ -91,8 +91,8 @@ final class Notifications implements AutoCloseable {
                 }
                 missed = true;
                 if (failures++ == 0) {
-                    log.warn("Lost the connection that hears about user changes{}; changes made elsewhere apply when "
-                            + "it is back (retrying with back-off up to {} s)", Db.describe(e),
+                    log.warn("Cannot listen for user changes{}; changes made elsewhere apply once listening again "
+                            + "(retrying with back-off up to {} s)", Db.describe(e),
                             TimeUnit.NANOSECONDS.toSeconds(maxBackoffNanos));
                 } else {
                     log.debug("Notification connection attempt {} failed{}", failures, Db.describe(e));
@@ -169,8 +169,10 @@ final class Notifications implements AutoCloseable {
         }
         String name = payload.substring(end + 1);
         switch (payload.charAt(0)) {
-            case 'C' -> users.fire(listener -> listener.credentialsChanged(name, version));
-            case 'I', 'U', 'D' -> users.fire(listener -> listener.userChanged(name));
+            // A user created anew (after a delete, or a rename) has new credentials too: sessions
+            // of an earlier user of that name close.
+            case 'C', 'I' -> users.fire(listener -> listener.credentialsChanged(name, version));
+            case 'U', 'D' -> users.fire(listener -> listener.userChanged(name));
             default -> log.debug("Ignoring a user change notification of unknown kind {}", payload.charAt(0));
         }
     }

@@ -105,6 +105,19 @@ class UserChangeNotificationTest {
     }
 
     @Test
+    void deleteAndCreateAgainBySql_inOneTransaction_closesTheEarlierUsersTunnel() throws Exception {
+        NewCredentials lena = join(a.proxy().users().create("lena", Limits.NONE));
+        try (Socks5Client tunnel = b.tunnel("lena", lena.password(), echo.address())) {
+            Fleet.sql(ds, "DELETE FROM sallyport_users WHERE name = 'lena'", """
+                    INSERT INTO sallyport_users (name, password_hash, token_hash)
+                    VALUES ('lena', 'another', md5(random()::text))""");
+
+            awaitClosed(tunnel);
+        }
+        assertThat(b.sessions().takeSession(Duration.ofSeconds(10)).rule()).isEqualTo("credentials rotated");
+    }
+
+    @Test
     void createBySql_afterARefusedLogin_logsInOnTheOtherInstance() throws Exception {
         assertThat(b.login("erin", "secret")).as("unknown user").isNotZero();
         join(a.store().create("erin-template", "secret", Limits.NONE));
