@@ -68,7 +68,8 @@ public interface UserStore {
     CompletionStage<User> enable(String name, boolean enabled);
 
     /**
-     * Issues a new password and token; the old ones stop working.
+     * Issues a new password and token; the old ones stop working, and the sessions opened with
+     * them are closed.
      *
      * @param name the user's name
      * @return completes with the new password and token

@@ -5,6 +5,7 @@ import dev.sallyport.api.AuthContext;
 import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Limits;
+import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.core.spi.SessionException;
@@ -163,6 +164,30 @@ class UserChangesTest {
         int calls = backendCalls.get();
         assertThat(login("carol", "3")).as("checked again, not cached").isNotSameAs(carol);
         assertThat(backendCalls).hasValue(calls + 1);
+    }
+
+    @Test
+    void inMemoryRotate_closesTheSessionsOfTheOldCredentials_only() {
+        AuthChain chain = new AuthChain(true, List.of(users), Duration.ofMinutes(5), Duration.ofSeconds(10), ticker,
+                new LoginGuard(ticker, 0, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64),
+                new LoginQueue(ticker, 4));
+        users.addListener(new UserChanges(users, chain, limits));
+        NewCredentials old = join(users.create("alice", null, Limits.NONE));
+        Session oldSession = open(tokenLogin(chain, old.token()));
+
+        NewCredentials rotated = join(users.rotate("alice"));
+        Session newSession = open(tokenLogin(chain, rotated.token()));
+        join(users.update("alice", Limits.NONE.withMaxSessions(5)));
+
+        assertThat(oldSession.revoked).containsExactly("credentials rotated");
+        assertThat(newSession.revoked).isEmpty();
+    }
+
+    private Principal tokenLogin(AuthChain chain, String token) {
+        Future<Principal> login = chain.authenticate(Credentials.token(token), CONTEXT, channel.eventLoop());
+        channel.runPendingTasks();
+        assertThat(login.isSuccess()).as("token login").isTrue();
+        return login.getNow();
     }
 
     private static <T> T join(CompletionStage<T> stage) {
