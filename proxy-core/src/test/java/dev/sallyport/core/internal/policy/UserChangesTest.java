@@ -65,9 +65,7 @@ class UserChangesTest {
             return "versioned";
         }
     };
-    private final AuthChain auth = new AuthChain(true, List.of(backend), Duration.ofMinutes(5), Duration.ofSeconds(10),
-            ticker, new LoginGuard(ticker, 0, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64),
-            new LoginQueue(ticker, 4));
+    private final AuthChain auth = chain(backend);
     private final UserChanges changes = new UserChanges(users, auth, limits);
 
     /** A session slot holder that records why it was revoked. */
@@ -84,6 +82,13 @@ class UserChangesTest {
     void close() {
         users.close();
         assertThat(channel.finish()).isFalse();
+    }
+
+    /** A chain of {@code backend} without lockout. */
+    private AuthChain chain(AuthBackend backend) {
+        return new AuthChain(true, List.of(backend), Duration.ofMinutes(5), Duration.ofSeconds(10), ticker,
+                new LoginGuard(ticker, 0, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64),
+                new LoginQueue(ticker, 4));
     }
 
     private static AuthResult versioned(String user, String version) {
@@ -168,9 +173,7 @@ class UserChangesTest {
 
     @Test
     void inMemoryRotate_closesTheSessionsOfTheOldCredentials_only() {
-        AuthChain chain = new AuthChain(true, List.of(users), Duration.ofMinutes(5), Duration.ofSeconds(10), ticker,
-                new LoginGuard(ticker, 0, 0, Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMillis(100), 64),
-                new LoginQueue(ticker, 4));
+        AuthChain chain = chain(users);
         users.addListener(new UserChanges(users, chain, limits));
         NewCredentials old = join(users.create("alice", null, Limits.NONE));
         Session oldSession = open(tokenLogin(chain, old.token()));
