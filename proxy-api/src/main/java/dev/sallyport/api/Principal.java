@@ -13,6 +13,14 @@ import java.util.Objects;
  */
 public record Principal(String name, Limits limits, Map<String, String> attributes) {
 
+    /**
+     * A reserved attribute: a backend whose users' passwords and tokens can be replaced sets it
+     * to the decimal version of the credentials the login used, so that a rotation closes exactly
+     * the sessions opened with older ones (see {@link UserStore.Listener#credentialsChanged}).
+     * Core removes it from the principal before access rules, listeners and logs see it.
+     */
+    public static final String CREDENTIAL_VERSION = "sallyport.credential-version";
+
     private static final Principal ANONYMOUS = new Principal("anonymous", Limits.NONE, Map.of());
 
     /**

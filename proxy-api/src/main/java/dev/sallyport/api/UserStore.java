@@ -68,7 +68,8 @@ public interface UserStore {
     CompletionStage<User> enable(String name, boolean enabled);
 
     /**
-     * Issues a new password and token; the old ones stop working.
+     * Issues a new password and token; the old ones stop working, and the sessions opened with
+     * them are closed.
      *
      * @param name the user's name
      * @return completes with the new password and token
@@ -101,5 +102,24 @@ public interface UserStore {
          * @param name the user's name
          */
         void userChanged(String name);
+
+        /**
+         * The user's password and token were replaced. Sessions whose principal carries a
+         * {@link Principal#CREDENTIAL_VERSION} lower than {@code version}, or none, were opened
+         * with the old ones. The default calls {@link #userChanged}.
+         *
+         * @param name    the user's name
+         * @param version the credential version of the new password and token
+         */
+        default void credentialsChanged(String name, long version) {
+            userChanged(name);
+        }
+
+        /**
+         * Changes may have been missed (for example, a lost connection to the database came
+         * back): every user may have changed. The default does nothing.
+         */
+        default void everythingChanged() {
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.Checks;
 import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.NettyVersionCheck;
@@ -356,7 +357,7 @@ public final class ProxyManager implements AutoCloseable {
             if (!LISTENER_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("listener: '" + name + "' (expected: lowercase letters, digits, '-')");
             }
-            requirePort(name, port);
+            Checks.requirePort(name, port);
             if (c.listeners.containsKey(name)) {
                 throw new IllegalStateException(name + ": already configured on port " + c.listeners.get(name)
                         + " (expected: one listener per protocol)");
@@ -533,7 +534,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder handshakeTimeout(Duration timeout) {
-            c.handshakeTimeout = requirePositive("handshakeTimeout", timeout);
+            c.handshakeTimeout = Checks.requirePositive("handshakeTimeout", timeout);
             return this;
         }
 
@@ -544,7 +545,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder connectTimeout(Duration timeout) {
-            c.connectTimeout = requirePositive("connectTimeout", timeout);
+            c.connectTimeout = Checks.requirePositive("connectTimeout", timeout);
             if (timeout.toMillis() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: <= " + Integer.MAX_VALUE + " ms)");
             }
@@ -558,7 +559,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder idleTimeout(Duration timeout) {
-            c.idleTimeout = requireNotNegative("idleTimeout", timeout);
+            c.idleTimeout = Checks.requireNotNegative("idleTimeout", timeout);
             return this;
         }
 
@@ -569,7 +570,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder drainTimeout(Duration timeout) {
-            c.drainTimeout = requireNotNegative("drainTimeout", timeout);
+            c.drainTimeout = Checks.requireNotNegative("drainTimeout", timeout);
             return this;
         }
 
@@ -581,7 +582,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder authCacheTtl(Duration ttl) {
-            c.authCacheTtl = requireNotNegative("authCacheTtl", ttl);
+            c.authCacheTtl = Checks.requireNotNegative("authCacheTtl", ttl);
             return this;
         }
 
@@ -594,7 +595,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder authCacheNegativeTtl(Duration ttl) {
-            c.authCacheNegativeTtl = requireNotNegative("authCacheNegativeTtl", ttl);
+            c.authCacheNegativeTtl = Checks.requireNotNegative("authCacheNegativeTtl", ttl);
             return this;
         }
 
@@ -637,7 +638,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxConnections(int connections) {
-            c.maxConnections = requireNotNegative("maxConnections", connections);
+            c.maxConnections = Checks.requireNotNegative("maxConnections", connections);
             return this;
         }
 
@@ -649,7 +650,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxConnectionsPerClient(int connections) {
-            c.maxConnectionsPerClient = requireNotNegative("maxConnectionsPerClient", connections);
+            c.maxConnectionsPerClient = Checks.requireNotNegative("maxConnectionsPerClient", connections);
             return this;
         }
 
@@ -665,7 +666,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxLoginFailures(int failures) {
-            c.maxLoginFailures = requireNotNegative("maxLoginFailures", failures);
+            c.maxLoginFailures = Checks.requireNotNegative("maxLoginFailures", failures);
             return this;
         }
 
@@ -676,7 +677,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder loginFailureWindow(Duration window) {
-            c.loginFailureWindow = requirePositive("loginFailureWindow", window);
+            c.loginFailureWindow = Checks.requirePositive("loginFailureWindow", window);
             return this;
         }
 
@@ -687,7 +688,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder lockoutDuration(Duration duration) {
-            c.lockoutDuration = requirePositive("lockoutDuration", duration);
+            c.lockoutDuration = Checks.requirePositive("lockoutDuration", duration);
             return this;
         }
 
@@ -699,7 +700,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder loginBackoff(Duration backoff) {
-            c.loginBackoff = requireNotNegative("loginBackoff", backoff);
+            c.loginBackoff = Checks.requireNotNegative("loginBackoff", backoff);
             return this;
         }
 
@@ -710,7 +711,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxSessionDuration(Duration duration) {
-            c.maxSessionDuration = requireNotNegative("maxSessionDuration", duration);
+            c.maxSessionDuration = Checks.requireNotNegative("maxSessionDuration", duration);
             return this;
         }
 
@@ -827,7 +828,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxLoginFailuresPerClient(int failures) {
-            c.maxLoginFailuresPerClient = requireNotNegative("maxLoginFailuresPerClient", failures);
+            c.maxLoginFailuresPerClient = Checks.requireNotNegative("maxLoginFailuresPerClient", failures);
             return this;
         }
 
@@ -895,7 +896,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder maxBindListeners(int listeners) {
-            c.maxBindListeners = requireNotNegative("maxBindListeners", listeners);
+            c.maxBindListeners = Checks.requireNotNegative("maxBindListeners", listeners);
             return this;
         }
 
@@ -1035,10 +1036,7 @@ public final class ProxyManager implements AutoCloseable {
          * @throws IllegalArgumentException when {@code version} is not 0, 1 or 2
          */
         public Builder upstreamProxyProtocol(int version) {
-            if (version < 0 || version > 2) {
-                throw new IllegalArgumentException("upstreamProxyProtocol: " + version + " (expected: 1 or 2, 0 for off)");
-            }
-            c.upstreamProxyProtocol = version;
+            c.upstreamProxyProtocol = Checks.requireProxyProtocolVersion("upstreamProxyProtocol", version);
             return this;
         }
 
@@ -1057,35 +1055,6 @@ public final class ProxyManager implements AutoCloseable {
             NettyVersionCheck.requireSupported();
             Settings settings = Settings.from(c);
             return new ProxyManager(Engine.start(settings));
-        }
-
-        private static int requireNotNegative(String name, int value) {
-            if (value < 0) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0, 0 for no limit)");
-            }
-            return value;
-        }
-
-        private static void requirePort(String name, int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException(name + ": port " + port + " (expected: 0-65535, 0 for any free port)");
-            }
-        }
-
-        private static Duration requirePositive(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-            }
-            return value;
-        }
-
-        private static Duration requireNotNegative(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0, 0 for none)");
-            }
-            return value;
         }
     }
 }

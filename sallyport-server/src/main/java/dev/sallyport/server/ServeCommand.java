@@ -168,18 +168,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Log one line per session on the logger sallyport.access (default: on; --no-access-log turns it off).")
     boolean accessLog = true;
 
-    @Option(names = "--proxy-protocol", paramLabel = "CIDR[,CIDR...]", description = "Behind load balancers: every "
-            + "listener reads a PROXY protocol v1/v2 header from these sources, whose client address then counts "
-            + "for rules, caps, lockout and logs; a header from anywhere else is refused.")
-    String proxyProtocol;
-
-    @Option(names = "--proxy-protocol-mode", paramLabel = "MODE", description = "required (default: every connection "
-            + "comes from a --proxy-protocol source with a header) or optional (direct clients too).")
-    String proxyProtocolMode;
-
-    @Option(names = "--upstream-proxy-protocol", paramLabel = "VERSION",
-            description = "v1 or v2: send a PROXY protocol header with the client's address to every target.")
-    String upstreamProxyProtocol;
+    @CommandLine.Mixin
+    ProxyProtocolFlags proxyProtocol = new ProxyProtocolFlags();
 
     @CommandLine.Mixin
     ProviderFlags providers = new ProviderFlags();
@@ -333,9 +323,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "metrics-token-file", metricsTokenFile);
         putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
         putIfSet(settings, "instance", instance);
-        putIfSet(settings, "proxy-protocol", proxyProtocol);
-        putIfSet(settings, "proxy-protocol-mode", proxyProtocolMode);
-        putIfSet(settings, "upstream-proxy-protocol", upstreamProxyProtocol);
+        proxyProtocol.putInto(settings);
         providers.describe(settings);
         StringBuilder line = new StringBuilder();
         settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
@@ -437,9 +425,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(properties, "max-clients-per-ip", maxClientsPerIp);
         putIfSet(properties, "max-total-connections", maxTotalConnections);
         putIfSet(properties, "max-bind-listeners", maxBindListeners);
-        putIfSet(properties, "proxy-protocol", proxyProtocol);
-        putIfSet(properties, "proxy-protocol-mode", proxyProtocolMode);
-        putIfSet(properties, "upstream-proxy-protocol", upstreamProxyProtocol);
+        proxyProtocol.putInto(properties);
         return properties;
     }
 

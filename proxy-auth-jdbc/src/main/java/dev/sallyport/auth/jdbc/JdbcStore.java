@@ -54,13 +54,16 @@ import java.util.concurrent.CompletionStage;
  * <p><b>Threading.</b> Every method that touches the database returns a {@link CompletionStage}
  * completed on an executor of this store (bounded: 4 threads and 1024 queued calls by default);
  * none blocks the caller, except {@link Builder#build()} (schema migration) and {@link #close()}.
- * Listeners added with {@link #addListener} hear about changes made through this store; other
- * instances learn of them when their auth cache entries expire.
+ * Listeners added with {@link #addListener} hear about changes made through this store and, within
+ * about a second, about those made by other instances, the command line or plain SQL (a trigger
+ * notifies them; the store listens on one connection of its own).
  *
  * <p><b>Accounting.</b> See {@link #accounting()}: batched, bounded, retried, idempotent.
  *
  * <p><b>Connections.</b> Pass a pooled {@link DataSource} (HikariCP or your container's) in
- * production; with a plain one every call opens a connection. Use a statement timeout (for
+ * production; with a plain one every call opens a connection. Listening for changes takes one
+ * more connection for the store's life: a fresh one from a {@code PGSimpleDataSource} (also one
+ * wrapped by the pool), otherwise one borrowed from the data source and never given back. Use a statement timeout (for
  * example {@code options=-c statement_timeout=10s} or a socket timeout) so that a hung database
  * cannot hold the executor's threads forever.
  *
@@ -79,7 +82,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     private final JdbcUsers users;
     private final Reports reports;
     private final AutoCloseable owned;
+    private final DataSource dataSource;
     private volatile AccountingSink accounting;
+    private Notifications notifications;
     private volatile boolean closed;
     /** This instance in the access log and the lease table: one id for the life of the store. */
     private final UUID instanceId = UUID.randomUUID();
@@ -94,6 +99,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         this.closeTimeout = config.closeTimeout;
         this.config = config;
         this.owned = owned;
+        this.dataSource = config.dataSource;
         this.db = new Db(config.dataSource, config.threads, config.queue);
         this.users = new JdbcUsers(db);
         this.reports = new Reports(db);
@@ -185,9 +191,25 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         return users.delete(name);
     }
 
+    /**
+     * Registers a listener told of every change of a user: those made through this store at once,
+     * and those made by anyone else (another instance, the command line, SQL) within about a
+     * second, through PostgreSQL {@code LISTEN/NOTIFY}. The first listener starts the store's
+     * notification thread and its one dedicated connection; after that connection was lost, the
+     * listeners hear {@link Listener#everythingChanged()} and the current credential version of
+     * every user once it is back. Listeners are called on the store's threads, possibly twice for
+     * one change; they must be fast and idempotent.
+     *
+     * @param listener the listener
+     */
     @Override
     public void addListener(Listener listener) {
         users.addListener(listener);
+        synchronized (this) {
+            if (!closed && notifications == null) {
+                notifications = new Notifications(dataSource, users, maxBackoff).start();
+            }
+        }
     }
 
     // ---- Accounting ----
@@ -408,6 +430,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         }
         if (leases != null) {
             leases.close();
+        }
+        if (notifications != null) {
+            notifications.close();
         }
         if (sink != null) {
             sink.close();

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -40,10 +41,10 @@ final class JdbcUsers implements AuthBackend, UserStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcUsers.class);
 
     private static final String COLUMNS = "name, password_hash, token_hash, max_sessions, sessions_per_second, "
-            + "upload_bytes_per_second, download_bytes_per_second, enabled, created_at, updated_at";
+            + "upload_bytes_per_second, download_bytes_per_second, enabled, created_at, updated_at, credential_version";
 
     /** A row with its secrets' hashes; never leaves this class. */
-    private record Row(User user, String passwordHash, String tokenHash) {
+    private record Row(User user, String passwordHash, String tokenHash, long credentialVersion) {
         @Override
         public String toString() {
             return "Row[" + user + "]";
@@ -51,7 +52,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
     }
 
     private static final RowMapper<Row> ROW = (rs, ctx) -> new Row(user(rs), rs.getString("password_hash"),
-            rs.getString("token_hash"));
+            rs.getString("token_hash"), rs.getLong("credential_version"));
 
     /** Checks a password against a stored hash: {@link PasswordHashes#verify} (tests count the calls). */
     @FunctionalInterface
@@ -121,7 +122,9 @@ final class JdbcUsers implements AuthBackend, UserStore {
         if (!row.user().enabled()) {
             return AuthResult.failure("disabled");
         }
-        return AuthResult.success(new Principal(row.user().name(), row.user().limits(), Map.of()));
+        // The version lets core close exactly the sessions a rotation made stale (core strips it).
+        return AuthResult.success(new Principal(row.user().name(), row.user().limits(),
+                Map.of(Principal.CREDENTIAL_VERSION, Long.toString(row.credentialVersion()))));
     }
 
     // ---- UserStore ----
@@ -141,7 +144,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         String token = PasswordHashes.randomSecret(32);
         return db.submit("create user", () -> {
             String passwordHash = PasswordHashes.hash(pw);
-            Optional<User> created = db.jdbi.withHandle(h -> h.createQuery("""
+            Optional<Row> created = db.jdbi.withHandle(h -> h.createQuery("""
                             INSERT INTO sallyport_users (name, password_hash, token_hash, max_sessions,
                                 sessions_per_second, upload_bytes_per_second, download_bytes_per_second)
                             VALUES (:name, :password_hash, :token_hash, :max_sessions, :sessions_per_second,
@@ -155,10 +158,11 @@ final class JdbcUsers implements AuthBackend, UserStore {
                     .bind("sessions_per_second", limits.sessionsPerSecond())
                     .bind("upload", limits.uploadBytesPerSecond())
                     .bind("download", limits.downloadBytesPerSecond())
-                    .map(ROW).findOne().map(Row::user));
-            User user = created.orElseThrow(() -> new IllegalArgumentException("name: user '" + name + "' already exists"));
-            changed(name);
-            return new NewCredentials(user, pw, token);
+                    .map(ROW).findOne());
+            Row row = created.orElseThrow(() -> new IllegalArgumentException("name: user '" + name + "' already exists"));
+            // New credentials: sessions of an earlier user of this name (deleted meanwhile) close.
+            fire(listener -> listener.credentialsChanged(name, row.credentialVersion()));
+            return new NewCredentials(row.user(), pw, token);
         });
     }
 
@@ -212,7 +216,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
     public CompletionStage<NewCredentials> rotate(String name) {
         String password = PasswordHashes.randomSecret(18);
         String token = PasswordHashes.randomSecret(32);
-        return change("rotate user", name, () -> PasswordHashes.hash(password), (h, passwordHash) -> h.createQuery("""
+        return change("rotate user", name, true, () -> PasswordHashes.hash(password), (h, passwordHash) -> h.createQuery("""
                         UPDATE sallyport_users SET password_hash = :password_hash, token_hash = :token_hash,
                             updated_at = now()
                         WHERE name = :name RETURNING\s""" + COLUMNS)
@@ -240,7 +244,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
         });
     }
 
-    /** Fired for every change made through this store; other instances' changes reach them via the cache TTL. */
+    /** Fired for every change made through this store, and by {@link Notifications} for the others'. */
     @Override
     public void addListener(Listener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -252,11 +256,14 @@ final class JdbcUsers implements AuthBackend, UserStore {
     }
 
     private CompletionStage<Row> change(String operation, String name, Function<Handle, Optional<Row>> change) {
-        return change(operation, name, () -> null, (h, ignored) -> change.apply(h));
+        return change(operation, name, false, () -> null, (h, ignored) -> change.apply(h));
     }
 
-    /** Runs {@code prepare} (slow work such as hashing) on the executor before taking a connection. */
-    private <P> CompletionStage<Row> change(String operation, String name, Supplier<P> prepare,
+    /**
+     * Runs {@code prepare} (slow work such as hashing) on the executor before taking a connection;
+     * {@code credentials}: the change replaces the password and token.
+     */
+    private <P> CompletionStage<Row> change(String operation, String name, boolean credentials, Supplier<P> prepare,
                                             Change<P> change) {
         if (name == null) {
             return CompletableFuture.failedFuture(new NullPointerException("name"));
@@ -268,7 +275,11 @@ final class JdbcUsers implements AuthBackend, UserStore {
             P prepared = prepare.get();
             Row row = db.jdbi.withHandle(h -> change.apply(h, prepared))
                     .orElseThrow(() -> new IllegalArgumentException("name: no user '" + name + "'"));
-            changed(name);
+            if (credentials) {
+                fire(listener -> listener.credentialsChanged(name, row.credentialVersion()));
+            } else {
+                changed(name);
+            }
             return row;
         });
     }
@@ -279,9 +290,14 @@ final class JdbcUsers implements AuthBackend, UserStore {
     }
 
     private void changed(String name) {
+        fire(listener -> listener.userChanged(name));
+    }
+
+    /** Tells every listener of {@code event}; one that throws is logged and the others still hear. */
+    void fire(Consumer<Listener> event) {
         for (Listener listener : listeners) {
             try {
-                listener.userChanged(name);
+                event.accept(listener);
             } catch (RuntimeException e) {
                 log.warn("User store listener {} threw", listener, e);
             }

@@ -33,10 +33,23 @@ import java.util.List;
  *   <li>{@code sallyport_session_rate} (version 3): the fleet-wide session-rate token bucket of
  *       each user with a rate limit: tokens and when they were last refilled.</li>
  * </ul>
+ *
+ * <p>Migration 2 gives each user a {@code credential_version}, drawn from one sequence and drawn
+ * again by a trigger whenever {@code password_hash} or {@code token_hash} changes, and a trigger
+ * that notifies {@link #NOTIFY_CHANNEL} of every change of a user (see {@link Notifications}).
  */
 final class Schema {
 
     private static final Logger log = LoggerFactory.getLogger(Schema.class);
+
+    /**
+     * The channel the trigger of migration 2 notifies on every insert, update and delete of a
+     * user, whoever makes it (this module, the command line, an operator's own SQL). The payload
+     * is {@code KIND VERSION NAME}: KIND {@code I} (created), {@code U} (limits or state),
+     * {@code C} (password or token replaced), {@code D} (deleted); VERSION the row's
+     * credential version; NAME the rest, verbatim (at most 255 bytes, far below NOTIFY's 8000).
+     */
+    static final String NOTIFY_CHANNEL = "sallyport_users"; // spelled out in the trigger below
 
     /** Advisory lock key: "Sallypor" in ASCII, unlikely to collide with an application's own. */
     static final long LOCK_KEY = 0x53616c6c79706f72L;
@@ -91,6 +104,41 @@ final class Schema {
                         PRIMARY KEY (user_name, hour)
                     )""",
                     "CREATE INDEX sallyport_usage_hourly_hour ON sallyport_usage_hourly (hour)")),
+            new Migration(2, "credential versions, change notifications", List.of(
+                    // One sequence for every user: versions only grow, across a delete and a re-create too.
+                    "CREATE SEQUENCE sallyport_credential_version",
+                    """
+                    ALTER TABLE sallyport_users ADD COLUMN credential_version bigint NOT NULL
+                        DEFAULT nextval('sallyport_credential_version')""",
+                    """
+                    CREATE FUNCTION sallyport_users_credentials() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.password_hash IS DISTINCT FROM OLD.password_hash
+                                OR NEW.token_hash IS DISTINCT FROM OLD.token_hash THEN
+                            NEW.credential_version := nextval('sallyport_credential_version');
+                        END IF;
+                        RETURN NEW;
+                    END $$""",
+                    """
+                    CREATE TRIGGER sallyport_users_credentials BEFORE UPDATE ON sallyport_users
+                        FOR EACH ROW EXECUTE FUNCTION sallyport_users_credentials()""",
+                    """
+                    CREATE FUNCTION sallyport_users_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.name <> NEW.name) THEN
+                            PERFORM pg_notify('sallyport_users', 'D ' || OLD.credential_version || ' ' || OLD.name);
+                        END IF;
+                        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.name <> NEW.name) THEN
+                            PERFORM pg_notify('sallyport_users', 'I ' || NEW.credential_version || ' ' || NEW.name);
+                        ELSIF TG_OP = 'UPDATE' THEN
+                            PERFORM pg_notify('sallyport_users', CASE WHEN NEW.credential_version <> OLD.credential_version THEN 'C ' ELSE 'U ' END
+                                || NEW.credential_version || ' ' || NEW.name);
+                        END IF;
+                        RETURN NULL;
+                    END $$""",
+                    """
+                    CREATE TRIGGER sallyport_users_notify AFTER INSERT OR UPDATE OR DELETE ON sallyport_users
+                        FOR EACH ROW EXECUTE FUNCTION sallyport_users_notify()""")),
             new Migration(3, "fleet-wide limits: session leases, session rate", List.of(
                     """
                     CREATE TABLE sallyport_leases (

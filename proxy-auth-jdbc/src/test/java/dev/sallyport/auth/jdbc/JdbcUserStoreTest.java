@@ -9,6 +9,7 @@ import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.User;
+import dev.sallyport.api.UserStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 @Timeout(120)
 class JdbcUserStoreTest {
@@ -218,14 +220,32 @@ class JdbcUserStoreTest {
     @Test
     void listener_hearsEveryChangeMadeThroughTheStore() throws Exception {
         Queue<String> heard = new ConcurrentLinkedQueue<>();
-        store.addListener(heard::add);
+        store.addListener(new UserStore.Listener() {
+            @Override
+            public void userChanged(String name) {
+                heard.add("changed " + name);
+            }
+
+            @Override
+            public void credentialsChanged(String name, long version) {
+                heard.add("credentials " + name);
+            }
+        });
+        Fleet.awaitListening(ds, 1);
+        // Each change is told at once, before its stage completes...
         join(store.create("judy", Limits.NONE));
+        assertThat(heard).contains("credentials judy");
         join(store.update("judy", Limits.NONE.withBandwidth(10)));
+        assertThat(heard).contains("changed judy");
         join(store.enable("judy", false));
         join(store.rotate("judy"));
         join(store.delete("judy"));
         join(store.delete("judy"));
-        assertThat(heard).containsExactly("judy", "judy", "judy", "judy", "judy");
+        // ...and once more when its notification comes back (created, updated, disabled, rotated, deleted).
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> heard.size() >= 10);
+        assertThat(heard).containsExactlyInAnyOrder("credentials judy", "credentials judy", "credentials judy",
+                "credentials judy", "changed judy", "changed judy", "changed judy", "changed judy", "changed judy",
+                "changed judy");
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.sallyport.core.internal.policy.InMemoryUserStore;
 import dev.sallyport.core.internal.policy.LoginGuard;
 import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
+import dev.sallyport.core.internal.policy.UserChanges;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
 import dev.sallyport.core.internal.session.LiveSessions;
@@ -174,7 +175,7 @@ public final class Engine {
                 settings.authCacheNegativeTtl(), settings.ticker(), guard,
                 new LoginQueue(settings.ticker(), settings.maxConcurrentLoginChecks()));
         if (users != null) {
-            users.addListener(this::userChanged);
+            users.addListener(new UserChanges(users, auth, userLimits));
         }
         // Closed after the event loops, once every session reported: its events are delivered by then.
         sessions = new LiveSessions(settings.sessionListeners(), name + "-events");
@@ -303,20 +304,6 @@ public final class Engine {
     /** Counts a registered connection against the cap of the client a PROXY protocol header named. */
     void countClient(Channel channel) {
         perClient.addUntilClosed(channel);
-    }
-
-    /** A user changed in the store: forget cached logins, then re-shape or close their sessions. */
-    private void userChanged(String name) {
-        auth.invalidate(name);
-        users.find(name).whenComplete((user, error) -> {
-            if (error != null) {
-                log.warn("Cannot re-read user {} after a change; their open sessions keep their limits", name, error);
-            } else if (user.isEmpty() || !user.get().enabled()) {
-                userLimits.revoke(name, user.isEmpty() ? "user deleted" : "user disabled");
-            } else {
-                userLimits.update(name, user.get().limits());
-            }
-        });
     }
 
     public long pendingWriteBytes() {

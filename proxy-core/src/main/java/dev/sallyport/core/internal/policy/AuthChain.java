@@ -51,6 +51,8 @@ public final class AuthChain {
     static final String OVERLOADED = "overloaded";
     private static final long OVERLOAD_WARNING_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int MAX_LOGGED_USER = 64;
+    /** The version of a principal whose backend reports none: older than every rotation. */
+    public static final long NO_VERSION = -1;
 
     private final boolean required;
     private final AuthBackend[] backends;
@@ -71,6 +73,7 @@ public final class AuthChain {
     private final LoginQueue queue;
     private final ConcurrentHashMap<Key, Check> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong lastOverloadWarning;
+    private final CredentialVersions versions;
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
                      LoginGuard guard, LoginQueue queue) {
@@ -84,6 +87,7 @@ public final class AuthChain {
         this.guard = guard;
         this.queue = queue;
         this.lastOverloadWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
+        this.versions = new CredentialVersions(ticker);
         new SecureRandom().nextBytes(hmacKey);
     }
 
@@ -99,6 +103,30 @@ public final class AuthChain {
         if (refused != null) {
             refused.asMap().keySet().removeIf(k -> user.equals(k.user()));
         }
+    }
+
+    /** Drops every cached login and refusal: changes may have been missed. */
+    public void invalidateAll() {
+        if (cache != null) {
+            cache.invalidateAll();
+        }
+        if (refused != null) {
+            refused.invalidateAll();
+        }
+    }
+
+    /**
+     * The password and token of {@code user} were replaced with ones of {@code version}: drops
+     * the user's cached logins, and refuses a check still running that found older ones.
+     */
+    public void credentialsChanged(String user, long version) {
+        versions.announced(user, version);
+        invalidate(user);
+    }
+
+    /** The credential version {@code principal} logged in with, or {@link #NO_VERSION}. */
+    public long credentialVersion(Principal principal) {
+        return versions.of(principal);
     }
 
     /** {@link #authenticate(Credentials, AuthContext, EventLoop, LoginQueue.Caller)} for a caller without deadline. */
@@ -247,10 +275,16 @@ public final class AuthChain {
             check.promise.tryFailure(backendError(backend, check.context,
                     error != null ? error : new NullPointerException("authenticate completed with null")));
         } else if (result instanceof AuthResult.Success success) {
-            if (check.key != null) {
-                cache.put(check.key, success.principal());
+            Principal who = versions.admit(success.principal());
+            if (who == null) {
+                // Read before a rotation whose notice came first: those credentials are the old ones.
+                check.promise.tryFailure(failure("credentials_rotated", check.context));
+                return;
             }
-            check.promise.trySuccess(success.principal());
+            if (check.key != null) {
+                cache.put(check.key, who);
+            }
+            check.promise.trySuccess(who);
         } else if (result instanceof AuthResult.Failure failure && OVERLOADED.equals(failure.reason())) {
             check.promise.tryFailure(overloaded(check.context));
         } else if (result instanceof AuthResult.Failure failure) {

@@ -32,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The embedded default: users in memory, passwords as PBKDF2 hashes, tokens as SHA-256.
@@ -45,8 +46,12 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
 
     private static final Logger log = LoggerFactory.getLogger(InMemoryUserStore.class);
 
-    private record Entry(User user, String passwordHash, String tokenHash) {
+    /** {@code version}: of the password and token, drawn anew when they change (and for a new user). */
+    private record Entry(User user, String passwordHash, String tokenHash, long version) {
     }
+
+    /** Credential versions only grow, across stores and a user deleted and created again. */
+    private static final AtomicLong VERSIONS = new AtomicLong();
 
     /** Checks a password against a stored hash: {@link PasswordHashes#verify} (tests count the calls). */
     @FunctionalInterface
@@ -100,7 +105,7 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
             String hash = PasswordHashes.tokenHash(token.token());
             for (Entry entry : users.values()) {
                 if (PasswordHashes.sameHash(hash, entry.tokenHash())) {
-                    return CompletableFuture.completedFuture(result(entry));
+                    return CompletableFuture.completedFuture(result(entry, entry.version()));
                 }
             }
             return CompletableFuture.completedFuture(AuthResult.notMine());
@@ -111,7 +116,7 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         Entry entry = users.get(up.username());
         // A token works as the password too (SOCKS5 has no other place to carry it).
         if (entry != null && PasswordHashes.sameHash(PasswordHashes.tokenHash(up.password()), entry.tokenHash())) {
-            return CompletableFuture.completedFuture(result(entry));
+            return CompletableFuture.completedFuture(result(entry, entry.version()));
         }
         CompletableFuture<AuthResult> result = new CompletableFuture<>();
         try {
@@ -123,8 +128,10 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
                     verifier.verify(up.password(), UnknownUser.HASH);
                     result.complete(AuthResult.notMine());
                 } else {
+                    // The state and limits as they are now, the version of the password checked.
                     result.complete(verifier.verify(up.password(), entry.passwordHash())
-                            ? result(users.getOrDefault(up.username(), entry)) : AuthResult.failure("bad_password"));
+                            ? result(users.getOrDefault(up.username(), entry), entry.version())
+                            : AuthResult.failure("bad_password"));
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -134,11 +141,12 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         return result;
     }
 
-    private static AuthResult result(Entry entry) {
+    private static AuthResult result(Entry entry, long version) {
         if (!entry.user().enabled()) {
             return AuthResult.failure("disabled");
         }
-        return AuthResult.success(new Principal(entry.user().name(), entry.user().limits(), Map.of()));
+        return AuthResult.success(new Principal(entry.user().name(), entry.user().limits(),
+                Map.of(Principal.CREDENTIAL_VERSION, Long.toString(version))));
     }
 
     @Override
@@ -153,11 +161,13 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
             String token = PasswordHashes.randomSecret(32);
             Instant now = clock.instant();
             User user = new User(name, limits, true, now, now);
-            Entry entry = new Entry(user, PasswordHashes.hash(pw), PasswordHashes.tokenHash(token));
+            Entry entry = new Entry(user, PasswordHashes.hash(pw), PasswordHashes.tokenHash(token),
+                    VERSIONS.incrementAndGet());
             if (users.putIfAbsent(name, entry) != null) {
                 throw new IllegalArgumentException("name: user '" + name + "' already exists");
             }
-            changed(name);
+            // New credentials: sessions of an earlier user of this name (deleted meanwhile) close.
+            fire(listener -> listener.credentialsChanged(name, entry.version()));
             return CompletableFuture.completedFuture(new NewCredentials(user, pw, token));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -180,13 +190,13 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     public CompletionStage<User> update(String name, Limits limits) {
         Objects.requireNonNull(limits, "limits");
         return change(name, e -> new Entry(new User(name, limits, e.user().enabled(), e.user().created(), clock.instant()),
-                e.passwordHash(), e.tokenHash())).thenApply(Entry::user);
+                e.passwordHash(), e.tokenHash(), e.version())).thenApply(Entry::user);
     }
 
     @Override
     public CompletionStage<User> enable(String name, boolean enabled) {
         return change(name, e -> new Entry(new User(name, e.user().limits(), enabled, e.user().created(), clock.instant()),
-                e.passwordHash(), e.tokenHash())).thenApply(Entry::user);
+                e.passwordHash(), e.tokenHash(), e.version())).thenApply(Entry::user);
     }
 
     @Override
@@ -194,7 +204,7 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         String password = PasswordHashes.randomSecret(18);
         String token = PasswordHashes.randomSecret(32);
         return change(name, e -> new Entry(new User(name, e.user().limits(), e.user().enabled(), e.user().created(),
-                clock.instant()), PasswordHashes.hash(password), PasswordHashes.tokenHash(token)))
+                clock.instant()), PasswordHashes.hash(password), PasswordHashes.tokenHash(token), VERSIONS.incrementAndGet()))
                 .thenApply(e -> new NewCredentials(e.user(), password, token));
     }
 
@@ -214,18 +224,30 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
 
     private CompletionStage<Entry> change(String name, java.util.function.UnaryOperator<Entry> update) {
         Objects.requireNonNull(name, "name");
-        Entry updated = users.computeIfPresent(name, (k, e) -> update.apply(e));
+        long[] previous = {0};
+        Entry updated = users.computeIfPresent(name, (k, e) -> {
+            previous[0] = e.version();
+            return update.apply(e);
+        });
         if (updated == null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("name: no user '" + name + "'"));
         }
-        changed(name);
+        if (updated.version() != previous[0]) {
+            fire(listener -> listener.credentialsChanged(name, updated.version()));
+        } else {
+            changed(name);
+        }
         return CompletableFuture.completedFuture(updated);
     }
 
     private void changed(String name) {
+        fire(listener -> listener.userChanged(name));
+    }
+
+    private void fire(java.util.function.Consumer<Listener> event) {
         for (Listener listener : listeners) {
             try {
-                listener.userChanged(name);
+                event.accept(listener);
             } catch (RuntimeException e) {
                 log.warn("User store listener {} threw", listener, e);
             }

@@ -7,11 +7,13 @@ import dev.sallyport.api.Principal;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Per-user limits enforced for every protocol: concurrent sessions, new sessions per second and
@@ -47,7 +49,8 @@ public final class UserLimits {
         private double share = 1;
         public volatile TokenBucket up;
         public volatile TokenBucket down;
-        final Set<Holder> holders = ConcurrentHashMap.newKeySet();
+        /** Each session holding a slot, with the principal it logged in as. */
+        final Map<Holder, Principal> holders = new ConcurrentHashMap<>();
         /** Idle and waiting in the sweep queue for its buckets to fill. */
         private boolean queued;
         /** Gone from the map: an admission that found it there before it went looks again. */
@@ -141,7 +144,7 @@ public final class UserLimits {
         Limits limits = effective(principal.limits());
         while (true) {
             State state = states.computeIfAbsent(key, State::new);
-            Admitted admitted = admit(state, limits, holder);
+            Admitted admitted = admit(state, limits, principal, holder);
             if (admitted != null) {
                 return admitted;
             }
@@ -149,7 +152,7 @@ public final class UserLimits {
     }
 
     /** Admits into {@code state}; null when the state was dropped before its lock was taken. */
-    private Admitted admit(State state, Limits limits, Holder holder) {
+    private Admitted admit(State state, Limits limits, Principal principal, Holder holder) {
         synchronized (state) {
             if (state.dropped) {
                 return null;
@@ -169,14 +172,14 @@ public final class UserLimits {
                 return refused;
             }
             state.active++;
-            state.holders.add(holder);
+            state.holders.put(holder, principal);
         }
         return new Admitted(state, null);
     }
 
     public void release(State state, Holder holder) {
         synchronized (state) {
-            if (state.holders.remove(holder)) {
+            if (state.holders.remove(holder) != null) {
                 state.active--;
             }
             if (state.active == 0) {
@@ -278,12 +281,39 @@ public final class UserLimits {
 
     /** A user was disabled or deleted: close every open session of theirs. */
     public void revoke(String user, String reason) {
+        revokeIf(user, reason, principal -> true);
+    }
+
+    /** Closes the open sessions of {@code user} whose principal passes {@code test}. */
+    public void revokeIf(String user, String reason, Predicate<Principal> test) {
         State state = states.get(user);
         if (state != null) {
-            for (Holder holder : List.copyOf(state.holders)) {
-                holder.revoke(reason);
+            for (Map.Entry<Holder, Principal> held : List.copyOf(state.holders.entrySet())) {
+                if (test.test(held.getValue())) {
+                    held.getKey().revoke(reason);
+                }
             }
         }
+    }
+
+    /** Whether {@code user} has open sessions now. */
+    public boolean hasSessions(String user) {
+        State state = states.get(user);
+        return state != null && !state.holders.isEmpty();
+    }
+
+    /** The names of the users (not anonymous clients) with open sessions now. */
+    public Set<String> usersWithSessions() {
+        Set<String> users = new HashSet<>();
+        for (State state : states.values()) {
+            for (Principal principal : state.holders.values()) {
+                if (!principal.isAnonymous()) {
+                    users.add(principal.name());
+                    break;
+                }
+            }
+        }
+        return users;
     }
 
     /**
