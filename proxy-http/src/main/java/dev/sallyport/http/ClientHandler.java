@@ -72,6 +72,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.IDLE;
+    /** This handler closes the connection (after its last response): a shutdown has nothing to cut. */
+    private boolean closing;
     private Forward forward;
     private boolean closeAfterResponse;
     private boolean inputShutdown;
@@ -275,6 +277,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         if (!keep) {
             response.headers().set(HttpHeaderNames.CONNECTION, "close");
             phase = Phase.ENDED;
+            closing = true;
             releasePending();
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -288,12 +291,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
 
     private void replyAndClose(HttpResponseStatus status, String text) {
         phase = Phase.ENDED;
+        closing = true;
         releasePending();
         ctx.writeAndFlush(Replies.full(ctx.alloc(), status, text, true)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeNow() {
         phase = Phase.ENDED;
+        closing = true;
         releasePending();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -376,6 +381,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == SessionEvent.DRAINING && closing) {
+            // Closing already, e.g. after the client's end: passed on, core would report the
+            // connection itself as cut by the shutdown although its requests were all answered.
+            return;
+        }
         if (event == SessionEvent.HANDSHAKE_TIMEOUT && phase == Phase.IDLE) {
             log.debug("http: no complete request from {} in time", session.client());
             replyAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request in time");
