@@ -24,10 +24,16 @@ class SchemaTest {
         DataSource ds = TestDatabase.fresh();
         assertThat(Schema.migrate(Jdbi.create(ds))).isEqualTo(Schema.MIGRATIONS.size());
 
-        assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sallyport_%' ORDER BY 1"))
+        // The access log's partitions (migration 4) are listed apart.
+        assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables t JOIN pg_class c ON c.oid = "
+                + "(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename))::regclass "
+                + "WHERE tablename LIKE 'sallyport_%' AND NOT c.relispartition ORDER BY 1"))
                 .extracting(row -> row.get(0))
                 .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
                         "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
+        assertThat(TestDatabase.query(ds, "SELECT relid::text FROM pg_partition_tree('sallyport_access_log') WHERE isleaf"))
+                .extracting(row -> row.get(0))
+                .containsExactly("sallyport_access_log_default");
         assertThat(TestDatabase.query(ds, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'sallyport_%'"))
                 .extracting(row -> row.get(0))
                 .contains("sallyport_access_log_user_time", "sallyport_access_log_time", "sallyport_usage_hourly_hour",
