@@ -80,14 +80,14 @@ final class AccessLogPartitions {
                     CONTINUE WHEN to_regclass(part) IS NOT NULL;
                     lo := to_char(d, 'YYYY-MM-DD') || ' 00:00:00+00';
                     hi := to_char(d + 1, 'YYYY-MM-DD') || ' 00:00:00+00';
+                    -- Writers wait (milliseconds) until the partition is attached: an insert routed to
+                    -- DEFAULT by the old layout would otherwise fail its partition check after the attach,
+                    -- and no row of the day slips into DEFAULT between the move and the attach. Readers
+                    -- are not blocked.
+                    LOCK TABLE sallyport_access_log IN SHARE ROW EXCLUSIVE MODE;
                     EXECUTE format('CREATE TABLE %%I (LIKE sallyport_access_log)', part);
-                    IF EXISTS (SELECT 1 FROM sallyport_access_log_default
-                               WHERE started_at >= lo::timestamptz AND started_at < hi::timestamptz) THEN
-                        -- Writers wait until the partition is attached: no row of the day slips in between.
-                        LOCK TABLE sallyport_access_log_default IN SHARE ROW EXCLUSIVE MODE;
-                        EXECUTE format('WITH moved AS (DELETE FROM sallyport_access_log_default WHERE started_at >= %%L '
-                            || 'AND started_at < %%L RETURNING *) INSERT INTO %%I SELECT * FROM moved', lo, hi, part);
-                    END IF;
+                    EXECUTE format('WITH moved AS (DELETE FROM sallyport_access_log_default WHERE started_at >= %%L '
+                        || 'AND started_at < %%L RETURNING *) INSERT INTO %%I SELECT * FROM moved', lo, hi, part);
                     EXECUTE format('ALTER TABLE sallyport_access_log ATTACH PARTITION %%I FOR VALUES FROM (%%L) TO (%%L)',
                         part, lo, hi);
                     added := added + 1;
@@ -133,6 +133,12 @@ final class AccessLogPartitions {
                     PERFORM sallyport_access_log_add_days(d, d);
                 END LOOP;
             END $$""",
+            // And the days writers need first, before any of them writes to the new layout.
+            """
+            DO $$ BEGIN
+                PERFORM sallyport_access_log_add_days((now() AT TIME ZONE 'UTC')::date - 1,
+                    (now() AT TIME ZONE 'UTC')::date + %d);
+            END $$""".formatted(DAYS_AHEAD),
             """
             INSERT INTO sallyport_access_log (instance_id, session_id, started_at, user_name, client_address,
                     client_port, protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down,

@@ -31,9 +31,14 @@ class SchemaTest {
                 .extracting(row -> row.get(0))
                 .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
                         "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         assertThat(TestDatabase.query(ds, "SELECT relid::text FROM pg_partition_tree('sallyport_access_log') WHERE isleaf"))
                 .extracting(row -> row.get(0))
-                .containsExactly("sallyport_access_log_default");
+                .containsExactlyInAnyOrder("sallyport_access_log_default",
+                        "sallyport_access_log_" + today.minusDays(1).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.plusDays(1).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.plusDays(2).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE));
         assertThat(TestDatabase.query(ds, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'sallyport_%'"))
                 .extracting(row -> row.get(0))
                 .contains("sallyport_access_log_user_time", "sallyport_access_log_time", "sallyport_usage_hourly_hour",
