@@ -212,6 +212,26 @@ class AccessLogRetentionTest {
     }
 
     @Test
+    void recentSessions_lookBeyondTheLastWeekOnlyWhenItHasTooFew() throws Exception {
+        DataSource ds = TestDatabase.fresh();
+        try (JdbcStore store = JdbcStore.create(ds)) {
+            addDays(ds, 30, 0);
+            AccountingSink sink = (AccountingSink) store.accounting();
+            java.time.Instant now = java.time.Instant.now();
+            sink.write(List.of(AccountingTest.session("erin", 1, 0, now.minus(Duration.ofDays(20)), "old1"),
+                    AccountingTest.session("erin", 2, 0, now.minus(Duration.ofDays(19)), "old2"),
+                    AccountingTest.session("erin", 3, 0, now.minus(Duration.ofDays(18)), "old3"),
+                    AccountingTest.session("erin", 4, 0, now.minus(Duration.ofDays(2)), "new1"),
+                    AccountingTest.session("erin", 5, 0, now.minus(Duration.ofHours(1)), "new2")));
+
+            assertThat(join(store.recentSessions("erin", 2))).extracting(JdbcStore.SessionRecord::targetHost)
+                    .containsExactly("new2", "new1");
+            assertThat(join(store.recentSessions("erin", 4))).extracting(JdbcStore.SessionRecord::targetHost)
+                    .containsExactly("new2", "new1", "old3", "old2");
+        }
+    }
+
+    @Test
     void retention_notAWholeNumberOfDays_isRefused() throws Exception {
         DataSource ds = TestDatabase.fresh();
         assertThatThrownBy(() -> JdbcStore.builder(ds).retention(Duration.ofHours(36)))
