@@ -59,7 +59,7 @@ abstract class Attempt {
     /** Records a refusal (first one wins) and the rule or limit that decided, if any. */
     abstract void refused(Outcome why, String byRule);
 
-    /** Records the user name a refused login tried; the connection's own attempts record it on the session. */
+    /** Records the user name a refused login tried. */
     void loginFailed(String user) {
         triedUser = user;
     }

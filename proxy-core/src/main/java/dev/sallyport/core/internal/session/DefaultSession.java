@@ -70,8 +70,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
     private Attempt tunnel;
     private Outcome outcome;
     private String rule;
-    /** The user name of a refused login on this connection, or null. */
-    private String triedUser;
     private ScheduledFuture<?> handshakeTimer;
     private boolean handshakeDone;
     /** Limit slots this connection holds, released when it closes. */
@@ -443,7 +441,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             // Without a request there is nothing relayed, and no tunnel.
             long up = tunnel == null ? 0 : tunnel.bytesUp();
             long down = tunnel == null ? 0 : tunnel.bytesDown();
-            report(id, principal, request, up, down, started, startNanos, end, rule, triedUser);
+            report(id, principal, request, up, down, started, startNanos, end, rule,
+                    handshakeLogin.triedUser != null ? handshakeLogin.triedUser : tunnel == null ? null : tunnel.triedUser);
         }
     }
 
@@ -463,12 +462,6 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             if (byRule != null) {
                 rule = byRule;
             }
-        }
-
-        @Override
-        void loginFailed(String user) {
-            triedUser = user;
-            DefaultSession.this.triedUser = user;
         }
 
         @Override
