@@ -41,26 +41,13 @@ final class AccessLogPartitions {
             "ALTER INDEX sallyport_access_log_pkey RENAME TO sallyport_access_log_v3_pkey",
             "ALTER INDEX sallyport_access_log_user_time RENAME TO sallyport_access_log_v3_user_time",
             "ALTER INDEX sallyport_access_log_time RENAME TO sallyport_access_log_v3_time",
-            // The key must contain the partition key; a retried row has the same started_at, so
-            // ON CONFLICT still makes a retried batch insert nothing twice.
+            // The columns of version 1 (LIKE copies names, types and NOT NULL, not the key), plus
+            // tried_user. The key must contain the partition key; a retried row has the same
+            // started_at, so ON CONFLICT still makes a retried batch insert nothing twice.
             """
             CREATE TABLE sallyport_access_log (
-                instance_id    uuid        NOT NULL,
-                session_id     bigint      NOT NULL,
-                started_at     timestamptz NOT NULL,
-                user_name      text,
-                client_address inet,
-                client_port    integer     NOT NULL,
-                protocol       text        NOT NULL,
-                command        text,
-                target_host    text,
-                target_port    integer     NOT NULL,
-                outcome        text        NOT NULL,
-                rule           text,
-                bytes_up       bigint      NOT NULL,
-                bytes_down     bigint      NOT NULL,
-                duration_ms    bigint      NOT NULL,
-                tried_user     text,
+                LIKE sallyport_access_log_v3,
+                tried_user text,
                 PRIMARY KEY (instance_id, session_id, started_at)
             ) PARTITION BY RANGE (started_at)""",
             "CREATE TABLE sallyport_access_log_default PARTITION OF sallyport_access_log DEFAULT",

@@ -230,7 +230,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * (default 30 s). Each batch is one statement that inserts the log rows with
      * {@code ON CONFLICT DO NOTHING} and adds to the usage only the rows it actually inserted,
      * so a retried batch is never counted twice. Anonymous sessions are logged but have no usage
-     * row. {@link #close()} writes what is buffered.
+     * row. {@link #close()} writes what is buffered. The first call also starts the access log's
+     * partition upkeep: at once and then hourly, the partitions of the coming UTC days are created
+     * and, with a {@link Builder#retention(Duration) retention}, the old ones dropped.
      *
      * @return the accounting sink
      */
