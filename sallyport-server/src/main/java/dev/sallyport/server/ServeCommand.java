@@ -174,6 +174,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ProviderFlags providers = new ProviderFlags();
 
+    @CommandLine.Mixin
+    RetentionFlags retention = new RetentionFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -338,7 +341,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             return null;
         }
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = retention.settings(spec.commandLine());
         settings.put("url", jdbcUrl);
         if (jdbcUser != null) {
             settings.put("user", jdbcUser);

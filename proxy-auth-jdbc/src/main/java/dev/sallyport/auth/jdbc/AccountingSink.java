@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Idempotence</h2>
  * A batch is one statement: the access-log rows are inserted with
- * {@code ON CONFLICT (instance_id, session_id) DO NOTHING RETURNING ...}, and the usage upsert
+ * {@code ON CONFLICT (instance_id, session_id, started_at) DO NOTHING RETURNING ...}, and the usage upsert
  * adds up only the rows that {@code RETURNING} reports, i.e. those actually inserted by this
  * statement. The statement commits or fails as a whole. So when a batch is retried because its
  * outcome was unknown (the commit went through but the connection dropped before the answer),
@@ -63,9 +63,9 @@ final class AccountingSink implements MetricsSink {
     private static final Logger log = LoggerFactory.getLogger(AccountingSink.class);
     private static final long DROP_REPORT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String COLUMNS = "instance_id, session_id, started_at, user_name, client_address, client_port, "
-            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms";
+            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms, tried_user";
     private static final String ROW = "(CAST(? AS uuid), ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, "
-            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Jdbi jdbi;
     private final UUID instanceId;
@@ -85,6 +85,8 @@ final class AccountingSink implements MetricsSink {
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final ScheduledExecutorService flusher;
     private volatile boolean closed;
+    /** Set once before the sink is published (see {@link JdbcStore#accounting()}). */
+    UnauthenticatedSampling sampling = UnauthenticatedSampling.ALL;
 
     // Flusher thread only.
     private List<SessionSummary> pending = List.of();
@@ -110,7 +112,7 @@ final class AccountingSink implements MetricsSink {
 
     @Override
     public void sessionClosed(SessionSummary summary) {
-        if (summary == null) {
+        if (summary == null || !sampling.keep(summary)) {
             return;
         }
         if (closed) {
@@ -294,7 +296,7 @@ final class AccountingSink implements MetricsSink {
             sql.append(i == 0 ? "" : ", ").append(ROW);
         }
         sql.append("""
-                 ON CONFLICT (instance_id, session_id) DO NOTHING
+                 ON CONFLICT (instance_id, session_id, started_at) DO NOTHING
                  RETURNING user_name, started_at, bytes_up, bytes_down)
                 INSERT INTO sallyport_usage_hourly AS u (user_name, hour, bytes_up, bytes_down, sessions)
                 SELECT user_name, date_trunc('hour', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
@@ -322,7 +324,8 @@ final class AccountingSink implements MetricsSink {
                         .bind(p++, text(s.rule()))
                         .bind(p++, s.bytesUp())
                         .bind(p++, s.bytesDown())
-                        .bind(p++, s.duration().toMillis());
+                        .bind(p++, s.duration().toMillis())
+                        .bind(p++, text(s.triedUser()));
             }
             update.execute();
         });

@@ -90,6 +90,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     private final UUID instanceId = UUID.randomUUID();
     private final Builder config;
     private FleetLimits fleet;
+    private AccessLogMaintenance maintenance;
 
     private JdbcStore(Builder config, AutoCloseable owned) {
         this.batchSize = config.batchSize;
@@ -118,7 +119,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     /**
      * A store over a PostgreSQL data source of its own, built from the settings the {@code jdbc}
      * providers take: {@code url} (required), {@code user}, {@code password}, {@code threads},
-     * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
+     * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis}, {@code retentionDays}, {@code logUnauthenticated},
      * {@code migrate}. Migrates the schema unless {@code migrate} is {@code false}.
      *
      * @param settings the settings
@@ -229,7 +230,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * (default 30 s). Each batch is one statement that inserts the log rows with
      * {@code ON CONFLICT DO NOTHING} and adds to the usage only the rows it actually inserted,
      * so a retried batch is never counted twice. Anonymous sessions are logged but have no usage
-     * row. {@link #close()} writes what is buffered.
+     * row. {@link #close()} writes what is buffered. The first call also starts the access log's
+     * partition upkeep: at once and then hourly, the partitions of the coming UTC days are created
+     * and, with a {@link Builder#retention(Duration) retention}, the old ones dropped.
      *
      * @return the accounting sink
      */
@@ -244,6 +247,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 if (sink == null) {
                     sink = new AccountingSink(db.jdbi, instanceId, batchSize, bufferSize, flushInterval, maxBackoff,
                             closeTimeout);
+                    sink.sampling = UnauthenticatedSampling.oneIn(config.logUnauthenticated);
+                    maintenance = new AccessLogMaintenance(db.jdbi, config.retention, Duration.ofHours(1));
                     accounting = sink;
                 }
             }
@@ -274,6 +279,23 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                     config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
         }
         return fleet;
+    }
+
+    /**
+     * Drops the access log's day partitions (UTC days) that ended more than {@code olderThan}
+     * ago, and such rows of the DEFAULT partition; the disk space is freed at once. Safe to run
+     * from several instances at the same time. Completes with the number of partitions dropped.
+     *
+     * @param olderThan a whole number of days, at least one
+     * @return completes with the number of day partitions dropped
+     */
+    public CompletionStage<Integer> prune(Duration olderThan) {
+        try {
+            AccessLogPartitions.days("olderThan", olderThan);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return db.submit("prune", () -> AccessLogPartitions.dropOlderThan(db.jdbi, olderThan));
     }
 
     /** The fleet limits if {@link #fleetLimits()} made them, for tests. */
@@ -428,6 +450,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             sink = accounting;
             leases = fleet;
         }
+        if (maintenance != null) {
+            maintenance.close();
+        }
         if (leases != null) {
             leases.close();
         }
@@ -486,7 +511,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      */
     public static final class Builder {
 
-        /** Rows per statement are bound as 15 parameters each; PostgreSQL allows 65 535 per statement. */
+        /** Rows per statement are bound as 16 parameters each; PostgreSQL allows 65 535 per statement. */
         static final int MAX_BATCH = 2000;
 
         final DataSource dataSource;
@@ -503,6 +528,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         Duration leaseTtl = Duration.ofSeconds(15);
         Duration leaseTimeout = Duration.ofSeconds(2);
         java.util.function.Supplier<Instant> rateClock;
+        Duration retention = Duration.ZERO;
+        int logUnauthenticated = 1;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -636,6 +663,33 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
          */
         public Builder leaseTimeout(Duration timeout) {
             this.leaseTimeout = positive("leaseTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long the access log keeps its rows: the writer ({@link JdbcStore#accounting()})
+         * drops the day partitions (UTC days) that ended longer ago, at start and every hour.
+         * Default zero: keep everything. Hourly usage is not affected.
+         *
+         * @param days zero, or a whole number of days
+         * @return this builder
+         */
+        public Builder retention(Duration days) {
+            Objects.requireNonNull(days, "retention");
+            this.retention = days.isZero() ? days : AccessLogPartitions.days("retention", days);
+            return this;
+        }
+
+        /**
+         * Which sessions that never authenticated (no user and no request: connect-and-close,
+         * failed handshakes) get an access-log row: 1 all (the default), 0 none, N one in N. Failed
+         * logins always get a row.
+         *
+         * @param oneIn 0, 1 or N
+         * @return this builder
+         */
+        public Builder logUnauthenticated(int oneIn) {
+            this.logUnauthenticated = UnauthenticatedSampling.check("logUnauthenticated", oneIn);
             return this;
         }
 

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 final class ProviderSettings {
 
     static final Set<String> KNOWN = Set.of("url", "user", "password", "threads", "batchSize", "bufferSize",
-            "flushIntervalMillis", "maxBackoffMillis", "migrate");
+            "flushIntervalMillis", "maxBackoffMillis", "migrate", "retentionDays", "logUnauthenticated");
 
     private ProviderSettings() {
     }
@@ -87,6 +87,14 @@ final class ProviderSettings {
         Integer backoff = integer(kind, settings, "maxBackoffMillis");
         if (backoff != null) {
             wrap(kind, "maxBackoffMillis", () -> builder.maxBackoff(Duration.ofMillis(backoff)));
+        }
+        Integer retention = integer(kind, settings, "retentionDays");
+        if (retention != null) {
+            wrap(kind, "retentionDays", () -> builder.retention(Duration.ofDays(retention)));
+        }
+        Integer unauthenticated = integer(kind, settings, "logUnauthenticated");
+        if (unauthenticated != null) {
+            wrap(kind, "logUnauthenticated", () -> builder.logUnauthenticated(unauthenticated));
         }
         String migrate = settings.get("migrate");
         if (migrate != null) {

@@ -61,15 +61,31 @@ final class Reports {
                 .map(HOURLY).list()));
     }
 
+    /**
+     * The access log is partitioned by day, and a query over all of it probes every day's index:
+     * the last week first (partitions pruned), the whole log only when the week has too few.
+     */
     CompletionStage<List<JdbcStore.SessionRecord>> recentSessions(String user, int limit) {
-        return db.submit("sessions query", () -> db.jdbi.withHandle(h -> h.createQuery(
-                        "SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
-                                + "command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms "
-                                + "FROM sallyport_access_log WHERE user_name = :user "
-                                + "ORDER BY started_at DESC, session_id DESC LIMIT :limit")
+        return db.submit("sessions query", () -> db.jdbi.withHandle(h -> {
+            List<JdbcStore.SessionRecord> week = sessions(h, user, limit, RECENT);
+            return week.size() >= limit ? week : sessions(h, user, limit, null);
+        }));
+    }
+
+    private static final Duration RECENT = Duration.ofDays(7);
+
+    private static List<JdbcStore.SessionRecord> sessions(org.jdbi.v3.core.Handle h, String user, int limit, Duration within) {
+        org.jdbi.v3.core.statement.Query query = h.createQuery("SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
+                        + "command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms "
+                        + "FROM sallyport_access_log WHERE user_name = :user "
+                        + (within == null ? "" : "AND started_at >= now() - :days * INTERVAL '1 day' ")
+                        + "ORDER BY started_at DESC, session_id DESC LIMIT :limit")
                 .bind("user", user)
-                .bind("limit", limit)
-                .map(SESSION).list()));
+                .bind("limit", limit);
+        if (within != null) {
+            query.bind("days", within.toDays());
+        }
+        return query.map(SESSION).list();
     }
 
     static long micros(Instant instant) {

@@ -34,6 +34,9 @@ import java.util.List;
  *       each user with a rate limit: tokens and when they were last refilled.</li>
  * </ul>
  *
+ * <p>Migration 4 turns {@code sallyport_access_log} into a table partitioned by UTC day, moving
+ * the existing rows (see {@link AccessLogPartitions}), and adds {@code tried_user}.
+ *
  * <p>Migration 2 gives each user a {@code credential_version}, drawn from one sequence and drawn
  * again by a trigger whenever {@code password_hash} or {@code token_hash} changes, and a trigger
  * that notifies {@link #NOTIFY_CHANNEL} of every change of a user (see {@link Notifications}).
@@ -155,7 +158,8 @@ final class Schema {
                         user_name   text             PRIMARY KEY,
                         tokens      double precision NOT NULL,
                         refilled_at timestamptz      NOT NULL
-                    )""")));
+                    )""")),
+            new Migration(4, "access log partitioned by UTC day, tried user names", AccessLogPartitions.MIGRATION));
 
     /** The version this code expects. */
     static int latest() {

@@ -24,10 +24,21 @@ class SchemaTest {
         DataSource ds = TestDatabase.fresh();
         assertThat(Schema.migrate(Jdbi.create(ds))).isEqualTo(Schema.MIGRATIONS.size());
 
-        assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sallyport_%' ORDER BY 1"))
+        // The access log's partitions (migration 4) are listed apart.
+        assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables t JOIN pg_class c ON c.oid = "
+                + "(quote_ident(t.schemaname) || '.' || quote_ident(t.tablename))::regclass "
+                + "WHERE tablename LIKE 'sallyport_%' AND NOT c.relispartition ORDER BY 1"))
                 .extracting(row -> row.get(0))
                 .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
                         "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        assertThat(TestDatabase.query(ds, "SELECT relid::text FROM pg_partition_tree('sallyport_access_log') WHERE isleaf"))
+                .extracting(row -> row.get(0))
+                .containsExactlyInAnyOrder("sallyport_access_log_default",
+                        "sallyport_access_log_" + today.minusDays(1).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.plusDays(1).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE),
+                        "sallyport_access_log_" + today.plusDays(2).format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE));
         assertThat(TestDatabase.query(ds, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'sallyport_%'"))
                 .extracting(row -> row.get(0))
                 .contains("sallyport_access_log_user_time", "sallyport_access_log_time", "sallyport_usage_hourly_hour",

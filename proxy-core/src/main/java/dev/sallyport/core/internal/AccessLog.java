@@ -20,6 +20,9 @@ import java.util.Locale;
  * time=2026-11-25T20:30:00.123Z user=alice client=127.0.0.1:51234 protocol=socks5 command=connect
  *     target=example.com:443 outcome=ok rule=- up=517 down=40213 duration_ms=1532
  * </pre>
+ *
+ * <p>A refused login ({@code outcome=auth_failed}) ends with {@code tried_user=NAME}, the user
+ * name the client tried (at most 64 characters), when its credentials carried one.
  */
 public final class AccessLog implements MetricsSink {
 
@@ -55,6 +58,11 @@ public final class AccessLog implements MetricsSink {
         line.append(" up=").append(s.bytesUp());
         line.append(" down=").append(s.bytesDown());
         line.append(" duration_ms=").append(s.duration().toMillis());
+        if (s.triedUser() != null) {
+            // Only on refused logins, so other lines keep their shape; the name is already bounded.
+            line.append(" tried_user=");
+            value(line, s.triedUser());
+        }
         return line.toString();
     }
 

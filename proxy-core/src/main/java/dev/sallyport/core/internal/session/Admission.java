@@ -129,6 +129,7 @@ final class Admission {
                     attempt.refused(outcome, rule);
                     services.metrics().authFailed(session.protocol(), rule);
                     if (outcome == Outcome.AUTH_FAILED && credentials.username() != null) {
+                        attempt.loginFailed(credentials.username());
                         // The name helps an operator tell a typo from a guess; never the password.
                         log.debug("{} (user {})", f.cause().getMessage(), AuthChain.printableUser(credentials.username()));
                     } else {

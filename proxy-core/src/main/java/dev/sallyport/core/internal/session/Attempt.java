@@ -43,6 +43,8 @@ abstract class Attempt {
     int next;
     long startNanos;
     ScheduledFuture<?> timer;
+    /** The user name of a refused login (set on failure only: a successful login allocates nothing here). */
+    String triedUser;
 
     Attempt(DefaultSession session, ProxyRequest request, Principal principal, boolean authenticate, long id,
             Instant started) {
@@ -56,6 +58,11 @@ abstract class Attempt {
 
     /** Records a refusal (first one wins) and the rule or limit that decided, if any. */
     abstract void refused(Outcome why, String byRule);
+
+    /** Records the user name a refused login tried. */
+    void loginFailed(String user) {
+        triedUser = user;
+    }
 
     /** Records the principal authentication found. */
     abstract void authenticated(Principal who);

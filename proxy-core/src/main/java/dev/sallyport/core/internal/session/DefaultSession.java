@@ -299,7 +299,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         exchanges++;
         services.metrics().authFailed(protocol, reason);
         report(nextId(), Principal.anonymous(), request, 0, 0, Instant.now(), System.nanoTime(), Outcome.AUTH_FAILED,
-                reason);
+                reason, null);
     }
 
     /** Called by the relay and the UDP association when they end because of the idle timeout. */
@@ -383,12 +383,12 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
     /** The one way a session or an exchange is reported. */
     void report(long reportId, Principal who, ProxyRequest what, long up, long down, Instant since, long sinceNanos,
-                Outcome end, String byRule) {
+                Outcome end, String byRule, String tried) {
         end = ShutdownCut.outcome(channel, end);
         SessionSummary summary = new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
                 protocol, what == null ? null : what.command(), what == null ? null : what.targetHost(),
                 what == null ? 0 : what.targetPort(), up, down, since, Duration.ofNanos(System.nanoTime() - sinceNanos),
-                end, byRule);
+                end, byRule, end == Outcome.AUTH_FAILED ? tried : null);
         services.metrics().sessionClosed(summary);
         services.sessions().closed(summary);
     }
@@ -441,7 +441,8 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             // Without a request there is nothing relayed, and no tunnel.
             long up = tunnel == null ? 0 : tunnel.bytesUp();
             long down = tunnel == null ? 0 : tunnel.bytesDown();
-            report(id, principal, request, up, down, started, startNanos, end, rule);
+            report(id, principal, request, up, down, started, startNanos, end, rule,
+                    handshakeLogin.triedUser != null ? handshakeLogin.triedUser : tunnel == null ? null : tunnel.triedUser);
         }
     }
 
