@@ -18,6 +18,9 @@ final class Reports {
             + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     private static final String UNTIL = "TIMESTAMPTZ 'epoch' + :until * INTERVAL '1 microsecond'";
 
+    private static final String AT_FROM = "TIMESTAMPTZ 'epoch' + :from * INTERVAL '1 microsecond'";
+    private static final String AT_TO = "TIMESTAMPTZ 'epoch' + :to * INTERVAL '1 microsecond'";
+
     private static final RowMapper<JdbcStore.Usage> USAGE = (rs, ctx) -> new JdbcStore.Usage(rs.getString("user_name"),
             rs.getLong("bytes_up"), rs.getLong("bytes_down"), rs.getLong("sessions"));
 
@@ -61,13 +64,20 @@ final class Reports {
                 .map(HOURLY).list()));
     }
 
-    CompletionStage<List<JdbcStore.SessionRecord>> recentSessions(String user, int limit) {
+    /** Instant.MAX and EPOCH stand for "no bound": PostgreSQL's timestamptz ends in the year 294276. */
+    CompletionStage<List<JdbcStore.SessionRecord>> recentSessions(String user, Instant since, Instant until, int limit) {
+        long from = since.equals(Instant.EPOCH) ? Long.MIN_VALUE : micros(since);
+        long to = until.equals(Instant.MAX) ? Long.MAX_VALUE : micros(until);
         return db.submit("sessions query", () -> db.jdbi.withHandle(h -> h.createQuery(
                         "SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
                                 + "command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms "
                                 + "FROM sallyport_access_log WHERE user_name = :user "
+                                + "AND (:from = " + Long.MIN_VALUE + " OR started_at >= " + AT_FROM + ") "
+                                + "AND (:to = " + Long.MAX_VALUE + " OR started_at < " + AT_TO + ") "
                                 + "ORDER BY started_at DESC, session_id DESC LIMIT :limit")
                 .bind("user", user)
+                .bind("from", from)
+                .bind("to", to)
                 .bind("limit", limit)
                 .map(SESSION).list()));
     }

@@ -32,6 +32,10 @@ import java.util.List;
  *       for the purge of dead instances' rows.</li>
  *   <li>{@code sallyport_session_rate} (version 3): the fleet-wide session-rate token bucket of
  *       each user with a rate limit: tokens and when they were last refilled.</li>
+ *   <li>{@code sallyport_usage_progress} (version 5): per open session that reported progress,
+ *       the bytes already added to {@code sallyport_usage_hourly}; deleted when the session's
+ *       access-log row is written (see {@link UsageStatements}). Rows of an instance that
+ *       crashed stay; {@code updated_at} (indexed) tells them apart.</li>
  * </ul>
  *
  * <p>Migration 2 gives each user a {@code credential_version}, drawn from one sequence and drawn
@@ -155,7 +159,19 @@ final class Schema {
                         user_name   text             PRIMARY KEY,
                         tokens      double precision NOT NULL,
                         refilled_at timestamptz      NOT NULL
-                    )""")));
+                    )""")),
+            // Version 4 is the access log's partitioning (another change); 5 must not depend on it.
+            new Migration(5, "usage of open sessions", List.of(
+                    """
+                    CREATE TABLE sallyport_usage_progress (
+                        instance_id uuid        NOT NULL,
+                        session_id  bigint      NOT NULL,
+                        bytes_up    bigint      NOT NULL,
+                        bytes_down  bigint      NOT NULL,
+                        updated_at  timestamptz NOT NULL,
+                        PRIMARY KEY (instance_id, session_id)
+                    )""",
+                    "CREATE INDEX sallyport_usage_progress_updated ON sallyport_usage_progress (updated_at)")));
 
     /** The version this code expects. */
     static int latest() {
@@ -183,9 +199,13 @@ final class Schema {
                         + "only add", current, latest());
                 return 0;
             }
+            // By version, not "above the highest": migrations 4 and 5 were written side by side, and a
+            // database that got 5 first still gets 4.
+            java.util.Set<Integer> done = h.createQuery("SELECT version FROM sallyport_schema_history")
+                    .mapTo(Integer.class).set();
             int applied = 0;
             for (Migration migration : MIGRATIONS) {
-                if (migration.version() <= current) {
+                if (done.contains(migration.version())) {
                     continue;
                 }
                 for (String statement : migration.statements()) {

@@ -27,7 +27,7 @@ class SchemaTest {
         assertThat(TestDatabase.query(ds, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'sallyport_%' ORDER BY 1"))
                 .extracting(row -> row.get(0))
                 .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
-                        "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
+                        "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_usage_progress", "sallyport_users");
         assertThat(TestDatabase.query(ds, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'sallyport_%'"))
                 .extracting(row -> row.get(0))
                 .contains("sallyport_access_log_user_time", "sallyport_access_log_time", "sallyport_usage_hourly_hour",
