@@ -367,7 +367,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
         }
         return period(since, until).thenCompose(ok -> reports.usage(since, until,
-                "sum(bytes_up) + sum(bytes_down) DESC, user_name COLLATE \"C\"", limit));
+                "bytes_up + bytes_down DESC, user_name COLLATE \"C\"", limit));
     }
 
     /**

@@ -11,13 +11,19 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
-/** The operator queries over the usage and access-log tables. */
+/**
+ * The operator queries over the usage and access-log tables. A user's usage and sessions are those
+ * of the user holding the name now: usage under its id, sessions since it was created. Usage of a
+ * deleted user stays and is listed as {@code NAME (removed)}.
+ */
 final class Reports {
 
     private static final String SINCE = "date_trunc('hour', (TIMESTAMPTZ 'epoch' + :since * INTERVAL '1 microsecond')"
             + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     private static final String UNTIL = "TIMESTAMPTZ 'epoch' + :until * INTERVAL '1 microsecond'";
 
+    /** The id of the stored user holding the name now, 0 when none (usage of another backend's users has no id). */
+    private static final String CURRENT_ID = "coalesce((SELECT id FROM sallyport_users WHERE name = :user), 0)";
     private static final String AT_FROM = "TIMESTAMPTZ 'epoch' + :from * INTERVAL '1 microsecond'";
     private static final String AT_TO = "TIMESTAMPTZ 'epoch' + :to * INTERVAL '1 microsecond'";
 
@@ -43,10 +49,12 @@ final class Reports {
 
     CompletionStage<List<JdbcStore.Usage>> usage(Instant since, Instant until, String orderBy, int limit) {
         return db.submit("usage query", () -> db.jdbi.withHandle(h -> h.createQuery(
-                        "SELECT user_name, sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, "
-                                + "sum(sessions) AS sessions FROM sallyport_usage_hourly "
+                        "SELECT * FROM (SELECT CASE WHEN h.user_id IS NOT NULL AND su.id IS NULL "
+                                + "THEN h.user_name || ' (removed)' ELSE h.user_name END AS user_name, "
+                                + "sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, sum(sessions) AS sessions "
+                                + "FROM sallyport_usage_hourly h LEFT JOIN sallyport_users su ON su.id = h.user_id "
                                 + "WHERE hour >= " + SINCE + " AND hour < " + UNTIL
-                                + " GROUP BY user_name ORDER BY " + orderBy + " LIMIT :limit")
+                                + " GROUP BY 1) usage ORDER BY " + orderBy + " LIMIT :limit")
                 .bind("since", micros(since))
                 .bind("until", micros(until))
                 .bind("limit", limit)
@@ -56,7 +64,8 @@ final class Reports {
     CompletionStage<List<JdbcStore.HourlyUsage>> hourly(String user, Instant since, Instant until) {
         return db.submit("usage query", () -> db.jdbi.withHandle(h -> h.createQuery(
                         "SELECT user_name, hour, bytes_up, bytes_down, sessions FROM sallyport_usage_hourly "
-                                + "WHERE user_name = :user AND hour >= " + SINCE + " AND hour < " + UNTIL
+                                + "WHERE user_name = :user AND coalesce(user_id, 0) = " + CURRENT_ID
+                                + " AND hour >= " + SINCE + " AND hour < " + UNTIL
                                 + " ORDER BY hour")
                 .bind("user", user)
                 .bind("since", micros(since))
@@ -72,6 +81,8 @@ final class Reports {
                         "SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
                                 + "command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms "
                                 + "FROM sallyport_access_log WHERE user_name = :user "
+                                + "AND started_at >= coalesce((SELECT created_at FROM sallyport_users WHERE name = :user), "
+                                + "'-infinity') "
                                 + "AND (:from = " + Long.MIN_VALUE + " OR started_at >= " + AT_FROM + ") "
                                 + "AND (:to = " + Long.MAX_VALUE + " OR started_at < " + AT_TO + ") "
                                 + "ORDER BY started_at DESC, session_id DESC LIMIT :limit")

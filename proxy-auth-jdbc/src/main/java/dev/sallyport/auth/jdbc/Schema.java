@@ -32,6 +32,10 @@ import java.util.List;
  *       for the purge of dead instances' rows.</li>
  *   <li>{@code sallyport_session_rate} (version 3): the fleet-wide session-rate token bucket of
  *       each user with a rate limit: tokens and when they were last refilled.</li>
+ *   <li>Version 5 numbers users ({@code id}, an identity column that never repeats) and keys
+ *       the usage by (user name, hour, user id): a name deleted and created again starts a fresh
+ *       history, and the old rows stay, with the old id, reported as {@code NAME (removed)}.
+ *       Usage of names that are not stored users (another auth backend) has no id.</li>
  *   <li>{@code sallyport_usage_progress} (version 5): per open session that reported progress,
  *       the bytes already added to {@code sallyport_usage_hourly}; deleted when the session's
  *       access-log row is written (see {@link UsageStatements}). Rows of an instance that
@@ -161,7 +165,19 @@ final class Schema {
                         refilled_at timestamptz      NOT NULL
                     )""")),
             // Version 4 is the access log's partitioning (another change); 5 must not depend on it.
-            new Migration(5, "usage of open sessions", List.of(
+            new Migration(5, "stable user ids, usage of open sessions", List.of(
+                    // Existing users are numbered in the order of the table; new ones draw the next.
+                    "ALTER TABLE sallyport_users ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY",
+                    "ALTER TABLE sallyport_users ADD CONSTRAINT sallyport_users_id_key UNIQUE (id)",
+                    "ALTER TABLE sallyport_usage_hourly ADD COLUMN user_id bigint",
+                    // History so far belongs to whoever holds the name now: the best the data can tell.
+                    """
+                    UPDATE sallyport_usage_hourly h SET user_id = u.id FROM sallyport_users u
+                    WHERE u.name = h.user_name""",
+                    "ALTER TABLE sallyport_usage_hourly DROP CONSTRAINT sallyport_usage_hourly_pkey",
+                    """
+                    CREATE UNIQUE INDEX sallyport_usage_hourly_key
+                        ON sallyport_usage_hourly (user_name, hour, (coalesce(user_id, 0)))""",
                     """
                     CREATE TABLE sallyport_usage_progress (
                         instance_id uuid        NOT NULL,

@@ -23,6 +23,11 @@ import java.util.List;
  * started; its bytes not yet accounted go in the hour it started when it never reported progress,
  * otherwise in the hour it ended.
  *
+ * <p><b>User.</b> Usage goes to the user who holds the name when it is written (its id from
+ * {@code sallyport_users}, or none for a name that is not a stored user): a name deleted and
+ * created again starts a fresh history. A record written after its user was deleted and created
+ * again (seconds apart, or a spool replayed later) counts for the new one.
+ *
  * <p><b>Progress</b> of open sessions (totals so far) upserts {@code sallyport_usage_progress}
  * keeping the larger totals, and adds to the usage of the hour it is written the difference to
  * the totals stored before: a retried batch finds its own totals and adds nothing.
@@ -35,11 +40,11 @@ final class UsageStatements {
             + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String HOUR = "date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     private static final String ADD_USAGE = """
-            INSERT INTO sallyport_usage_hourly AS u (user_name, hour, bytes_up, bytes_down, sessions)
-            SELECT user_name, %s, sum(up), sum(down), sum(sessions)
-            FROM rows WHERE user_name IS NOT NULL
-            GROUP BY 1, 2 ORDER BY 1, 2
-            ON CONFLICT (user_name, hour) DO UPDATE SET bytes_up = u.bytes_up + EXCLUDED.bytes_up,
+            INSERT INTO sallyport_usage_hourly AS u (user_name, user_id, hour, bytes_up, bytes_down, sessions)
+            SELECT r.user_name, su.id, %s, sum(up), sum(down), sum(sessions)
+            FROM rows r LEFT JOIN sallyport_users su ON su.name = r.user_name WHERE r.user_name IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (user_name, hour, (coalesce(user_id, 0))) DO UPDATE SET bytes_up = u.bytes_up + EXCLUDED.bytes_up,
                 bytes_down = u.bytes_down + EXCLUDED.bytes_down, sessions = u.sessions + EXCLUDED.sessions""".formatted(HOUR);
 
     private UsageStatements() {
