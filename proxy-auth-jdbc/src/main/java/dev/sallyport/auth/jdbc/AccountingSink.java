@@ -57,6 +57,16 @@ import java.util.function.Supplier;
  * its rows conflict, nothing is returned and nothing is added twice. The key is a random
  * instance id, fixed for the life of this sink, and the session id, unique within the process.
  * A crash loses what was buffered (at most {@code bufferSize} records) but never double-counts.
+ *
+ * <h2>Close and the spool</h2>
+ * What the close timeout leaves unwritten goes to the {@link Spool} when one is set (else it is
+ * dropped and logged at ERROR); the spool files of earlier instances are written before anything
+ * else, on this thread, with their own instance ids, so the statement's idempotence covers them.
+ *
+ * <h2>Open sessions</h2>
+ * {@link #sessionProgress} keeps only the latest totals per open session ({@link LiveUsage}), written
+ * before the queued records on each pass; see {@link UsageStatements} for how the summary then
+ * adds only the rest.
  */
 final class AccountingSink implements MetricsSink {
 
@@ -313,8 +323,8 @@ final class AccountingSink implements MetricsSink {
 
     /**
      * Stops taking records (later ones are dropped and counted), then writes what is buffered,
-     * retrying with back-off for up to the close timeout; what is still buffered then is dropped,
-     * counted and logged. Idempotent.
+     * retrying with back-off for up to the close timeout; what is still buffered then is spooled,
+     * or dropped, counted and logged ({@link #lost()} says when a spool could not keep it). Idempotent.
      */
     void close() {
         if (closed) {

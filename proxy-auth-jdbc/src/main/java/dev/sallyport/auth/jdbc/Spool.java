@@ -114,7 +114,10 @@ final class Spool {
         for (Path file : files()) {
             String name = file.getFileName().toString();
             if (name.endsWith(".tmp")) {
-                setAside(file, "it was left half-written by a process that stopped while spooling");
+                // A minute old: not one another instance sharing the directory is writing right now.
+                if (olderThanAMinute(file)) {
+                    setAside(file, "it was left half-written by a process that stopped while spooling");
+                }
                 continue;
             }
             Contents contents;
@@ -126,11 +129,20 @@ final class Spool {
             }
             String instance = contents.instanceId().toString();
             List<SessionSummary> records = contents.records();
-            jdbi.useTransaction(h -> {
-                for (int i = 0; i < records.size(); i += batchSize) {
-                    UsageStatements.closed(h, instance, records.subList(i, Math.min(records.size(), i + batchSize)));
+            try {
+                jdbi.useTransaction(h -> {
+                    for (int i = 0; i < records.size(); i += batchSize) {
+                        UsageStatements.closed(h, instance, records.subList(i, Math.min(records.size(), i + batchSize)));
+                    }
+                });
+            } catch (RuntimeException e) {
+                if (!Db.permanent(e)) {
+                    throw e;
                 }
-            });
+                // Retrying would fail the same way: keep it for an operator rather than block accounting.
+                setAside(file, "the database refuses it" + Db.describe(e));
+                continue;
+            }
             try {
                 Files.delete(file);
                 forceDirectory();
@@ -152,13 +164,26 @@ final class Spool {
 
     private List<Path> files() {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, PREFIX + "*" + SUFFIX + "{,.tmp}")) {
-            stream.forEach(files::add);
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, PREFIX + "*" + SUFFIX + "*")) {
+            for (Path file : stream) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(SUFFIX) || name.endsWith(SUFFIX + ".tmp")) {
+                    files.add(file);
+                }
+            }
         } catch (IOException e) {
             log.error("Cannot list the accounting spool directory {} ({})", directory, e.toString());
         }
         files.sort(null);
         return files;
+    }
+
+    private static boolean olderThanAMinute(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(Instant.now().minusSeconds(60));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void setAside(Path file, String why) {
