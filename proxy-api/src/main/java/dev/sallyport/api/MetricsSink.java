@@ -72,6 +72,19 @@ public interface MetricsSink {
     }
 
     /**
+     * A session is still open: called about once a minute for each open session (the interval
+     * runs on the manager's {@code Ticker}), on the session's event loop and so always before its
+     * {@link #sessionClosed}, never after. The bytes are the totals so far, not increments; a
+     * sink that accounts usage while sessions run subtracts what it saw last, and subtracts what
+     * it saw from the summary too. Sessions reporting their bytes only when they end (each HTTP
+     * request) show zero here.
+     *
+     * @param session the open session with its bytes so far
+     */
+    default void sessionProgress(LiveSession session) {
+    }
+
+    /**
      * A session ended. Called exactly once per session.
      *
      * @param summary the session's figures and outcome

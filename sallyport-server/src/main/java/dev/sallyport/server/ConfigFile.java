@@ -55,7 +55,7 @@ final class ConfigFile {
     /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
     static final Set<String> SERVER_KEYS = Set.of("metrics", "metrics-bind", "metrics-token-file", "jdbc-url",
             "jdbc-user", "jdbc-password", "log-level", "access-log", "auth-provider", "rule-provider",
-            "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated");
+            "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated", "spool-dir");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())

@@ -177,6 +177,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RetentionFlags retention = new RetentionFlags();
 
+    @CommandLine.Mixin
+    SpoolFlags spool = new SpoolFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -232,15 +235,15 @@ final class ServeCommand implements Callable<Integer> {
         Runnable stop = () -> {
             draining = true;
             proxy.close();
-            // After the proxy: the last sessions' records are flushed.
-            closeAll(openStore, server);
+            // After the proxy: the last sessions' records are flushed, or spooled.
+            spool.closing(() -> closeAll(openStore, server));
             stopped.countDown();
         };
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> new Thread(stop, "sallyport-shutdown").start());
         }
         stopped.await();
-        return 0;
+        return spool.exitCode();
     }
 
     /**
@@ -349,6 +352,7 @@ final class ServeCommand implements Callable<Integer> {
         if (jdbcPassword != null && !jdbcPassword.isEmpty()) {
             settings.put("password", jdbcPassword);
         }
+        spool.apply(settings, config);
         try {
             return JdbcStore.fromSettings(settings);
         } catch (InvalidSettingException e) {

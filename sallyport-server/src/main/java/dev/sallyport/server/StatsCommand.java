@@ -37,7 +37,8 @@ final class StatsCommand implements Callable<Integer> {
             description = "How far back: 30m, 24h, 7d, 2w or ISO-8601 (PT36H); default ${DEFAULT-VALUE}.")
     String since;
 
-    @Option(names = "--user", paramLabel = "NAME", description = "One user's hourly usage and latest sessions.")
+    @Option(names = "--user", paramLabel = "NAME",
+            description = "One user's hourly usage and latest sessions, both within --since.")
     String user;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "100",
@@ -74,7 +75,7 @@ final class StatsCommand implements Callable<Integer> {
             } else {
                 List<JdbcStore.HourlyUsage> hours = UsersCommand.await(store.hourlyUsage(user, from, until));
                 List<JdbcStore.SessionRecord> recent = sessions == 0 ? List.of()
-                        : UsersCommand.await(store.recentSessions(user, sessions));
+                        : UsersCommand.await(store.recentSessions(user, from, until, sessions));
                 out.print(format.equals("json") ? userJson(from, until, hours, recent) : userTable(hours, recent));
             }
         }

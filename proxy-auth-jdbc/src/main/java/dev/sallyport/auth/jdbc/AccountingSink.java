@@ -1,17 +1,16 @@
 package dev.sallyport.auth.jdbc;
 
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.SessionSummary;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Update;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -26,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Writes one access-log row per session and the per-user hourly usage, asynchronously and in
@@ -57,15 +57,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * its rows conflict, nothing is returned and nothing is added twice. The key is a random
  * instance id, fixed for the life of this sink, and the session id, unique within the process.
  * A crash loses what was buffered (at most {@code bufferSize} records) but never double-counts.
+ *
+ * <h2>Close and the spool</h2>
+ * What the close timeout leaves unwritten goes to the {@link Spool} when one is set (else it is
+ * dropped and logged at ERROR); the spool files of earlier instances are written before anything
+ * else, on this thread, with their own instance ids, so the statement's idempotence covers them.
+ *
+ * <h2>Open sessions</h2>
+ * {@link #sessionProgress} keeps only the latest totals per open session ({@link LiveUsage}), written
+ * before the queued records on each pass; see {@link UsageStatements} for how the summary then
+ * adds only the rest.
  */
 final class AccountingSink implements MetricsSink {
 
     private static final Logger log = LoggerFactory.getLogger(AccountingSink.class);
     private static final long DROP_REPORT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final String COLUMNS = "instance_id, session_id, started_at, user_name, client_address, client_port, "
-            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms, tried_user";
-    private static final String ROW = "(CAST(? AS uuid), ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, "
-            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Jdbi jdbi;
     private final UUID instanceId;
@@ -74,6 +80,10 @@ final class AccountingSink implements MetricsSink {
     private final long flushIntervalNanos;
     private final long maxBackoffNanos;
     private final Duration closeTimeout;
+    /** Where records go that cannot be written at close; null: they are dropped. */
+    private final Spool spool;
+    private final LiveUsage live;
+    private volatile String lost;
 
     private final Queue<SessionSummary> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger held = new AtomicInteger();
@@ -93,10 +103,11 @@ final class AccountingSink implements MetricsSink {
     private long backoffNanos;
     private long nextAttemptNanos;
     private boolean failing;
+    private boolean replayed;
     private long lastDropReportNanos = System.nanoTime() - DROP_REPORT_NANOS;
 
     AccountingSink(Jdbi jdbi, UUID instanceId, int batchSize, int bufferSize, Duration flushInterval,
-                   Duration maxBackoff, Duration closeTimeout) {
+                   Duration maxBackoff, Duration closeTimeout, Spool spool, Supplier<Instant> clock) {
         this.jdbi = jdbi;
         this.instanceId = instanceId;
         this.batchSize = batchSize;
@@ -104,6 +115,8 @@ final class AccountingSink implements MetricsSink {
         this.flushIntervalNanos = flushInterval.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
         this.closeTimeout = closeTimeout;
+        this.spool = spool;
+        this.live = new LiveUsage(jdbi, instanceId, batchSize, clock);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, Db.daemonThreads("sallyport-jdbc-accounting-"));
         executor.setRemoveOnCancelPolicy(true);
         this.flusher = executor;
@@ -111,10 +124,19 @@ final class AccountingSink implements MetricsSink {
     }
 
     @Override
+    public void sessionProgress(LiveSession session) {
+        if (session != null && !closed) {
+            live.progress(session);
+        }
+    }
+
+    @Override
     public void sessionClosed(SessionSummary summary) {
         if (summary == null || !sampling.keep(summary)) {
             return;
         }
+        // Before it is queued: the session's progress can no longer be written after its summary.
+        live.closed(summary.id());
         if (closed) {
             drop(1);
             return;
@@ -184,6 +206,16 @@ final class AccountingSink implements MetricsSink {
     private boolean drain(boolean ignoreBackoff) {
         reportDrops(false);
         if (!ignoreBackoff && failing && System.nanoTime() - nextAttemptNanos < 0) {
+            return false;
+        }
+        try {
+            if (spool != null && !replayed) {
+                spool.replay(jdbi, batchSize);
+                replayed = true;
+            }
+            live.write();
+        } catch (RuntimeException e) {
+            failed(e);
             return false;
         }
         while (true) {
@@ -285,75 +317,16 @@ final class AccountingSink implements MetricsSink {
         }
     }
 
-    /**
-     * One statement per batch: insert the access-log rows, then add to the usage rows exactly
-     * what was inserted (see the class comment on idempotence). Package-private for tests.
-     */
+    /** One statement per batch (see {@link UsageStatements}). Package-private for tests. */
     void write(List<SessionSummary> batch) {
-        StringBuilder sql = new StringBuilder(256 + batch.size() * (ROW.length() + 4))
-                .append("WITH inserted AS (INSERT INTO sallyport_access_log (").append(COLUMNS).append(") VALUES ");
-        for (int i = 0; i < batch.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(ROW);
-        }
-        sql.append("""
-                 ON CONFLICT (instance_id, session_id, started_at) DO NOTHING
-                 RETURNING user_name, started_at, bytes_up, bytes_down)
-                INSERT INTO sallyport_usage_hourly AS u (user_name, hour, bytes_up, bytes_down, sessions)
-                SELECT user_name, date_trunc('hour', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-                       sum(bytes_up), sum(bytes_down), count(*)
-                FROM inserted WHERE user_name IS NOT NULL
-                GROUP BY 1, 2 ORDER BY 1, 2
-                ON CONFLICT (user_name, hour) DO UPDATE SET bytes_up = u.bytes_up + EXCLUDED.bytes_up,
-                    bytes_down = u.bytes_down + EXCLUDED.bytes_down, sessions = u.sessions + EXCLUDED.sessions""");
         String id = instanceId.toString();
-        jdbi.useHandle(h -> {
-            Update update = h.createUpdate(sql.toString());
-            int p = 0;
-            for (SessionSummary s : batch) {
-                update.bind(p++, id)
-                        .bind(p++, s.id())
-                        .bind(p++, micros(s.started()))
-                        .bind(p++, text(s.user()))
-                        .bind(p++, address(s.client()))
-                        .bind(p++, s.client().getPort())
-                        .bind(p++, s.protocol().id())
-                        .bind(p++, s.command() == null ? null : s.command().name())
-                        .bind(p++, text(s.targetHost()))
-                        .bind(p++, s.targetPort())
-                        .bind(p++, s.outcome().name())
-                        .bind(p++, text(s.rule()))
-                        .bind(p++, s.bytesUp())
-                        .bind(p++, s.bytesDown())
-                        .bind(p++, s.duration().toMillis())
-                        .bind(p++, text(s.triedUser()));
-            }
-            update.execute();
-        });
-    }
-
-    private static long micros(Instant instant) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
-    }
-
-    /** PostgreSQL text cannot hold NUL, and target names come from clients: never let one poison a batch. */
-    private static String text(String value) {
-        return value == null || value.indexOf('\0') < 0 ? value : value.replace('\0', '\uFFFD');
-    }
-
-    private static String address(InetSocketAddress client) {
-        InetAddress ip = client.getAddress();
-        if (ip == null) {
-            return null;
-        }
-        String text = ip.getHostAddress();
-        int scope = text.indexOf('%');
-        return scope < 0 ? text : text.substring(0, scope);
+        jdbi.useHandle(h -> UsageStatements.closed(h, id, batch));
     }
 
     /**
      * Stops taking records (later ones are dropped and counted), then writes what is buffered,
-     * retrying with back-off for up to the close timeout; what is still buffered then is dropped,
-     * counted and logged. Idempotent.
+     * retrying with back-off for up to the close timeout; what is still buffered then is spooled,
+     * or dropped, counted and logged ({@link #lost()} says when a spool could not keep it). Idempotent.
      */
     void close() {
         if (closed) {
@@ -375,6 +348,9 @@ final class AccountingSink implements MetricsSink {
         long left = held.getAndSet(0);
         if (left > 0) {
             drop(left);
+            if (spool != null && lost == null) {
+                lost = left + " accounting record(s) lost: the final flush did not finish in time to spool them";
+            }
         }
         reportDrops(true);
     }
@@ -387,7 +363,7 @@ final class AccountingSink implements MetricsSink {
             }
             long wait = Math.min(backoffNanos, deadline - System.nanoTime());
             if (wait <= 0) {
-                log.warn("Accounting database still unreachable at close; dropping {} buffered record(s)", held.get());
+                spoolLeftovers();
                 done.complete(null);
                 return;
             }
@@ -395,6 +371,33 @@ final class AccountingSink implements MetricsSink {
         } catch (RuntimeException | Error e) {
             done.completeExceptionally(e);
         }
+    }
+
+    /** At close, on the flusher: what could not be written goes to the spool, or is reported as lost. */
+    private void spoolLeftovers() {
+        List<SessionSummary> left = new ArrayList<>(pending);
+        left.addAll(take(Integer.MAX_VALUE));
+        pending = List.of();
+        if (spool == null) {
+            log.error("Accounting database still unreachable at close; dropping {} buffered record(s) (no spool "
+                    + "directory: set JdbcStore.Builder.spoolDirectory, the setting spoolDir or serve --spool-dir)", left.size());
+            return;
+        }
+        try {
+            Path file = spool.write(instanceId, left);
+            held.addAndGet(-left.size());
+            log.warn("Accounting database still unreachable at close; spooled {} record(s) to {}; they are written "
+                    + "on the next start", left.size(), file);
+        } catch (IOException | RuntimeException e) {
+            lost = "cannot write the accounting spool in " + spool.directory() + " (" + e + "); " + left.size()
+                    + " record(s) lost";
+            log.error("Accounting database still unreachable at close and {}", lost);
+        }
+    }
+
+    /** Why records were lost at close although a spool was set, or null. */
+    String lost() {
+        return lost;
     }
 
     @Override

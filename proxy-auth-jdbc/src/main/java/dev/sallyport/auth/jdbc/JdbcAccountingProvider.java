@@ -1,5 +1,6 @@
 package dev.sallyport.auth.jdbc;
 
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.SessionSummary;
@@ -38,6 +39,11 @@ public final class JdbcAccountingProvider implements MetricsSinkProvider {
         OwningSink(JdbcStore store) {
             this.store = store;
             this.sink = store.accounting();
+        }
+
+        @Override
+        public void sessionProgress(LiveSession session) {
+            sink.sessionProgress(session);
         }
 
         @Override

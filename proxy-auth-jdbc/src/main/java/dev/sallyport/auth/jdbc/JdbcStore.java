@@ -119,8 +119,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     /**
      * A store over a PostgreSQL data source of its own, built from the settings the {@code jdbc}
      * providers take: {@code url} (required), {@code user}, {@code password}, {@code threads},
-     * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis}, {@code retentionDays}, {@code logUnauthenticated},
-     * {@code migrate}. Migrates the schema unless {@code migrate} is {@code false}.
+     * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
+     * {@code retentionDays}, {@code logUnauthenticated}, {@code migrate}, {@code spoolDir}. Migrates
+     * the schema unless {@code migrate} is {@code false}.
      *
      * @param settings the settings
      * @return the store, its schema current
@@ -246,7 +247,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 sink = accounting;
                 if (sink == null) {
                     sink = new AccountingSink(db.jdbi, instanceId, batchSize, bufferSize, flushInterval, maxBackoff,
-                            closeTimeout);
+                            closeTimeout, config.spoolDirectory == null ? null : new Spool(config.spoolDirectory),
+                            config.accountingClock);
                     sink.sampling = UnauthenticatedSampling.oneIn(config.logUnauthenticated);
                     maintenance = new AccessLogMaintenance(db.jdbi, config.retention, Duration.ofHours(1));
                     accounting = sink;
@@ -388,7 +390,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
         }
         return period(since, until).thenCompose(ok -> reports.usage(since, until,
-                "sum(bytes_up) + sum(bytes_down) DESC, user_name COLLATE \"C\"", limit));
+                "bytes_up + bytes_down DESC, user_name COLLATE \"C\"", limit));
     }
 
     /**
@@ -420,7 +422,26 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         if (limit < 1) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
         }
-        return reports.recentSessions(user, limit);
+        return reports.recentSessions(user, Instant.EPOCH, Instant.MAX, limit);
+    }
+
+    /**
+     * The last {@code limit} sessions of {@code user} started in the period, newest first.
+     *
+     * @param user the user's name
+     * @param since the start, inclusive
+     * @param until the end, exclusive
+     * @param limit how many sessions
+     * @return completes with the sessions
+     */
+    public CompletionStage<List<SessionRecord>> recentSessions(String user, Instant since, Instant until, int limit) {
+        if (user == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("user"));
+        }
+        if (limit < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
+        }
+        return period(since, until).thenCompose(ok -> reports.recentSessions(user, since, until, limit));
     }
 
     private static CompletionStage<Boolean> period(Instant since, Instant until) {
@@ -437,6 +458,11 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     /**
      * Writes the buffered accounting records (retrying for up to the close timeout), then stops
      * the store's threads. Close the proxy first so its last sessions are reported. Idempotent.
+     * Records still not written then go to the {@link Builder#spoolDirectory spool}, or without
+     * one are dropped and logged at ERROR with their count.
+     *
+     * @throws IllegalStateException when a spool directory is set and the records could not be
+     *                               spooled (unwritable, full): they are lost, the store is closed
      */
     @Override
     public void close() {
@@ -469,6 +495,9 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             } catch (Exception e) {
                 log.warn("Failed to close {}", owned, e);
             }
+        }
+        if (sink != null && sink.lost() != null) {
+            throw new IllegalStateException("accounting: " + sink.lost());
         }
     }
 
@@ -530,6 +559,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         java.util.function.Supplier<Instant> rateClock;
         Duration retention = Duration.ZERO;
         int logUnauthenticated = 1;
+        java.nio.file.Path spoolDirectory;
+        java.util.function.Supplier<Instant> accountingClock = Instant::now;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -690,6 +721,26 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
          */
         public Builder logUnauthenticated(int oneIn) {
             this.logUnauthenticated = UnauthenticatedSampling.check("logUnauthenticated", oneIn);
+            return this;
+        }
+
+        /**
+         * Where accounting records that cannot be written before {@link JdbcStore#close()} gives up
+         * are kept (one file per store, mode 600, at most {@link #bufferSize} records), to be
+         * written when a store with the same directory starts its accounting. Default none: they
+         * are dropped and logged at ERROR. Created when first needed.
+         *
+         * @param directory the spool directory
+         * @return this builder
+         */
+        public Builder spoolDirectory(java.nio.file.Path directory) {
+            this.spoolDirectory = Objects.requireNonNull(directory, "spoolDirectory");
+            return this;
+        }
+
+        /** The wall clock that places open sessions' bytes in their hour, for tests. */
+        Builder accountingClock(java.util.function.Supplier<Instant> clock) {
+            this.accountingClock = Objects.requireNonNull(clock, "accountingClock");
             return this;
         }
 

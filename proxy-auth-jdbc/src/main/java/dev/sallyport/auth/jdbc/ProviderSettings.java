@@ -16,7 +16,7 @@ import java.util.TreeSet;
 final class ProviderSettings {
 
     static final Set<String> KNOWN = Set.of("url", "user", "password", "threads", "batchSize", "bufferSize",
-            "flushIntervalMillis", "maxBackoffMillis", "migrate", "retentionDays", "logUnauthenticated");
+            "flushIntervalMillis", "maxBackoffMillis", "migrate", "retentionDays", "logUnauthenticated", "spoolDir");
 
     private ProviderSettings() {
     }
@@ -102,6 +102,13 @@ final class ProviderSettings {
                 throw bad(kind, "migrate", "is '" + migrate + "' (expected: true or false)", null);
             }
             builder.migrate(Boolean.parseBoolean(migrate));
+        }
+        String spoolDir = settings.get("spoolDir");
+        if (spoolDir != null) {
+            if (spoolDir.isBlank()) {
+                throw bad(kind, "spoolDir", "is empty (expected: a directory for records not written at close)", null);
+            }
+            builder.spoolDirectory(java.nio.file.Path.of(spoolDir));
         }
         return builder.build();
     }

@@ -11,12 +11,21 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
-/** The operator queries over the usage and access-log tables. */
+/**
+ * The operator queries over the usage and access-log tables. A user's usage and sessions are those
+ * of the user holding the name now: usage under its id, sessions since it was created. Usage of a
+ * deleted user stays and is listed as {@code NAME (removed)}.
+ */
 final class Reports {
 
     private static final String SINCE = "date_trunc('hour', (TIMESTAMPTZ 'epoch' + :since * INTERVAL '1 microsecond')"
             + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     private static final String UNTIL = "TIMESTAMPTZ 'epoch' + :until * INTERVAL '1 microsecond'";
+
+    /** The id of the stored user holding the name now, 0 when none (usage of another backend's users has no id). */
+    private static final String CURRENT_ID = "coalesce((SELECT id FROM sallyport_users WHERE name = :user), 0)";
+    private static final String AT_FROM = "TIMESTAMPTZ 'epoch' + :from * INTERVAL '1 microsecond'";
+    private static final String AT_TO = "TIMESTAMPTZ 'epoch' + :to * INTERVAL '1 microsecond'";
 
     private static final RowMapper<JdbcStore.Usage> USAGE = (rs, ctx) -> new JdbcStore.Usage(rs.getString("user_name"),
             rs.getLong("bytes_up"), rs.getLong("bytes_down"), rs.getLong("sessions"));
@@ -40,10 +49,12 @@ final class Reports {
 
     CompletionStage<List<JdbcStore.Usage>> usage(Instant since, Instant until, String orderBy, int limit) {
         return db.submit("usage query", () -> db.jdbi.withHandle(h -> h.createQuery(
-                        "SELECT user_name, sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, "
-                                + "sum(sessions) AS sessions FROM sallyport_usage_hourly "
+                        "SELECT * FROM (SELECT CASE WHEN h.user_id IS NOT NULL AND su.id IS NULL "
+                                + "THEN h.user_name || ' (removed)' ELSE h.user_name END AS user_name, "
+                                + "sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, sum(sessions) AS sessions "
+                                + "FROM sallyport_usage_hourly h LEFT JOIN sallyport_users su ON su.id = h.user_id "
                                 + "WHERE hour >= " + SINCE + " AND hour < " + UNTIL
-                                + " GROUP BY user_name ORDER BY " + orderBy + " LIMIT :limit")
+                                + " GROUP BY 1) usage ORDER BY " + orderBy + " LIMIT :limit")
                 .bind("since", micros(since))
                 .bind("until", micros(until))
                 .bind("limit", limit)
@@ -53,7 +64,8 @@ final class Reports {
     CompletionStage<List<JdbcStore.HourlyUsage>> hourly(String user, Instant since, Instant until) {
         return db.submit("usage query", () -> db.jdbi.withHandle(h -> h.createQuery(
                         "SELECT user_name, hour, bytes_up, bytes_down, sessions FROM sallyport_usage_hourly "
-                                + "WHERE user_name = :user AND hour >= " + SINCE + " AND hour < " + UNTIL
+                                + "WHERE user_name = :user AND coalesce(user_id, 0) = " + CURRENT_ID
+                                + " AND hour >= " + SINCE + " AND hour < " + UNTIL
                                 + " ORDER BY hour")
                 .bind("user", user)
                 .bind("since", micros(since))
@@ -62,28 +74,47 @@ final class Reports {
     }
 
     /**
-     * The access log is partitioned by day, and a query over all of it probes every day's index:
-     * the last week first (partitions pruned), the whole log only when the week has too few.
+     * The user's sessions (of the current holder of the name) within [since, until), newest
+     * first; {@link Instant#EPOCH} and {@link Instant#MAX} stand for no bound. The access log is
+     * partitioned by day and a query over all of it probes every day's index: a window reaching
+     * back further than a week reads the last week first, the rest only when the week has too few.
      */
-    CompletionStage<List<JdbcStore.SessionRecord>> recentSessions(String user, int limit) {
+    CompletionStage<List<JdbcStore.SessionRecord>> recentSessions(String user, Instant since, Instant until, int limit) {
         return db.submit("sessions query", () -> db.jdbi.withHandle(h -> {
-            List<JdbcStore.SessionRecord> week = sessions(h, user, limit, RECENT);
-            return week.size() >= limit ? week : sessions(h, user, limit, null);
+            Instant weekAgo = Instant.now().minus(RECENT);
+            if (since.isBefore(weekAgo)) {
+                List<JdbcStore.SessionRecord> week = sessions(h, user, weekAgo, until, limit);
+                if (week.size() >= limit) {
+                    return week;
+                }
+            }
+            return sessions(h, user, since, until, limit);
         }));
     }
 
     private static final Duration RECENT = Duration.ofDays(7);
 
-    private static List<JdbcStore.SessionRecord> sessions(org.jdbi.v3.core.Handle h, String user, int limit, Duration within) {
-        org.jdbi.v3.core.statement.Query query = h.createQuery("SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
+    /** Bounds only as literal conditions, so that the planner prunes the day partitions outside them. */
+    private static List<JdbcStore.SessionRecord> sessions(org.jdbi.v3.core.Handle h, String user, Instant since,
+                                                          Instant until, int limit) {
+        boolean from = !since.equals(Instant.EPOCH);
+        boolean to = !until.equals(Instant.MAX);
+        org.jdbi.v3.core.statement.Query query = h.createQuery(
+                "SELECT started_at, user_name, host(client_address) AS client_address, client_port, protocol, "
                         + "command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms "
                         + "FROM sallyport_access_log WHERE user_name = :user "
-                        + (within == null ? "" : "AND started_at >= now() - :days * INTERVAL '1 day' ")
+                        + "AND started_at >= coalesce((SELECT created_at FROM sallyport_users WHERE name = :user), "
+                        + "'-infinity') "
+                        + (from ? "AND started_at >= " + AT_FROM + " " : "")
+                        + (to ? "AND started_at < " + AT_TO + " " : "")
                         + "ORDER BY started_at DESC, session_id DESC LIMIT :limit")
                 .bind("user", user)
                 .bind("limit", limit);
-        if (within != null) {
-            query.bind("days", within.toDays());
+        if (from) {
+            query.bind("from", micros(since));
+        }
+        if (to) {
+            query.bind("to", micros(until));
         }
         return query.map(SESSION).list();
     }

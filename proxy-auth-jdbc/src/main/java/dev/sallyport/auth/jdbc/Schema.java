@@ -32,6 +32,14 @@ import java.util.List;
  *       for the purge of dead instances' rows.</li>
  *   <li>{@code sallyport_session_rate} (version 3): the fleet-wide session-rate token bucket of
  *       each user with a rate limit: tokens and when they were last refilled.</li>
+ *   <li>Version 5 numbers users ({@code id}, an identity column that never repeats) and keys
+ *       the usage by (user name, hour, user id): a name deleted and created again starts a fresh
+ *       history, and the old rows stay, with the old id, reported as {@code NAME (removed)}.
+ *       Usage of names that are not stored users (another auth backend) has no id.</li>
+ *   <li>{@code sallyport_usage_progress} (version 5): per open session that reported progress,
+ *       the bytes already added to {@code sallyport_usage_hourly}; deleted when the session's
+ *       access-log row is written (see {@link UsageStatements}). Rows of an instance that
+ *       crashed stay; {@code updated_at} (indexed) tells them apart.</li>
  * </ul>
  *
  * <p>Migration 4 turns {@code sallyport_access_log} into a table partitioned by UTC day, moving
@@ -159,7 +167,30 @@ final class Schema {
                         tokens      double precision NOT NULL,
                         refilled_at timestamptz      NOT NULL
                     )""")),
-            new Migration(4, "access log partitioned by UTC day, tried user names", AccessLogPartitions.MIGRATION));
+            new Migration(4, "access log partitioned by UTC day, tried user names", AccessLogPartitions.MIGRATION),
+            new Migration(5, "stable user ids, usage of open sessions", List.of(
+                    // Existing users are numbered in the order of the table; new ones draw the next.
+                    "ALTER TABLE sallyport_users ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY",
+                    "ALTER TABLE sallyport_users ADD CONSTRAINT sallyport_users_id_key UNIQUE (id)",
+                    "ALTER TABLE sallyport_usage_hourly ADD COLUMN user_id bigint",
+                    // History so far belongs to whoever holds the name now: the best the data can tell.
+                    """
+                    UPDATE sallyport_usage_hourly h SET user_id = u.id FROM sallyport_users u
+                    WHERE u.name = h.user_name""",
+                    "ALTER TABLE sallyport_usage_hourly DROP CONSTRAINT sallyport_usage_hourly_pkey",
+                    """
+                    CREATE UNIQUE INDEX sallyport_usage_hourly_key
+                        ON sallyport_usage_hourly (user_name, hour, (coalesce(user_id, 0)))""",
+                    """
+                    CREATE TABLE sallyport_usage_progress (
+                        instance_id uuid        NOT NULL,
+                        session_id  bigint      NOT NULL,
+                        bytes_up    bigint      NOT NULL,
+                        bytes_down  bigint      NOT NULL,
+                        updated_at  timestamptz NOT NULL,
+                        PRIMARY KEY (instance_id, session_id)
+                    )""",
+                    "CREATE INDEX sallyport_usage_progress_updated ON sallyport_usage_progress (updated_at)")));
 
     /** The version this code expects. */
     static int latest() {
@@ -187,9 +218,13 @@ final class Schema {
                         + "only add", current, latest());
                 return 0;
             }
+            // By version, not "above the highest": migrations 4 and 5 were written side by side, and a
+            // database that got 5 first still gets 4.
+            java.util.Set<Integer> done = h.createQuery("SELECT version FROM sallyport_schema_history")
+                    .mapTo(Integer.class).set();
             int applied = 0;
             for (Migration migration : MIGRATIONS) {
-                if (migration.version() <= current) {
+                if (done.contains(migration.version())) {
                     continue;
                 }
                 for (String statement : migration.statements()) {

@@ -30,7 +30,7 @@ class SchemaTest {
                 + "WHERE tablename LIKE 'sallyport_%' AND NOT c.relispartition ORDER BY 1"))
                 .extracting(row -> row.get(0))
                 .containsExactly("sallyport_access_log", "sallyport_leases", "sallyport_schema_history",
-                        "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_users");
+                        "sallyport_session_rate", "sallyport_usage_hourly", "sallyport_usage_progress", "sallyport_users");
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         assertThat(TestDatabase.query(ds, "SELECT relid::text FROM pg_partition_tree('sallyport_access_log') WHERE isleaf"))
                 .extracting(row -> row.get(0))

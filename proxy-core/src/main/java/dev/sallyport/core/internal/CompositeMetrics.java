@@ -1,5 +1,6 @@
 package dev.sallyport.core.internal;
 
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
@@ -82,6 +83,13 @@ public final class CompositeMetrics implements MetricsSink {
     public void connected(Protocol protocol, Duration duration) {
         if (sinks.length > 0) {
             each(s -> s.connected(protocol, duration));
+        }
+    }
+
+    @Override
+    public void sessionProgress(LiveSession session) {
+        if (sinks.length > 0) {
+            each(s -> s.sessionProgress(session));
         }
     }
 

@@ -15,6 +15,7 @@ import dev.sallyport.core.internal.policy.UserChanges;
 import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.session.DefaultSession;
 import dev.sallyport.core.internal.session.LiveSessions;
+import dev.sallyport.core.internal.session.SessionProgress;
 import dev.sallyport.core.internal.session.Services;
 import dev.sallyport.core.internal.session.ShutdownCut;
 
@@ -180,6 +181,10 @@ public final class Engine {
         // Closed after the event loops, once every session reported: its events are delivered by then.
         sessions = new LiveSessions(settings.sessionListeners(), name + "-events");
         owned.add(sessions);
+        if (!metrics.isEmpty()) {
+            // Stops with the event loops.
+            SessionProgress.start(group.next(), sessions, metrics, settings.ticker());
+        }
         services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics, sessions);
     }
 

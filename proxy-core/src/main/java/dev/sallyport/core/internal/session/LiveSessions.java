@@ -43,6 +43,16 @@ public final class LiveSessions implements AutoCloseable {
         }
     }
 
+    /** The open attempts, in no order: a weakly consistent view. */
+    Iterable<Attempt> openAttempts() {
+        return open.values();
+    }
+
+    /** Whether {@code attempt} is still open, i.e. its summary has not been reported. */
+    boolean isOpen(Attempt attempt) {
+        return open.get(attempt.id) == attempt;
+    }
+
     /** The open sessions, oldest first; bytes as counted at the moment each is read. */
     public List<LiveSession> snapshot() {
         List<LiveSession> sessions = new ArrayList<>(open.size());
