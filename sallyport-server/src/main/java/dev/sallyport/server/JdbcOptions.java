@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code --jdbc-*} flags shared by {@code users}, {@code stats} (and {@code serve}): which
+ * The {@code --jdbc-*} flags shared by {@code users}, {@code stats} and {@code migrate}: which
  * PostgreSQL holds the users, the access log and the usage. The password may come from the
  * environment so that it does not show in the process list.
  */
@@ -26,6 +26,10 @@ final class JdbcOptions {
             description = "Database password (default: $SALLYPORT_JDBC_PASSWORD).")
     String password;
 
+    @Option(names = "--no-migrate", description = "Do not create or migrate the schema, only check it is current "
+            + "(for a role without DDL rights; 'sallyport migrate' as the owner first).")
+    boolean noMigrate;
+
     /** The settings of the {@code jdbc} auth and metrics providers. */
     Map<String, String> settings() {
         Map<String, String> settings = new LinkedHashMap<>();
@@ -36,10 +40,13 @@ final class JdbcOptions {
         if (password != null && !password.isEmpty()) {
             settings.put("password", password);
         }
+        if (noMigrate) {
+            settings.put("migrate", "false");
+        }
         return settings;
     }
 
-    /** Opens the store (migrating the schema); usage errors name the flag. */
+    /** Opens the store (migrating the schema unless --no-migrate); usage errors name the flag. */
     JdbcStore open(CommandLine commandLine) {
         try {
             return JdbcStore.fromSettings(settings());

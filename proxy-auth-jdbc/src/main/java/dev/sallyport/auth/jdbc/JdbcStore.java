@@ -116,10 +116,13 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     }
 
     /**
-     * A store over a PostgreSQL data source of its own, built from the settings the {@code jdbc}
+     * A store over a HikariCP pool of its own, built from the settings the {@code jdbc}
      * providers take: {@code url} (required), {@code user}, {@code password}, {@code threads},
      * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
-     * {@code migrate}. Migrates the schema unless {@code migrate} is {@code false}.
+     * {@code migrate}, and for the pool {@code poolSize} (default threads + 1),
+     * {@code connectionTimeoutMillis} (default 5000: how long a call waits for a free connection)
+     * and {@code maxLifetimeMillis} (default 1800000, 0 for none). Migrates the schema unless
+     * {@code migrate} is {@code false}; then it checks that the schema is current.
      *
      * @param settings the settings
      * @return the store, its schema current
@@ -270,7 +273,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             throw new IllegalStateException("jdbc: store closed");
         }
         if (fleet == null) {
-            fleet = new FleetLimits(new Db(config.dataSource, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
+            fleet = new FleetLimits(new Db(Db.direct(config.dataSource), 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
                     config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
         }
         return fleet;
@@ -489,9 +492,11 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         /** Rows per statement are bound as 15 parameters each; PostgreSQL allows 65 535 per statement. */
         static final int MAX_BATCH = 2000;
 
+        static final int DEFAULT_THREADS = 4;
+
         final DataSource dataSource;
         AutoCloseable owned;
-        int threads = 4;
+        int threads = DEFAULT_THREADS;
         int queue = 1024;
         int batchSize = 500;
         int bufferSize = 100_000;
@@ -591,7 +596,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
 
         /**
          * Whether {@link #build()} creates or migrates the schema. Default true; turn it off when
-         * the database user may not run DDL and an operator migrated with a privileged one.
+         * the database user may not run DDL and an operator migrated with a privileged one: then
+         * {@link #build()} only checks that the schema is current (and fails if it is older).
          *
          * @param migrate false to leave the schema alone
          * @return this builder
@@ -672,13 +678,18 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 throw new IllegalStateException("bufferSize: " + bufferSize + " (expected: >= batchSize " + batchSize + ")");
             }
             JdbcStore store = new JdbcStore(this, owned);
-            if (migrate) {
-                try {
+            try {
+                if (migrate) {
                     Schema.migrate(store.db.jdbi);
-                } catch (RuntimeException e) {
-                    store.close();
-                    throw Db.wrap("schema migration", e);
+                } else {
+                    SchemaCheck.require(store.db.jdbi);
                 }
+            } catch (IllegalStateException e) {
+                store.close();
+                throw e;
+            } catch (RuntimeException e) {
+                store.close();
+                throw Db.wrap("schema migration", e);
             }
             return store;
         }
