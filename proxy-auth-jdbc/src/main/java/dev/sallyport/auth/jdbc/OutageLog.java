@@ -60,8 +60,8 @@ final class OutageLog {
             lastWarnedAt = now;
             failures = 1;
         }
-        log.warn("PostgreSQL: {} ({}): database calls fail until this is fixed, and logins not in the auth cache "
-                + "are refused (one line per change; each failure at DEBUG)", kind.text(), Db.sqlState(e));
+        log.warn("PostgreSQL: {} ({}): calls to the database fail until this changes, logins not "
+                + "in the auth cache among them (one line per change; each failure at DEBUG)", kind.text(), Db.sqlState(e));
     }
 
     /** A call succeeded; logs the end of a warned outage. */

@@ -118,8 +118,8 @@ class DbErrorTest {
             }
         }
 
-        assertThat(logger.lines(Level.WARN)).containsExactly("PostgreSQL: database unreachable (SQLState 08001): database "
-                + "calls fail until this is fixed, and logins not in the auth cache are refused (one line per change; "
+        assertThat(logger.lines(Level.WARN)).containsExactly("PostgreSQL: database unreachable (SQLState 08001): calls to "
+                + "the database fail until this changes, logins not in the auth cache among them (one line per change; "
                 + "each failure at DEBUG)");
         assertThat(logger.lines(Level.INFO)).containsExactly("PostgreSQL answers again (after: database unreachable; "
                 + "50 calls failed)");
