@@ -152,12 +152,16 @@ class LeastPrivilegeRolesTest {
         assertWorks(list);
         assertThat(list.out()).contains("alice");
 
+        assertRefused(run("sallyport_report", "stats"));
+        assertRefused(run("sallyport_report", "migrate"));
         assertRefused(run("sallyport_report", "users", "add", "mallory", "--no-migrate"));
         assertRefused(run("sallyport_report", "users", "disable", "alice", "--no-migrate"));
     }
 
     @Test
     void servingRole_servesWithNoMigrate_loginsAccessLogUsageAndLeases_andIsRefusedTheRest() throws Exception {
+        assertRefused(run("sallyport_serve", "migrate"));
+        assertRefused(run("sallyport_serve", "serve", "--socks5", "0"));
         assertRefused(run("sallyport_serve", "users", "add", "mallory", "--no-migrate"));
 
         long logged = count("SELECT count(*) FROM sallyport_access_log WHERE user_name = 'alice'");

@@ -61,7 +61,7 @@ import java.util.concurrent.CompletionStage;
  * <p><b>Accounting.</b> See {@link #accounting()}: batched, bounded, retried, idempotent.
  *
  * <p><b>Connections.</b> Pass a pooled {@link DataSource} (HikariCP or your container's) in
- * production; with a plain one every call opens a connection. Listening for changes takes one
+ * production; with a plain one every call opens a connection ({@link #fromSettings} pools its own). Listening for changes takes one
  * more connection for the store's life: a fresh one from a {@code PGSimpleDataSource} (also one
  * wrapped by the pool), otherwise one borrowed from the data source and never given back. Use a statement timeout (for
  * example {@code options=-c statement_timeout=10s} or a socket timeout) so that a hung database
