@@ -81,14 +81,7 @@ final class DatabaseFlags {
      * usage error naming its flag.
      */
     JdbcStore open(String url, String user, String password, Function<String, RuntimeException> usage) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("url", url);
-        if (user != null) {
-            settings.put("user", user);
-        }
-        if (password != null && !password.isEmpty()) {
-            settings.put("password", password);
-        }
+        Map<String, String> settings = JdbcOptions.settings(url, user, password);
         settings.put("migrate", Boolean.toString(migrate));
         flags().forEach((setting, value) -> {
             if (value != null) {

@@ -32,6 +32,15 @@ final class JdbcOptions {
 
     /** The settings of the {@code jdbc} auth and metrics providers. */
     Map<String, String> settings() {
+        Map<String, String> settings = settings(url, user, password);
+        if (noMigrate) {
+            settings.put("migrate", "false");
+        }
+        return settings;
+    }
+
+    /** The connection settings of a store: an empty password is none. */
+    static Map<String, String> settings(String url, String user, String password) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("url", url);
         if (user != null) {
@@ -39,9 +48,6 @@ final class JdbcOptions {
         }
         if (password != null && !password.isEmpty()) {
             settings.put("password", password);
-        }
-        if (noMigrate) {
-            settings.put("migrate", "false");
         }
         return settings;
     }

@@ -154,9 +154,9 @@ final class Db implements AutoCloseable {
     }
 
     /**
-     * A data source for connections held for a long time (LISTEN, the fleet's per-thread ones):
-     * the plain PostgreSQL one under a pool when there is one, so they never take the pool's
-     * place; otherwise {@code dataSource} itself.
+     * A data source for the LISTEN connection, held for the store's life: the plain PostgreSQL
+     * one under a pool when there is one, so it never takes the pool's place; otherwise
+     * {@code dataSource} itself.
      */
     static DataSource direct(DataSource dataSource) {
         try {

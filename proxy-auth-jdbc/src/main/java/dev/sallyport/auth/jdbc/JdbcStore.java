@@ -273,7 +273,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             throw new IllegalStateException("jdbc: store closed");
         }
         if (fleet == null) {
-            fleet = new FleetLimits(new Db(Db.direct(config.dataSource), 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
+            fleet = new FleetLimits(new Db(config.held, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
                     config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
         }
         return fleet;
@@ -495,6 +495,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         static final int DEFAULT_THREADS = 4;
 
         final DataSource dataSource;
+        /** Where connections held for the store's life come from (the fleet's): outside a pool of ours. */
+        DataSource held;
         AutoCloseable owned;
         int threads = DEFAULT_THREADS;
         int queue = 1024;
@@ -511,6 +513,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
+            this.held = dataSource;
         }
 
         /**
@@ -648,6 +651,12 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         /** A fixed clock for the session-rate buckets instead of the database's, for tests. */
         Builder rateClock(java.util.function.Supplier<Instant> clock) {
             this.rateClock = clock;
+            return this;
+        }
+
+        /** The plain data source under a pool the store was built for (the provider's). */
+        Builder held(DataSource plain) {
+            this.held = plain;
             return this;
         }
 

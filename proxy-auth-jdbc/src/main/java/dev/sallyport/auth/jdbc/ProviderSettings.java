@@ -104,7 +104,7 @@ final class ProviderSettings {
         }
         HikariDataSource pooled = pool(dataSource, pool, timeout, lifetime);
         try {
-            JdbcStore.Builder builder = JdbcStore.builder(pooled).owned(pooled);
+            JdbcStore.Builder builder = JdbcStore.builder(pooled).owned(pooled).held(dataSource);
             if (threads != null) {
                 wrap(kind, "threads", () -> builder.threads(threads));
             }
