@@ -55,7 +55,9 @@ final class ConfigFile {
     /** Keys of the server alone; the rest are {@link ProxyProperties#keys()}. */
     static final Set<String> SERVER_KEYS = Set.of("metrics", "metrics-bind", "metrics-token-file", "jdbc-url",
             "jdbc-user", "jdbc-password", "log-level", "access-log", "auth-provider", "rule-provider",
-            "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated", "spool-dir");
+            "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated", "spool-dir",
+            "migrate", "jdbc-threads", "jdbc-pool-size", "jdbc-connection-timeout", "jdbc-max-lifetime",
+            "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
@@ -178,7 +180,8 @@ final class ConfigFile {
                         flags.add(cidr.trim());
                     }
                 }
-            } else if (key.equals("access-log") || key.equals("allow-open-proxy") || key.equals("deny-private")) {
+            } else if (key.equals("access-log") || key.equals("allow-open-proxy") || key.equals("deny-private")
+                    || key.equals("migrate")) {
                 if (!value.equals("true") && !value.equals("false")) {
                     throw new UsageException("--config: " + key + "=" + value + " in " + file + " (expected: true or false)");
                 }

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code --jdbc-*} flags shared by {@code users}, {@code stats} (and {@code serve}): which
+ * The {@code --jdbc-*} flags shared by {@code users}, {@code stats} and {@code migrate}: which
  * PostgreSQL holds the users, the access log and the usage. The password may come from the
  * environment so that it does not show in the process list.
  */
@@ -26,8 +26,21 @@ final class JdbcOptions {
             description = "Database password (default: $SALLYPORT_JDBC_PASSWORD).")
     String password;
 
+    @Option(names = "--no-migrate", description = "Do not create or migrate the schema, only check it is current "
+            + "(for a role without DDL rights; 'sallyport migrate' as the owner first).")
+    boolean noMigrate;
+
     /** The settings of the {@code jdbc} auth and metrics providers. */
     Map<String, String> settings() {
+        Map<String, String> settings = settings(url, user, password);
+        if (noMigrate) {
+            settings.put("migrate", "false");
+        }
+        return settings;
+    }
+
+    /** The connection settings of a store: an empty password is none. */
+    static Map<String, String> settings(String url, String user, String password) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("url", url);
         if (user != null) {
@@ -39,7 +52,7 @@ final class JdbcOptions {
         return settings;
     }
 
-    /** Opens the store (migrating the schema); usage errors name the flag. */
+    /** Opens the store (migrating the schema unless --no-migrate); usage errors name the flag. */
     JdbcStore open(CommandLine commandLine) {
         try {
             return JdbcStore.fromSettings(settings());

@@ -180,6 +180,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     SpoolFlags spool = new SpoolFlags();
 
+    @CommandLine.Mixin
+    DatabaseFlags database = new DatabaseFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -331,12 +334,13 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "instance", instance);
         proxyProtocol.putInto(settings);
         providers.describe(settings);
+        database.describe(settings);
         StringBuilder line = new StringBuilder();
         settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
         return line.toString();
     }
 
-    /** Opens (and migrates) the PostgreSQL store when --jdbc-url is given. */
+    /** Opens (and migrates, unless --no-migrate) the PostgreSQL store when --jdbc-url is given. */
     private JdbcStore openStore() {
         if (jdbcUrl == null) {
             if (jdbcUser != null) {
@@ -344,20 +348,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             return null;
         }
-        Map<String, String> settings = retention.settings(spec.commandLine());
-        settings.put("url", jdbcUrl);
-        if (jdbcUser != null) {
-            settings.put("user", jdbcUser);
-        }
-        if (jdbcPassword != null && !jdbcPassword.isEmpty()) {
-            settings.put("password", jdbcPassword);
-        }
-        spool.apply(settings, config);
-        try {
-            return JdbcStore.fromSettings(settings);
-        } catch (InvalidSettingException e) {
-            throw usage(JdbcOptions.flag(e));
-        }
+        Map<String, String> more = retention.settings(spec.commandLine());
+        spool.apply(more, config);
+        return database.open(jdbcUrl, jdbcUser, jdbcPassword, more, this::usage);
     }
 
     /** Validates the flags and starts the proxy; usage errors name the flag. */
@@ -383,6 +376,7 @@ final class ServeCommand implements Callable<Integer> {
             builder.auth(store).metrics(store.accounting()).sharedLimits(store.fleetLimits());
         }
         providers.apply(builder, !users.isEmpty(), this::usage);
+        database.apply(builder, store != null, this::usage);
         if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates() && !isLoopback(bind)) {
             throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
                     + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");

@@ -1,10 +1,11 @@
 package dev.sallyport.auth.jdbc;
 
-import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementExceptions;
+
+import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
@@ -32,9 +33,11 @@ final class Db implements AutoCloseable {
     /** With {@link #kept}: each thread's own open connection, and all of them, to close. */
     private final ThreadLocal<Handle> threadHandle = new ThreadLocal<>();
     private final Set<Handle> handles = ConcurrentHashMap.newKeySet();
+    /** The store's own calls log outages here, once per change; null for the fleet's (it logs its own). */
+    private final OutageLog outage;
 
     Db(DataSource dataSource, int threads, int queue) {
-        this(dataSource, threads, queue, "sallyport-jdbc-");
+        this(dataSource, threads, queue, "sallyport-jdbc-", false, new OutageLog());
     }
 
     Db(DataSource dataSource, int threads, int queue, String threadPrefix) {
@@ -46,6 +49,12 @@ final class Db implements AutoCloseable {
      * open for {@link #kept} calls.
      */
     Db(DataSource dataSource, int threads, int queue, String threadPrefix, boolean keepThreads) {
+        this(dataSource, threads, queue, threadPrefix, keepThreads, null);
+    }
+
+    /** The store's: {@code outage} hears how each call ended. */
+    Db(DataSource dataSource, int threads, int queue, String threadPrefix, boolean keepThreads, OutageLog outage) {
+        this.outage = outage;
         this.jdbi = Jdbi.create(dataSource);
         // Jdbi's other renderings append the bound values (password and token hashes) to messages.
         this.jdbi.getConfig(StatementExceptions.class)
@@ -108,10 +117,17 @@ final class Db implements AutoCloseable {
                     return; // cancelled by the caller while it waited: nobody wants the answer any more
                 }
                 try {
-                    result.complete(work.call());
+                    T value = work.call();
+                    if (outage != null) {
+                        outage.answered();
+                    }
+                    result.complete(value);
                 } catch (IllegalArgumentException e) {
                     result.completeExceptionally(e);
                 } catch (Exception e) {
+                    if (outage != null) {
+                        outage.failed(operation, e);
+                    }
                     result.completeExceptionally(wrap(operation, e));
                 }
             });
@@ -128,26 +144,29 @@ final class Db implements AutoCloseable {
     }
 
     /**
-     * A short, value-free description for log lines: whether the database is unreachable, and the
-     * SQLState. Server messages are left out on purpose: their details repeat row values.
+     * A short, value-free description for log lines and messages: what kind of failure it is
+     * ({@link DbError}), when it is one an operator fixes outside Sallyport, and the SQLState.
+     * Server messages are left out on purpose: their details repeat row values.
      */
     static String describe(Throwable e) {
-        return (unreachable(e) ? ": database unreachable" : "") + " (" + sqlState(e) + ")";
+        DbError kind = DbError.of(e);
+        return (kind == DbError.OTHER ? "" : ": " + kind.text()) + " (" + sqlState(e) + ")";
     }
 
-    /** Whether {@code e} means "no database right now" rather than "this statement is wrong". */
-    static boolean unreachable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectionException) {
-                return true;
+    /**
+     * A data source for the LISTEN connection, held for the store's life: the plain PostgreSQL
+     * one under a pool when there is one, so it never takes the pool's place; otherwise
+     * {@code dataSource} itself.
+     */
+    static DataSource direct(DataSource dataSource) {
+        try {
+            if (!(dataSource instanceof PGSimpleDataSource) && dataSource.isWrapperFor(PGSimpleDataSource.class)) {
+                return dataSource.unwrap(PGSimpleDataSource.class);
             }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                // 08 connection exception, 57P admin shutdown / cannot connect now, 53 resources.
-                return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53");
-            }
+        } catch (SQLException e) {
+            // Not unwrappable after all: use it as it is.
         }
-        return false;
+        return dataSource;
     }
 
     /**
@@ -165,7 +184,7 @@ final class Db implements AutoCloseable {
         return false;
     }
 
-    private static String sqlState(Throwable e) {
+    static String sqlState(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 return "SQLState " + sql.getSQLState();

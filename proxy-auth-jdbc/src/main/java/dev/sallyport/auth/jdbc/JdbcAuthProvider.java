@@ -8,12 +8,13 @@ import java.util.Map;
 /**
  * The {@code jdbc} auth provider, for {@code ProxyManager.builder().auth("jdbc", settings)} and
  * {@code serve --auth jdbc}. Builds a {@link JdbcStore} (which is also the manager's user store)
- * over a non-pooled PostgreSQL data source and migrates the schema.
+ * over a HikariCP pool of its own and migrates the schema.
  *
  * <p>Settings: {@code url} (required, {@code jdbc:postgresql://HOST[:PORT]/DATABASE}),
  * {@code user}, {@code password}, {@code threads}, {@code migrate} ({@code true}/{@code false}),
  * and for accounting {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis},
- * {@code maxBackoffMillis}.
+ * {@code maxBackoffMillis}, and for the pool {@code poolSize}, {@code connectionTimeoutMillis},
+ * {@code maxLifetimeMillis} (see {@link JdbcStore#fromSettings}).
  * An unknown or malformed setting throws {@link IllegalArgumentException} naming it.
  *
  * <p>Public only because {@link java.util.ServiceLoader} requires it; use {@link JdbcStore} in code.

@@ -61,7 +61,7 @@ import java.util.concurrent.CompletionStage;
  * <p><b>Accounting.</b> See {@link #accounting()}: batched, bounded, retried, idempotent.
  *
  * <p><b>Connections.</b> Pass a pooled {@link DataSource} (HikariCP or your container's) in
- * production; with a plain one every call opens a connection. Listening for changes takes one
+ * production; with a plain one every call opens a connection ({@link #fromSettings} pools its own). Listening for changes takes one
  * more connection for the store's life: a fresh one from a {@code PGSimpleDataSource} (also one
  * wrapped by the pool), otherwise one borrowed from the data source and never given back. Use a statement timeout (for
  * example {@code options=-c statement_timeout=10s} or a socket timeout) so that a hung database
@@ -117,11 +117,14 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     }
 
     /**
-     * A store over a PostgreSQL data source of its own, built from the settings the {@code jdbc}
+     * A store over a HikariCP pool of its own, built from the settings the {@code jdbc}
      * providers take: {@code url} (required), {@code user}, {@code password}, {@code threads},
      * {@code batchSize}, {@code bufferSize}, {@code flushIntervalMillis}, {@code maxBackoffMillis},
-     * {@code retentionDays}, {@code logUnauthenticated}, {@code migrate}, {@code spoolDir}. Migrates
-     * the schema unless {@code migrate} is {@code false}.
+     * {@code retentionDays}, {@code logUnauthenticated}, {@code spoolDir}, {@code migrate}, and for
+     * the pool {@code poolSize} (default threads + 1), {@code connectionTimeoutMillis} (default
+     * 5000: how long a call waits for a free connection) and {@code maxLifetimeMillis} (default
+     * 1800000, 0 for none). Migrates the schema unless {@code migrate} is {@code false}; then it
+     * checks that the schema is current.
      *
      * @param settings the settings
      * @return the store, its schema current
@@ -277,7 +280,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             throw new IllegalStateException("jdbc: store closed");
         }
         if (fleet == null) {
-            fleet = new FleetLimits(new Db(config.dataSource, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
+            fleet = new FleetLimits(new Db(config.held, 2, 4096, "sallyport-jdbc-leases-db-", true), instanceId,
                     config.leaseHeartbeat, config.leaseTtl, config.leaseTimeout, config.rateClock);
         }
         return fleet;
@@ -543,9 +546,13 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         /** Rows per statement are bound as 16 parameters each; PostgreSQL allows 65 535 per statement. */
         static final int MAX_BATCH = 2000;
 
+        static final int DEFAULT_THREADS = 4;
+
         final DataSource dataSource;
+        /** Where connections held for the store's life come from (the fleet's): outside a pool of ours. */
+        DataSource held;
         AutoCloseable owned;
-        int threads = 4;
+        int threads = DEFAULT_THREADS;
         int queue = 1024;
         int batchSize = 500;
         int bufferSize = 100_000;
@@ -564,6 +571,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
+            this.held = dataSource;
         }
 
         /**
@@ -649,7 +657,8 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
 
         /**
          * Whether {@link #build()} creates or migrates the schema. Default true; turn it off when
-         * the database user may not run DDL and an operator migrated with a privileged one.
+         * the database user may not run DDL and an operator migrated with a privileged one: then
+         * {@link #build()} only checks that the schema is current (and fails if it is older).
          *
          * @param migrate false to leave the schema alone
          * @return this builder
@@ -750,6 +759,12 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
             return this;
         }
 
+        /** The plain data source under a pool the store was built for (the provider's). */
+        Builder held(DataSource plain) {
+            this.held = plain;
+            return this;
+        }
+
         /** Closed with the store: for a data source the store was built for (the provider's). */
         Builder owned(AutoCloseable resource) {
             this.owned = resource;
@@ -777,13 +792,18 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
                 throw new IllegalStateException("bufferSize: " + bufferSize + " (expected: >= batchSize " + batchSize + ")");
             }
             JdbcStore store = new JdbcStore(this, owned);
-            if (migrate) {
-                try {
+            try {
+                if (migrate) {
                     Schema.migrate(store.db.jdbi);
-                } catch (RuntimeException e) {
-                    store.close();
-                    throw Db.wrap("schema migration", e);
+                } else {
+                    SchemaCheck.require(store.db.jdbi);
                 }
+            } catch (IllegalStateException e) {
+                store.close();
+                throw e;
+            } catch (RuntimeException e) {
+                store.close();
+                throw Db.wrap("schema migration", e);
             }
             return store;
         }

@@ -107,11 +107,7 @@ final class Notifications implements AutoCloseable {
 
     /** A connection of its own, not borrowed from a pool when that can be avoided. */
     private Connection open() throws SQLException {
-        DataSource source = dataSource;
-        if (!(source instanceof PGSimpleDataSource) && source.isWrapperFor(PGSimpleDataSource.class)) {
-            source = source.unwrap(PGSimpleDataSource.class);
-        }
-        Connection connection = source.getConnection();
+        Connection connection = Db.direct(dataSource).getConnection();
         try {
             connection.setAutoCommit(true);
             // Bounds the keep-alive check on a dead network; waiting for notifications sets its own.

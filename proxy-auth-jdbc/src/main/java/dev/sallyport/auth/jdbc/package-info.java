@@ -18,7 +18,16 @@
  *       is full; a bounded buffer (100 000 records) with drops counted and logged at WARN;
  *       exponential back-off up to 30 s while the database is unreachable; idempotent retries.</li>
  *   <li>Outage: logins not in core's auth cache complete exceptionally (fail closed); the store
- *       needs no restart when the database returns.</li>
+ *       needs no restart when the database returns. Failures are named by kind (missing
+ *       database, login refused, too many connections, unreachable, permission denied, pool
+ *       timeout) with their SQLState; one WARN when the store's calls start failing or fail for
+ *       another reason, one INFO when they succeed again, each failure at DEBUG.</li>
+ *   <li>Pool: {@code JdbcStore.fromSettings} (the providers, the CLI) wraps its data source in
+ *       HikariCP (at most threads + 1 connections by default, a call waits 5 s for one); the
+ *       {@code LISTEN} connection and the fleet limits' two stay outside it, being held for the
+ *       store's life. A host's own {@code DataSource} is used as given.</li>
+ *   <li>Least privilege: with {@code migrate(false)} the store runs no DDL and only checks the
+ *       schema's version; the grants each role needs are in the README (tested with that SQL).</li>
  *   <li>No credential, hash or bound value in any log line or exception message: Jdbi's
  *       statement rendering is off, and database errors are reported by SQLState.</li>
  *   <li>Fleet-wide limits ({@link dev.sallyport.auth.jdbc.JdbcStore#fleetLimits()}, opt-in: pass

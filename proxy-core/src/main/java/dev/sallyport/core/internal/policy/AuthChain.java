@@ -73,6 +73,8 @@ public final class AuthChain {
     private final LoginQueue queue;
     private final ConcurrentHashMap<Key, Check> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong lastOverloadWarning;
+    /** Backend failures: one WARN a minute at most (a backend reports its own outages), each at DEBUG. */
+    private final AtomicLong lastBackendWarning;
     private final CredentialVersions versions;
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
@@ -87,6 +89,7 @@ public final class AuthChain {
         this.guard = guard;
         this.queue = queue;
         this.lastOverloadWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
+        this.lastBackendWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
         this.versions = new CredentialVersions(ticker);
         new SecureRandom().nextBytes(hmacKey);
     }
@@ -314,8 +317,16 @@ public final class AuthChain {
                 + Addresses.format(context.client()) + ": password checks overloaded", null);
     }
 
-    private static SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
-        log.warn("Auth backend {} failed for a {} login from {}; failing closed", backend.name(),
+    private SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
+        // An outage fails every login alike: its stack trace once per login would bury the log.
+        long now = ticker.read();
+        long last = lastBackendWarning.get();
+        if (now - last >= OVERLOAD_WARNING_NANOS && lastBackendWarning.compareAndSet(last, now)) {
+            log.warn("Auth backend {} failed for a {} login from {}; failing closed: {} (logged at most once a minute; "
+                    + "each failure at DEBUG)", backend.name(), context.protocol().id(), Addresses.format(context.client()),
+                    String.valueOf(cause).lines().findFirst().orElse(""));
+        }
+        log.debug("Auth backend {} failed for a {} login from {}; failing closed", backend.name(),
                 context.protocol().id(), Addresses.format(context.client()), cause);
         return new SessionException(Outcome.AUTH_UNAVAILABLE, "auth_backend_error",
                 context.protocol().id() + " login from " + Addresses.format(context.client())
