@@ -377,7 +377,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * @return completes with the usage per user
      */
     public CompletionStage<List<Usage>> usage(Instant since, Instant until) {
-        return period(since, until).thenCompose(ok -> reports.usage(since, until, "user_name COLLATE \"C\"", Integer.MAX_VALUE));
+        return Reports.limited(1, since, until, () -> reports.usage(since, until, "user_name COLLATE \"C\"", Integer.MAX_VALUE));
     }
 
     /**
@@ -389,10 +389,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * @return completes with the usage of the top users
      */
     public CompletionStage<List<Usage>> topUsers(Instant since, Instant until, int limit) {
-        if (limit < 1) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
-        }
-        return period(since, until).thenCompose(ok -> reports.usage(since, until,
+        return Reports.limited(limit, since, until, () -> reports.usage(since, until,
                 "bytes_up + bytes_down DESC, user_name COLLATE \"C\"", limit));
     }
 
@@ -405,10 +402,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * @return completes with the usage per hour
      */
     public CompletionStage<List<HourlyUsage>> hourlyUsage(String user, Instant since, Instant until) {
-        if (user == null) {
-            return CompletableFuture.failedFuture(new NullPointerException("user"));
-        }
-        return period(since, until).thenCompose(ok -> reports.hourly(user, since, until));
+        return Reports.ofUser(user, 1, since, until, () -> reports.hourly(user, since, until));
     }
 
     /**
@@ -419,13 +413,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * @return completes with the sessions
      */
     public CompletionStage<List<SessionRecord>> recentSessions(String user, int limit) {
-        if (user == null) {
-            return CompletableFuture.failedFuture(new NullPointerException("user"));
-        }
-        if (limit < 1) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
-        }
-        return reports.recentSessions(user, Instant.EPOCH, Instant.MAX, limit);
+        return recentSessions(user, Instant.EPOCH, Instant.MAX, limit);
     }
 
     /**
@@ -438,24 +426,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      * @return completes with the sessions
      */
     public CompletionStage<List<SessionRecord>> recentSessions(String user, Instant since, Instant until, int limit) {
-        if (user == null) {
-            return CompletableFuture.failedFuture(new NullPointerException("user"));
-        }
-        if (limit < 1) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
-        }
-        return period(since, until).thenCompose(ok -> reports.recentSessions(user, since, until, limit));
-    }
-
-    private static CompletionStage<Boolean> period(Instant since, Instant until) {
-        if (since == null || until == null) {
-            return CompletableFuture.failedFuture(new NullPointerException(since == null ? "since" : "until"));
-        }
-        if (!since.isBefore(until)) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("since: " + since
-                    + " (expected: before until " + until + ")"));
-        }
-        return CompletableFuture.completedFuture(true);
+        return Reports.ofUser(user, limit, since, until, () -> reports.recentSessions(user, since, until, limit));
     }
 
     /**

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The operator queries over the usage and access-log tables. A user's usage and sessions are those
@@ -117,6 +119,28 @@ final class Reports {
             query.bind("to", micros(until));
         }
         return query.map(SESSION).list();
+    }
+
+    /** {@code query}, or a failed stage naming the argument that is not valid. */
+    static <T> CompletionStage<T> ofUser(String user, int limit, Instant since, Instant until,
+                                         Supplier<CompletionStage<T>> query) {
+        return user == null ? CompletableFuture.failedFuture(new NullPointerException("user"))
+                : limited(limit, since, until, query);
+    }
+
+    /** {@code query}, or a failed stage naming the argument that is not valid. */
+    static <T> CompletionStage<T> limited(int limit, Instant since, Instant until, Supplier<CompletionStage<T>> query) {
+        if (limit < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit: " + limit + " (expected: >= 1)"));
+        }
+        if (since == null || until == null) {
+            return CompletableFuture.failedFuture(new NullPointerException(since == null ? "since" : "until"));
+        }
+        if (!since.isBefore(until)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("since: " + since
+                    + " (expected: before until " + until + ")"));
+        }
+        return query.get();
     }
 
     static long micros(Instant instant) {
