@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Logins during a database outage fail closed without a stack trace at WARN per login (the
- * store logs the outage once; core's line about the failing backend is at most one a minute, its
+ * store logs the outage once; core logs the failing backend once when it starts failing, its
  * stack trace at DEBUG). No {@code @AllowLoggedExceptions} here: a WARN with an exception fails.
  */
 @Timeout(120)

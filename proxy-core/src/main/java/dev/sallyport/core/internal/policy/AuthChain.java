@@ -73,8 +73,8 @@ public final class AuthChain {
     private final LoginQueue queue;
     private final ConcurrentHashMap<Key, Check> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong lastOverloadWarning;
-    /** Backend failures: one WARN a minute at most (a backend reports its own outages), each at DEBUG. */
-    private final AtomicLong lastBackendWarning;
+    /** Backends whose last call failed: one WARN when one starts failing, one INFO when it answers again. */
+    private final java.util.Set<AuthBackend> failing = ConcurrentHashMap.newKeySet();
     private final CredentialVersions versions;
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
@@ -89,7 +89,6 @@ public final class AuthChain {
         this.guard = guard;
         this.queue = queue;
         this.lastOverloadWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
-        this.lastBackendWarning = new AtomicLong(ticker.read() - OVERLOAD_WARNING_NANOS);
         this.versions = new CredentialVersions(ticker);
         new SecureRandom().nextBytes(hmacKey);
     }
@@ -277,7 +276,12 @@ public final class AuthChain {
         if (error != null || result == null) {
             check.promise.tryFailure(backendError(backend, check.context,
                     error != null ? error : new NullPointerException("authenticate completed with null")));
-        } else if (result instanceof AuthResult.Success success) {
+            return;
+        }
+        if (failing.remove(backend)) {
+            log.info("Auth backend {} answers again", backend.name());
+        }
+        if (result instanceof AuthResult.Success success) {
             Principal who = versions.admit(success.principal());
             if (who == null) {
                 // Read before a rotation whose notice came first: those credentials are the old ones.
@@ -317,13 +321,16 @@ public final class AuthChain {
                 + Addresses.format(context.client()) + ": password checks overloaded", null);
     }
 
+    /** Whether {@code backend}'s last call failed (its outage WARN is out, the INFO not yet); for tests. */
+    boolean failing(AuthBackend backend) {
+        return failing.contains(backend);
+    }
+
     private SessionException backendError(AuthBackend backend, AuthContext context, Throwable cause) {
-        // An outage fails every login alike: its stack trace once per login would bury the log.
-        long now = ticker.read();
-        long last = lastBackendWarning.get();
-        if (now - last >= OVERLOAD_WARNING_NANOS && lastBackendWarning.compareAndSet(last, now)) {
-            log.warn("Auth backend {} failed for a {} login from {}; failing closed: {} (logged at most once a minute; "
-                    + "each failure at DEBUG)", backend.name(), context.protocol().id(), Addresses.format(context.client()),
+        // An outage fails every login alike: a line (and a stack trace) per login would bury the log.
+        if (failing.add(backend)) {
+            log.warn("Auth backend {} failed for a {} login from {}; failing closed until it answers again: {} "
+                    + "(each failure at DEBUG)", backend.name(), context.protocol().id(), Addresses.format(context.client()),
                     String.valueOf(cause).lines().findFirst().orElse(""));
         }
         log.debug("Auth backend {} failed for a {} login from {}; failing closed", backend.name(),

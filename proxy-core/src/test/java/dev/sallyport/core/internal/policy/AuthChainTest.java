@@ -323,6 +323,26 @@ class AuthChainTest {
     }
 
     @Test
+    void backendOutage_isOneStateChange_notOneWarningPerLogin() {
+        AtomicBoolean up = new AtomicBoolean(false);
+        FakeBackend db = downUntil(up);
+        AuthChain chain = chain(db);
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(refusal(login(chain, ALICE)).outcome()).isEqualTo(Outcome.AUTH_UNAVAILABLE);
+            assertThat(chain.failing(db)).as("failing after login %d", i).isTrue();
+        }
+        up.set(true);
+        assertThat(login(chain, ALICE).getNow()).isEqualTo(Principal.of("alice"));
+        assertThat(chain.failing(db)).as("answers again").isFalse();
+
+        up.set(false);
+        assertThat(refusal(login(chain, Credentials.password("alice", "other"))).outcome())
+                .isEqualTo(Outcome.AUTH_UNAVAILABLE);
+        assertThat(chain.failing(db)).as("a new outage").isTrue();
+    }
+
+    @Test
     void backendStageCompletingExceptionally_failsClosedAsUnavailable() {
         IllegalStateException down = new IllegalStateException("database down");
         SessionException e = refusal(login(chain(new FakeBackend("db",
