@@ -99,7 +99,11 @@ final class AccountingSink implements MetricsSink {
     UnauthenticatedSampling sampling = UnauthenticatedSampling.ALL;
 
     // Flusher thread only.
-    private List<SessionSummary> pending = List.of();
+    /** The batch being written; volatile so that close() can spool it when the flusher is stuck. */
+    private volatile List<SessionSummary> pending = List.of();
+    /** Set by whoever spools the leftovers at close (the flusher, or close() when the flusher is stuck). */
+    private final java.util.concurrent.atomic.AtomicBoolean leftoversTaken = new java.util.concurrent.atomic.AtomicBoolean();
+    private final CompletableFuture<Void> leftoversDone = new CompletableFuture<>();
     private long backoffNanos;
     private long nextAttemptNanos;
     private boolean failing;
@@ -119,6 +123,8 @@ final class AccountingSink implements MetricsSink {
         this.live = new LiveUsage(jdbi, instanceId, batchSize, clock);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, Db.daemonThreads("sallyport-jdbc-accounting-"));
         executor.setRemoveOnCancelPolicy(true);
+        // After close() gave up on a stuck flusher, its retries are not run any more.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.flusher = executor;
         flusher.scheduleWithFixedDelay(this::tick, flushIntervalNanos, flushIntervalNanos, TimeUnit.NANOSECONDS);
     }
@@ -335,15 +341,21 @@ final class AccountingSink implements MetricsSink {
         closed = true;
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean finished = false;
         try {
             flusher.execute(() -> finalDrain(deadline, done));
-            done.get(closeTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            done.get(closeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            finished = true;
         } catch (TimeoutException | java.util.concurrent.ExecutionException | RejectedExecutionException e) {
             log.warn("Accounting sink did not finish its final flush in time ({} record(s) buffered)", held.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            flusher.shutdownNow();
+            // Not shutdownNow(): an interrupt would cut a spool file the flusher is writing.
+            flusher.shutdown();
+        }
+        if (!finished) {
+            spoolFromClosingThread();
         }
         long left = held.getAndSet(0);
         if (left > 0) {
@@ -373,8 +385,42 @@ final class AccountingSink implements MetricsSink {
         }
     }
 
-    /** At close, on the flusher: what could not be written goes to the spool, or is reported as lost. */
+    /**
+     * The flusher is stuck in a database call that outlives the close timeout (a pool waiting for a
+     * connection, a socket that does not answer): spool from here, without the caller's interrupt,
+     * or wait for the flusher's own spool to be written. A batch the flusher still writes may reach
+     * the database as well; the replay skips rows already there, so nothing counts twice.
+     */
+    private void spoolFromClosingThread() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (leftoversTaken.get()) {
+                leftoversDone.get(10, TimeUnit.SECONDS);
+            } else {
+                spoolLeftovers();
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException | TimeoutException e) {
+            log.warn("Accounting sink: the flusher's spool did not complete in time ({})", e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** At close, once (the flusher, or close() when it is stuck): what could not be written goes to the spool, or is reported as lost. */
     private void spoolLeftovers() {
+        if (!leftoversTaken.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            spoolLeftoversOnce();
+        } finally {
+            leftoversDone.complete(null);
+        }
+    }
+
+    private void spoolLeftoversOnce() {
         List<SessionSummary> left = new ArrayList<>(pending);
         left.addAll(take(Integer.MAX_VALUE));
         pending = List.of();

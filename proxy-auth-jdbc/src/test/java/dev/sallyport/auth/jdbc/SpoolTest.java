@@ -64,6 +64,34 @@ class SpoolTest {
     }
 
     @Test
+    void closeWhileTheFlusherWaitsForAConnection_stillSpoolsEveryRecord_andTheNextStartWritesThemOnce() throws Exception {
+        SwitchableDataSource hanging = new SwitchableDataSource(ds);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        JdbcStore first = JdbcStore.builder(hanging).flushInterval(Duration.ofMillis(50)).maxBackoff(Duration.ofMillis(200))
+                .closeTimeout(Duration.ofMillis(300)).batchSize(100).bufferSize(1000).spoolDirectory(dir).build();
+        try {
+            MetricsSink sink = first.accounting();
+            hanging.hangUntil(release);
+            for (int i = 0; i < 50; i++) {
+                sink.sessionClosed(AccountingTest.session("bob", 3, 5, Instant.now(), "b.test"));
+            }
+            first.close();
+
+            assertThat(first.droppedRecords()).isZero();
+            assertThat(files(dir)).singleElement();
+        } finally {
+            release.countDown();
+        }
+        try (JdbcStore second = store(dir).build()) {
+            second.accounting();
+            await().atMost(Duration.ofSeconds(30)).until(() -> files(dir).isEmpty());
+        }
+        assertThat(TestDatabase.count(ds, "SELECT count(*) FROM sallyport_access_log WHERE user_name = 'bob'")).isEqualTo(50);
+        assertThat(TestDatabase.count(ds, "SELECT sum(bytes_up) FROM sallyport_usage_hourly WHERE user_name = 'bob'"))
+                .isEqualTo(150);
+    }
+
+    @Test
     // PostgreSQL is stopped on purpose.
     @AllowLoggedExceptions(IllegalStateException.class)
     void closeDuringOutage_spoolsPrivately_nextStartWritesEveryRecordExactlyOnce() throws Exception {

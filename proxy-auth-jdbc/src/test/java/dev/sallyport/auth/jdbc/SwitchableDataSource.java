@@ -18,6 +18,7 @@ final class SwitchableDataSource implements DataSource {
 
     private final DataSource target;
     private volatile boolean reachable = true;
+    private volatile java.util.concurrent.CountDownLatch hang;
 
     SwitchableDataSource(DataSource target) {
         this.target = target;
@@ -27,7 +28,29 @@ final class SwitchableDataSource implements DataSource {
         this.reachable = reachable;
     }
 
+    /**
+     * From now on, a new connection waits until {@code release} opens, and ignores interrupts
+     * meanwhile, as a pool waiting for a connection or a connect that gets no answer does.
+     */
+    void hangUntil(java.util.concurrent.CountDownLatch release) {
+        this.hang = release;
+    }
+
     private void check() throws SQLException {
+        java.util.concurrent.CountDownLatch waitFor = hang;
+        if (waitFor != null) {
+            boolean interrupted = false;
+            while (waitFor.getCount() > 0) {
+                try {
+                    waitFor.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (!reachable) {
             throw new SQLException("test: database cut off", "08001");
         }
