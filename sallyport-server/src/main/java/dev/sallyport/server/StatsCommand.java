@@ -83,18 +83,25 @@ final class StatsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A century: any longer window only overflows the timestamps it is turned into. */
+    private static final Duration MAX_SINCE = Duration.ofDays(36_500);
+
     private Duration duration(String text) {
         Matcher m = SHORT_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         Duration d;
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
+                    default -> Duration.ofDays(Math.multiplyExact(7, n));
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw usage("--since: '" + text + "' (expected: at most " + MAX_SINCE.toDays() + "d)");
+            }
         } else {
             try {
                 d = Duration.parse(text.trim());
@@ -104,6 +111,9 @@ final class StatsCommand implements Callable<Integer> {
         }
         if (d.isZero() || d.isNegative()) {
             throw usage("--since: '" + text + "' (expected: a positive duration)");
+        }
+        if (d.compareTo(MAX_SINCE) > 0) {
+            throw usage("--since: '" + text + "' (expected: at most " + MAX_SINCE.toDays() + "d)");
         }
         return d;
     }
