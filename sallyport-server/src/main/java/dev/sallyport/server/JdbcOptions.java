@@ -63,6 +63,6 @@ final class JdbcOptions {
 
     /** The refusal of a setting as the refusal of its flag: {@code --jdbc-url: missing (expected: ...)}. */
     static String flag(InvalidSettingException e) {
-        return "--jdbc-" + e.setting() + ": " + e.problem();
+        return DatabaseFlags.flag(e.setting()) + ": " + e.problem();
     }
 }

@@ -8,7 +8,6 @@ import org.jdbi.v3.core.statement.Update;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 
@@ -77,7 +76,7 @@ final class UsageStatements {
         for (SessionSummary s : batch) {
             update.bind(p++, instanceId)
                     .bind(p++, s.id())
-                    .bind(p++, micros(s.started()))
+                    .bind(p++, Reports.micros(s.started()))
                     .bind(p++, text(s.user()))
                     .bind(p++, address(s.client()))
                     .bind(p++, s.client().getPort())
@@ -122,12 +121,8 @@ final class UsageStatements {
             update.bind(p++, s.id()).bind(p++, text(s.user())).bind(p++, s.bytesUp()).bind(p++, s.bytesDown());
         }
         // In the order they appear in the text: before, saved, rows.
-        update.bind(p++, instanceId).bind(p++, instanceId).bind(p, micros(at));
+        update.bind(p++, instanceId).bind(p++, instanceId).bind(p, Reports.micros(at));
         update.execute();
-    }
-
-    static long micros(Instant instant) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }
 
     /** PostgreSQL text cannot hold NUL, and target names come from clients: never let one poison a batch. */
