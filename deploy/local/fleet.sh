@@ -168,7 +168,9 @@ fi
 INSTANCE_PIDS=()
 for i in 0 1 2; do
   name="fleet-$((i + 1))"
-  "$SALLYPORT" serve --instance "$name" --bind 127.0.0.1 --socks5 "${SOCKS[i]}" --http "${HTTP[i]}" \
+  # Clients named by PROXY headers are remote, so the host's own addresses are denied as targets by
+  # default; this fleet's target runs on loopback and is allowed on purpose.
+  "$SALLYPORT" serve --instance "$name" --bind 127.0.0.1 --socks5 "${SOCKS[i]}" --http "${HTTP[i]}" --allow 127.0.0.1/32 \
     --metrics "${METRICS[i]}" "${JDBC[@]}" "${PROXY_PROTOCOL[@]}" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   PIDS+=($!); INSTANCE_PIDS+=($!)
   disown $!  # check 4 kills one on purpose: no "Killed" notice from the shell

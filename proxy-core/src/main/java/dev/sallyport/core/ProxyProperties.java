@@ -344,15 +344,16 @@ public final class ProxyProperties {
         if (mode == null) {
             return ProxyProtocolMode.REQUIRED;
         }
-        if (trusted == null) {
-            throw new InvalidSettingException(PROXY_PROTOCOL_MODE, mode + " (expected: set together with "
-                    + PROXY_PROTOCOL + ")");
-        }
-        return switch (mode) {
+        ProxyProtocolMode parsed = switch (mode) {
             case "required" -> ProxyProtocolMode.REQUIRED;
             case "optional" -> ProxyProtocolMode.OPTIONAL;
             default -> throw bad(PROXY_PROTOCOL_MODE, mode, "required or optional");
         };
+        if (trusted == null) {
+            throw new InvalidSettingException(PROXY_PROTOCOL_MODE, mode + " (expected: set together with "
+                    + PROXY_PROTOCOL + ")");
+        }
+        return parsed;
     }
 
     private static Integer upstreamProxyProtocol(String version) {

@@ -1,6 +1,7 @@
 package dev.sallyport.core;
 
 import dev.sallyport.core.internal.Config;
+import dev.sallyport.core.internal.ProxyProtocolPolicy;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.testing.NullFrontend;
@@ -122,5 +123,40 @@ class SettingsBeyondLoopbackTest {
                 .hasMessage("protectedAddress: 127.0.0.1:0 (expected: an IP address and a port 1-65535)");
         assertThatThrownBy(() -> ProxyManager.builder().protectedAddress(null))
                 .isInstanceOf(NullPointerException.class).hasMessage("address");
+    }
+
+    @Test
+    void proxyProtocolOnLoopback_theHeadersClientsAreRemote_capsAndLocalDenialOn() {
+        for (boolean perListener : new boolean[] {false, true}) {
+            Config config = config("127.0.0.1");
+            behindBalancer(config, perListener);
+            Settings settings = Settings.from(config);
+            assertThat(settings.maxConnectionsPerClient()).as("per listener: %s", perListener).isEqualTo(256);
+            assertThat(settings.maxBindListeners()).isEqualTo(16);
+            assertThat(settings.denyLocalTargets()).isTrue();
+        }
+    }
+
+    @Test
+    void proxyProtocolOnLoopback_withoutLogins_isRefusedUnlessAnOpenProxyIsAllowed() {
+        Config config = config("127.0.0.1");
+        config.initialUsers.clear();
+        behindBalancer(config, true);
+        assertThatThrownBy(() -> Settings.from(config)).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("proxyProtocol: the clients that PROXY protocol headers name are remote and no "
+                        + "authentication is configured")
+                .hasMessageContaining("allowOpenProxy(true)");
+        config.allowOpenProxy = true;
+        assertThat(Settings.from(config).warnings()).singleElement().asString()
+                .startsWith("Open proxy on 127.0.0.1 for the remote clients that PROXY protocol headers name");
+    }
+
+    private static void behindBalancer(Config config, boolean perListener) {
+        ProxyProtocolPolicy policy = ProxyProtocolPolicy.of("proxyProtocol", ProxyProtocolMode.REQUIRED, "127.0.0.2");
+        if (perListener) {
+            config.proxyProtocol.put("socks5", policy);
+        } else {
+            config.proxyProtocolAll = policy;
+        }
     }
 }

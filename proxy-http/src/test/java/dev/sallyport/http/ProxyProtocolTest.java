@@ -105,7 +105,15 @@ class ProxyProtocolTest {
     }
 
     private static ProxyManager.Builder socks5(SessionRecorder recorder, ProxyProtocolMode mode) {
-        return ProxyManager.builder().socks5(0).metrics(recorder).proxyProtocol("socks5", mode, BALANCER);
+        return onLoopback(ProxyManager.builder().socks5(0).metrics(recorder)).proxyProtocol("socks5", mode, BALANCER);
+    }
+
+    /**
+     * The clients a PROXY header names are remote, so a proxy behind a balancer gets the defaults
+     * of one beyond loopback: these tests open it on purpose and let it reach their loopback servers.
+     */
+    static ProxyManager.Builder onLoopback(ProxyManager.Builder builder) {
+        return builder.allowOpenProxy(true).accessRule(AccessRules.allowDestinations("127.0.0.0/8"));
     }
 
     /** The client of the session that a connection from {@code source} starting with {@code prefix} opened. */
@@ -180,8 +188,9 @@ class ProxyProtocolTest {
     void ruleDenyingTheHeadersClient_refusesTheRequest() throws Exception {
         SessionRecorder recorder = new SessionRecorder();
         try (TcpServer echo = TcpServer.echo();
-             ProxyManager proxy = socks5(recorder, ProxyProtocolMode.REQUIRED)
-                     .accessRule(AccessRules.denyClients("203.0.113.0/24")).start()) {
+             ProxyManager proxy = onLoopback(ProxyManager.builder().socks5(0).metrics(recorder)
+                     .accessRule(AccessRules.denyClients("203.0.113.0/24")))
+                     .proxyProtocol("socks5", ProxyProtocolMode.REQUIRED, BALANCER).start()) {
             try (Socket denied = from(BALANCER, proxy.address("socks5"))) {
                 assertThat(socks5Connect(denied, v1("PROXY TCP4 203.0.113.7 192.0.2.1 4711 1080"), echo.port()))
                         .isNotZero();
@@ -231,6 +240,17 @@ class ProxyProtocolTest {
             try (Socket other = from(BALANCER, proxy.address("socks5"))) {
                 assertThat(login(other, v1("PROXY TCP4 203.0.113.67 192.0.2.1 4000 1080"), "right")).isZero();
             }
+        }
+    }
+
+    @Test
+    void behindBalancer_theHeadersClientIsRemote_soTheProxysOwnHostIsNoTarget() throws Exception {
+        try (TcpServer echo = TcpServer.echo();
+             ProxyManager proxy = ProxyManager.builder().socks5(0).user("alice", "right")
+                     .proxyProtocol("socks5", ProxyProtocolMode.REQUIRED, BALANCER).start();
+             Socket socket = from(BALANCER, proxy.address("socks5"))) {
+            assertThat(login(socket, v1("PROXY TCP4 203.0.113.8 192.0.2.1 4000 1080"), "right")).isZero();
+            assertThat(socks5Request(socket, echo.port())).as("not allowed by ruleset").isEqualTo(2);
         }
     }
 
@@ -342,7 +362,7 @@ class ProxyProtocolTest {
     void httpListener_headerThenConnect_isTheHeadersClient() throws Exception {
         SessionRecorder recorder = new SessionRecorder();
         try (TcpServer echo = TcpServer.echo();
-             ProxyManager proxy = ProxyManager.builder().http(0).metrics(recorder)
+             ProxyManager proxy = onLoopback(ProxyManager.builder().http(0).metrics(recorder))
                      .proxyProtocol(ProxyProtocolMode.REQUIRED, BALANCER).start();
              Socket socket = from(BALANCER, proxy.address("http"))) {
             socket.getOutputStream().write(concat(v1("PROXY TCP4 203.0.113.7 192.0.2.1 4711 8080"),
@@ -359,7 +379,7 @@ class ProxyProtocolTest {
     void mixedListener_headerThenEitherProtocol_isRoutedAndNamed() throws Exception {
         SessionRecorder recorder = new SessionRecorder();
         try (TcpServer echo = TcpServer.echo(); TestOrigin origin = new TestOrigin();
-             ProxyManager proxy = ProxyManager.builder().mixed(0).metrics(recorder)
+             ProxyManager proxy = onLoopback(ProxyManager.builder().mixed(0).metrics(recorder))
                      .proxyProtocol("mixed", ProxyProtocolMode.OPTIONAL, BALANCER).start()) {
             try (Socket socks = from(BALANCER, proxy.address("mixed"))) {
                 assertThat(socks5Connect(socks, v2(1, 0x11, "203.0.113.5", "192.0.2.1", 5555, 1080), echo.port()))
@@ -385,7 +405,7 @@ class ProxyProtocolTest {
     @Test
     void upstreamV1_targetReceivesTheHeaderThenTheData() throws Exception {
         try (TcpServer echo = TcpServer.echo();
-             ProxyManager proxy = ProxyManager.builder().socks5(0).proxyProtocol(ProxyProtocolMode.REQUIRED, BALANCER)
+             ProxyManager proxy = onLoopback(ProxyManager.builder().socks5(0)).proxyProtocol(ProxyProtocolMode.REQUIRED, BALANCER)
                      .upstreamProxyProtocol(1).start();
              Socket socket = from(BALANCER, proxy.address("socks5"))) {
             int listenerPort = proxy.address("socks5").getPort();

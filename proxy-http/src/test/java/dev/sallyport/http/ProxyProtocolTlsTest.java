@@ -30,7 +30,7 @@ class ProxyProtocolTlsTest {
         TestCertificate certificate = TestCertificate.generate(dir);
         SessionRecorder recorder = new SessionRecorder();
         try (TcpServer echo = TcpServer.echo();
-             ProxyManager proxy = ProxyManager.builder().http(0).metrics(recorder)
+             ProxyManager proxy = ProxyProtocolTest.onLoopback(ProxyManager.builder().http(0).metrics(recorder))
                      .tls("http", certificate.keyStore(), certificate.password())
                      .proxyProtocol("http", ProxyProtocolMode.REQUIRED, "127.0.0.2").start();
              Socket plain = ProxyProtocolTest.from("127.0.0.2", proxy.address("http"))) {

@@ -1,5 +1,6 @@
 package dev.sallyport.socks5;
 
+import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.ProxyProtocolMode;
 import dev.sallyport.testkit.Socks5Datagram;
@@ -30,8 +31,8 @@ class ProxyProtocolUdpTest {
     @Test
     void udpAssociate_acceptsDatagramsOnlyFromTheHeadersClient() throws Exception {
         try (UdpServer echo = UdpServer.echo();
-             ProxyManager proxy = ProxyManager.builder().socks5(0)
-                     .proxyProtocol("socks5", ProxyProtocolMode.REQUIRED, "127.0.0.2").start();
+             ProxyManager proxy = ProxyManager.builder().socks5(0).allowOpenProxy(true)
+                     .accessRule(AccessRules.allowDestinations("127.0.0.0/8")).proxyProtocol("socks5", ProxyProtocolMode.REQUIRED, "127.0.0.2").start();
              Socket control = new Socket();
              DatagramSocket balancer = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));
              DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.5", 0))) {

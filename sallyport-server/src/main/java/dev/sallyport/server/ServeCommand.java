@@ -377,9 +377,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         providers.apply(builder, !users.isEmpty(), this::usage);
         database.apply(builder, store != null, this::usage);
-        if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates() && !isLoopback(bind)) {
-            throw usage("--bind: " + bind + " is not a loopback address, so without --user anyone who reaches it could "
-                    + "use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
+        boolean behindBalancer = proxyProtocol.trusted != null;
+        if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates()
+                && (behindBalancer || !isLoopback(bind))) {
+            throw usage((behindBalancer ? "--proxy-protocol: the clients that PROXY headers name are remote"
+                    : "--bind: " + bind + " is not a loopback address") + ", so without --user anyone who reaches it "
+                    + "could use this proxy (expected: add --user NAME:PASSWORD, or --allow-open-proxy to run an open proxy on purpose)");
         }
         if (metricsBound != null) {
             builder.protectedAddress(metricsBound);

@@ -54,6 +54,20 @@ class ServeProxyProtocolTest {
     }
 
     @Test
+    void withoutUsers_theHeadersRemoteClientsWouldHaveAnOpenProxy_exitsTwoUnlessAllowed() throws Exception {
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--proxy-protocol", "127.0.0.1/32"))
+                .startsWith("sallyport: --proxy-protocol: the clients that PROXY headers name are remote, so without "
+                        + "--user anyone who reaches it could use this proxy (expected: add --user NAME:PASSWORD, or "
+                        + "--allow-open-proxy");
+    }
+
+    @Test
+    void badModeWithoutSources_namesTheBadValueFirst() throws Exception {
+        assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--proxy-protocol-mode", "maybe"))
+                .startsWith("sallyport: --proxy-protocol-mode: maybe (expected: required or optional)");
+    }
+
+    @Test
     void badUpstreamVersion_exitsTwoNamingTheFlag() throws Exception {
         assertThat(CliSettingsTest.usageError("serve", "--socks5", "0", "--upstream-proxy-protocol", "v3"))
                 .startsWith("sallyport: --upstream-proxy-protocol: v3 (expected: v1, v2 or off)");
@@ -63,7 +77,7 @@ class ServeProxyProtocolTest {
     void behindABalancer_theAccessLogShowsTheHeadersClient() throws Exception {
         try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--proxy-protocol", "127.0.0.2",
-                     "--log-level", "info")) {
+                     "--allow-open-proxy", "--allow", "127.0.0.0/8", "--log-level", "info")) {
             // At INFO the access log shares stdout with the startup lines.
             java.util.regex.Matcher listening = LISTENING.matcher("");
             while (!listening.reset(server.nextLine()).matches()) {

@@ -108,7 +108,8 @@ public final class Settings {
         this.ioThreads = c.ioThreads;
         this.providerInstances = List.copyOf(providerInstances);
         this.defaultLimits = c.defaultLimits;
-        boolean beyondLoopback = !c.bind.isLoopbackAddress();
+        // Clients named by a PROXY header are wherever the balancer took them from: remote.
+        boolean beyondLoopback = !c.bind.isLoopbackAddress() || proxyProtocolOn(c);
         this.maxConnections = c.maxConnections != Config.BY_BIND ? c.maxConnections
                 : beyondLoopback ? connectionCapFor(processFileLimit()) : 0;
         this.maxConnectionsPerClient = c.maxConnectionsPerClient != Config.BY_BIND ? c.maxConnectionsPerClient
@@ -129,8 +130,9 @@ public final class Settings {
                 : beyondLoopback ? DEFAULT_MAX_BIND_LISTENERS : 0;
         this.denyLocalTargets = beyondLoopback;
         this.warnings = beyondLoopback && !authenticationRequired
-                ? List.of("Open proxy on " + c.bind.getHostAddress() + ", beyond loopback: anyone who reaches it may "
-                        + "use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
+                ? List.of("Open proxy on " + c.bind.getHostAddress() + (c.bind.isLoopbackAddress()
+                        ? " for the remote clients that PROXY protocol headers name" : ", beyond loopback")
+                        + ": anyone who reaches it may use it without logging in (allowOpenProxy(true); --allow-open-proxy)")
                 : List.of();
         this.sessionListeners = List.copyOf(c.sessionListeners);
         this.sharedLimits = c.sharedLimits;
@@ -196,6 +198,11 @@ public final class Settings {
         }
     }
 
+    /** Whether some listener reads PROXY protocol headers, whose clients are remote whatever the bind. */
+    private static boolean proxyProtocolOn(Config c) {
+        return c.proxyProtocolAll != null || c.proxyProtocol.keySet().stream().anyMatch(c.listeners::containsKey);
+    }
+
     private static Settings from(Config b, Map<String, List<Frontend>> frontends, Map<String, SslContext> tls,
                                  List<AutoCloseable> created) {
         List<AuthBackend> backends = new ArrayList<>(b.authBackends);
@@ -226,10 +233,12 @@ public final class Settings {
             throw new IllegalStateException("user: in-memory users cannot be combined with auth(...) backends "
                     + "(expected: create the users in the backend's store, or drop auth(...))");
         }
-        if (!authRequired && !b.allowOpenProxy && !b.bind.isLoopbackAddress()) {
-            throw new IllegalStateException("bind: " + b.bind.getHostAddress() + " is not a loopback address and no "
-                    + "authentication is configured, so anyone who reaches it could use this proxy (expected: add "
-                    + "user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
+        if (!authRequired && !b.allowOpenProxy && (!b.bind.isLoopbackAddress() || proxyProtocolOn(b))) {
+            throw new IllegalStateException((b.bind.isLoopbackAddress()
+                    ? "proxyProtocol: the clients that PROXY protocol headers name are remote"
+                    : "bind: " + b.bind.getHostAddress() + " is not a loopback address")
+                    + " and no authentication is configured, so anyone who reaches it could use this proxy (expected: "
+                    + "add user(...) or auth(...), or call allowOpenProxy(true) to run an open proxy on purpose)");
         }
 
         UserStore store = b.userStore;
