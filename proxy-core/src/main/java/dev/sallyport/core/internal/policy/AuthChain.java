@@ -49,6 +49,11 @@ public final class AuthChain {
 
     /** A backend's failure reason that means "could not check now", not "wrong credentials". */
     static final String OVERLOADED = "overloaded";
+    /**
+     * The failure of a login turned away unchecked because failures and checks in flight already
+     * reach a lockout limit: the client sees an ordinary failure; nothing is counted.
+     */
+    static final String LOGIN_LIMIT = "login_limit";
     private static final long OVERLOAD_WARNING_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int MAX_LOGGED_USER = 64;
     /** The version of a principal whose backend reports none: older than every rotation. */
@@ -170,8 +175,9 @@ public final class AuthChain {
         if (credentials instanceof Credentials.None) {
             return loop.newFailedFuture(failure("no_credentials", context));
         }
-        Key key = cache == null ? null : key(credentials);
-        if (key != null) {
+        // Keyed even without a cache: concurrent logins with the same credentials always share one check.
+        Key key = key(credentials);
+        if (cache != null && key != null) {
             Principal cached = cache.getIfPresent(key);
             if (cached != null) {
                 return loop.newSucceededFuture(cached);
@@ -182,9 +188,9 @@ public final class AuthChain {
             }
         }
         Check check = new Check(source, caller, credentials, context, loop, key);
+        // Concurrent first logins with the same credentials share one check (one slow hash, one
+        // slot with the guard) instead of a stampede.
         if (key != null) {
-            // Concurrent first logins with the same credentials share one check (one slow hash,
-            // one slot with the guard) instead of a stampede.
             Check leader = inFlight.putIfAbsent(key, check);
             if (leader != null) {
                 leader.join(caller);
@@ -193,8 +199,9 @@ public final class AuthChain {
             check.promise.addListener(f -> inFlight.remove(key, check));
         }
         if (!login.reserve()) {
-            // Failures and checks still running already reach a limit: this one would not count in time.
-            check.promise.tryFailure(failure("locked_out", context));
+            // Failures and checks still running already reach a limit: this one would not count in
+            // time, so it is not checked, and not counted either (nothing was tried).
+            check.promise.tryFailure(failure(LOGIN_LIMIT, context));
             return check.promise;
         }
         check.promise.addListener(f -> queue.finished(check));
@@ -211,7 +218,7 @@ public final class AuthChain {
             login.succeeded();
             outer.trySuccess(verdict.getNow());
         } else if (verdict.cause() instanceof SessionException e && e.outcome() == Outcome.AUTH_FAILED
-                && !"no_credentials".equals(e.rule())) {
+                && !"no_credentials".equals(e.rule()) && !LOGIN_LIMIT.equals(e.rule())) {
             failLater(outer, e, login, context, loop);
         } else {
             login.abandoned();
@@ -288,7 +295,7 @@ public final class AuthChain {
                 check.promise.tryFailure(failure("credentials_rotated", check.context));
                 return;
             }
-            if (check.key != null) {
+            if (cache != null && check.key != null) {
                 cache.put(check.key, who);
             }
             check.promise.trySuccess(who);

@@ -110,7 +110,7 @@ class LoginAdmissionTest {
     }
 
     @Test
-    void concurrentWrongPasswords_onlyMaxFailuresReachTheBackend_theRestAreRefusedAsLockedAtOnce() {
+    void concurrentWrongPasswords_onlyMaxFailuresReachTheBackend_theRestAreTurnedAwayAtOnce() {
         Pending backend = new Pending();
         AuthChain chain = chain(guard(10), new LoginQueue(ticker, 64), backend);
         List<Future<Principal>> logins = new ArrayList<>();
@@ -119,7 +119,7 @@ class LoginAdmissionTest {
         }
 
         assertThat(backend.calls).hasSize(10);
-        assertThat(logins.subList(10, 30)).allSatisfy(login -> assertThat(refusal(login).rule()).isEqualTo("locked_out"));
+        assertThat(logins.subList(10, 30)).allSatisfy(login -> assertThat(refusal(login).rule()).isEqualTo("login_limit"));
 
         backend.answerAll("right");
         assertThat(logins).allSatisfy(login -> assertThat(refusal(login).outcome()).isEqualTo(Outcome.AUTH_FAILED));
@@ -141,6 +141,46 @@ class LoginAdmissionTest {
 
         assertThat(backend.calls).hasSize(1);
         assertThat(logins).allSatisfy(login -> assertThat(login.getNow().name()).isEqualTo("alice"));
+    }
+
+    @Test
+    void withoutAnAuthCache_concurrentLoginsWithTheSameCredentials_stillShareOneCheck() {
+        Pending backend = new Pending();
+        AuthChain chain = new AuthChain(true, List.of(backend), Duration.ZERO, Duration.ZERO, ticker, guard(10),
+                new LoginQueue(ticker, 64));
+        List<Future<Principal>> logins = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            logins.add(chain.authenticate(Credentials.password("carol", "right"), FROM_A, loop));
+        }
+
+        backend.answerAll("right");
+
+        assertThat(backend.calls).hasSize(1);
+        assertThat(logins).allSatisfy(login -> assertThat(login.getNow().name()).isEqualTo("carol"));
+        Future<Principal> later = chain.authenticate(Credentials.password("carol", "right"), FROM_A, loop);
+        assertThat(later.isDone()).as("no cache: asked again").isFalse();
+        backend.answerAll("right");
+        assertThat(later.getNow().name()).isEqualTo("carol");
+    }
+
+    @Test
+    void loginsTurnedAwayAtTheLimit_areRefusedUnchecked_butNotCountedAsFailures() {
+        Pending backend = new Pending();
+        AuthChain chain = chain(guard(2), new LoginQueue(ticker, 64), backend);
+        List<Future<Principal>> logins = new ArrayList<>();
+        for (String password : List.of("token-a", "token-b", "token-c", "token-d", "token-e")) {
+            logins.add(chain.authenticate(Credentials.password("alice", password), FROM_A, loop));
+        }
+        assertThat(backend.calls).hasSize(2);
+        assertThat(logins.subList(2, 5)).allSatisfy(login -> assertThat(refusal(login).rule()).isEqualTo("login_limit"));
+
+        // This backend takes every one of alice's passwords: nothing failed, so nothing is locked.
+        backend.stages.get(0).complete(AuthResult.success(Principal.of("alice")));
+        backend.stages.get(1).complete(AuthResult.success(Principal.of("alice")));
+        Future<Principal> next = chain.authenticate(Credentials.password("alice", "token-f"), FROM_A, loop);
+        assertThat(backend.calls).as("checked, not locked out").hasSize(3);
+        backend.stages.get(2).complete(AuthResult.success(Principal.of("alice")));
+        assertThat(next.getNow().name()).isEqualTo("alice");
     }
 
     @Test
