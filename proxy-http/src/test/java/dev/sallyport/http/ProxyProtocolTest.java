@@ -128,6 +128,11 @@ class ProxyProtocolTest {
     }
 
     /** A connection from {@code source} that sends {@code bytes} is closed, counted as {@code reason}, no session. */
+    @Test
+    void v1SourceWithLeadingZeros_isMalformed_notGuessedAsDecimalOrOctal() throws Exception {
+        refused(ProxyProtocolMode.REQUIRED, BALANCER, v1("PROXY TCP4 010.001.1.1 192.0.2.1 4000 1080"), "malformed");
+    }
+
     private static void refused(ProxyProtocolMode mode, String source, byte[] bytes, String reason) throws Exception {
         SessionRecorder recorder = new SessionRecorder();
         try (ProxyManager proxy = socks5(recorder, mode).start(); Socket socket = from(source, proxy.address("socks5"))) {

@@ -349,7 +349,7 @@ final class ServeCommand implements Callable<Integer> {
             return null;
         }
         Map<String, String> more = retention.settings(spec.commandLine());
-        spool.apply(more, config);
+        spool.apply(more, config, this::usage);
         return database.open(jdbcUrl, jdbcUser, jdbcPassword, more, this::usage);
     }
 

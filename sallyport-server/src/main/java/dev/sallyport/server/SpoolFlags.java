@@ -4,8 +4,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code serve --spool-dir DIR} (config key {@code spool-dir}): where the PostgreSQL store keeps
@@ -13,9 +16,11 @@ import java.util.Map;
  *
  * <p>Default: a directory {@code spool} beside the {@code --config} file, or in the working
  * directory without one. The standalone server always has a spool, unlike the library: an
- * operator who stops it during a database outage expects the sessions to be accounted, and the
- * directory is created only when a shutdown needs it, so a server that never meets an outage
- * leaves nothing behind. A spool that cannot be written is an ERROR and exit status 1.
+ * operator who stops it during a database outage expects the sessions to be accounted. At start a
+ * probe file is written there (and removed with any directory the probe created), so a spool
+ * nobody can write is a usage error at once; the directory itself is created only when a shutdown
+ * needs it, so a server that never meets an outage leaves nothing behind. A spool that cannot be
+ * written at shutdown after all is an ERROR and exit status 1.
  */
 final class SpoolFlags {
 
@@ -28,9 +33,44 @@ final class SpoolFlags {
 
     private volatile boolean failed;
 
-    /** Adds the spool directory to the {@code jdbc} store's settings. */
-    void apply(Map<String, String> settings, Path config) {
-        settings.put("spoolDir", directory(config).toString());
+    /**
+     * Adds the spool directory to the {@code jdbc} store's settings, once a file could be written
+     * there: a spool nobody can write would otherwise only show at the shutdown that needs it.
+     */
+    void apply(Map<String, String> settings, Path config, Function<String, RuntimeException> usage) {
+        Path directory = directory(config);
+        String problem = unwritable(directory);
+        if (problem != null) {
+            throw usage.apply("--spool-dir: " + directory + " (expected: a directory this user can write; " + problem + ")");
+        }
+        settings.put("spoolDir", directory.toString());
+    }
+
+    /**
+     * Why no file can be written in {@code directory} (null: one can): creates it and whatever of
+     * its parents is missing, writes and deletes a probe file, then removes what it created.
+     */
+    static String unwritable(Path directory) {
+        Path absolute = directory.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            Files.createDirectories(absolute);
+            Files.delete(Files.createTempFile(absolute, ".probe-", ".tmp"));
+            return null;
+        } catch (IOException | SecurityException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        } finally {
+            for (Path created = absolute; created != null && !created.equals(existing); created = created.getParent()) {
+                try {
+                    Files.deleteIfExists(created);
+                } catch (IOException e) {
+                    log.debug("Cannot remove the probed spool directory {}", created, e);
+                }
+            }
+        }
     }
 
     Path directory(Path config) {

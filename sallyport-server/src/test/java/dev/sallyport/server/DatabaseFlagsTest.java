@@ -60,7 +60,7 @@ class DatabaseFlagsTest {
         assertThat(usageError("serve", "--socks5", "0", "--jdbc-url", url, "--jdbc-connection-timeout", "100ms"))
                 .isEqualTo("sallyport: --jdbc-connection-timeout: is 100 (expected: 250-600000) in milliseconds (see --help)");
         assertThat(usageError("serve", "--socks5", "0", "--jdbc-url", url, "--jdbc-batch-size", "5000"))
-                .isEqualTo("sallyport: --jdbc-batch-size: batchSize: 5000 (expected: 1-2000) (see --help)");
+                .isEqualTo("sallyport: --jdbc-batch-size: is 5000 (expected: 1-2000) (see --help)");
         assertThat(usageError("serve", "--socks5", "0", "--auth-cache-ttl", "soon"))
                 .isEqualTo("sallyport: --auth-cache-ttl: 'soon' (expected: a duration such as 500ms, 5s, 30m or 1h) (see --help)");
         assertThat(usageError("serve", "--socks5", "0", "--jdbc-pool-size", "3"))

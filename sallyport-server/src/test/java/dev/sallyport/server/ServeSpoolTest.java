@@ -74,6 +74,12 @@ class ServeSpoolTest {
 
     /** Serves one tunnel of {@code bytes}, stops PostgreSQL before the tunnel ends, then SIGTERM; returns the exit status. */
     private int tunnelThroughAnOutage(String password, String spoolDir, int bytes, StringBuilder stderr) throws Exception {
+        return tunnelThroughAnOutage(password, spoolDir, bytes, stderr, () -> { });
+    }
+
+    /** As above, running {@code beforeStop} just before the SIGTERM. */
+    private int tunnelThroughAnOutage(String password, String spoolDir, int bytes, StringBuilder stderr,
+                                      ThrowingRunnable beforeStop) throws Exception {
         try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start(PRODUCT_LOGGING, "serve", "--socks5", "0", "--jdbc-url", url, "--jdbc-user",
                      "postgres", "--spool-dir", spoolDir)) {
@@ -94,6 +100,7 @@ class ServeSpoolTest {
             } finally {
                 Authenticator.setDefault(null);
             }
+            beforeStop.run();
             server.process.destroy(); // SIGTERM
             int exit = server.awaitExit();
             stderr.append(server.stderr());
@@ -135,12 +142,18 @@ class ServeSpoolTest {
     }
 
     @Test
-    void sigtermDuringOutage_unwritableSpool_isAnErrorAndExitOne() throws Exception {
+    void sigtermDuringOutage_spoolUnwritableSinceStart_isAnErrorAndExitOne() throws Exception {
         String password = addUser();
-        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        Path spool = dir.resolve("spool");
         StringBuilder stderr = new StringBuilder();
-        int exit = tunnelThroughAnOutage(password, notADirectory.resolve("spool").toString(), 100, stderr);
+        // Writable when checked at start; a file has taken its place by the shutdown that needs it.
+        int exit = tunnelThroughAnOutage(password, spool.toString(), 100, stderr, () -> Files.writeString(spool, "x"));
         assertThat(exit).as(stderr.toString()).isEqualTo(1);
-        assertThat(Files.exists(notADirectory.resolveSibling("spool"))).isFalse();
+        assertThat(Files.readString(spool)).isEqualTo("x");
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 }

@@ -187,7 +187,8 @@ final class ProviderSettings {
         try {
             set.run();
         } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(key, e.getMessage(), kind + ": setting " + e.getMessage(), e);
+            // The builder's message names its own method ("threads: 0 (expected: 1-256)"): the key names it here.
+            throw bad(kind, key, "is " + e.getMessage().replaceFirst("^[A-Za-z]+: ", ""), e);
         }
     }
 

@@ -39,8 +39,7 @@ final class SchemaCheck {
         } catch (RuntimeException e) {
             DbError kind = DbError.of(e);
             if (kind == DbError.UNREACHABLE || kind == DbError.POOL_TIMEOUT) {
-                log.warn("jdbc: schema version not checked{}; the store starts and serves once the database answers",
-                        Db.describe(e));
+                log.warn("jdbc: schema version not checked{}", Db.describe(e));
                 return;
             }
             if (undefinedTable(e)) {

@@ -124,7 +124,8 @@ final class Spool {
             try (InputStream in = Files.newInputStream(file)) {
                 contents = read(in);
             } catch (IOException | RuntimeException e) {
-                setAside(file, e.getMessage());
+                setAside(file, e instanceof java.io.EOFException ? "it ends early"
+                        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 continue;
             }
             String instance = contents.instanceId().toString();
@@ -151,7 +152,8 @@ final class Spool {
                 log.warn("Replayed the accounting spool {} but cannot delete it ({}); it is replayed again, "
                         + "without effect, on the next start", file, e.toString());
             }
-            log.info("Replayed {} accounting record(s) from the spool {}", records.size(), file);
+            log.info("Replayed the accounting spool {}: {} record(s), of which any already in the database were "
+                    + "skipped", file, records.size());
             replayed += records.size();
         }
         return replayed;
@@ -279,7 +281,7 @@ final class Spool {
                 return protocol;
             }
         }
-        throw new IOException("unknown protocol " + id);
+        throw new IOException("unknown protocol '" + id + "'");
     }
 
     private static void writeText(DataOutputStream out, String value) throws IOException {

@@ -93,7 +93,7 @@ class ProviderTest {
                 .hasMessage("auth jdbc: setting 'threads' is 'many' (expected: an integer)");
         assertThatThrownBy(() -> provider.create(Map.of("url", "jdbc:postgresql://h/db", "batchSize", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("auth jdbc: setting batchSize: 0 (expected: 1-2000)");
+                .hasMessage("auth jdbc: setting 'batchSize' is 0 (expected: 1-2000)");
         assertThatThrownBy(() -> provider.create(Map.of("url", "jdbc:postgresql://h/db", "migrate", "yes")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("auth jdbc: setting 'migrate' is 'yes' (expected: true or false)");

@@ -15,6 +15,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -146,7 +147,8 @@ public final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
         switch (header.proxiedProtocol()) {
             case TCP4, TCP6 -> {
                 InetAddress source = NetUtil.createInetAddressFromIpAddressString(header.sourceAddress());
-                if (source == null) {
+                // 010.1.1.1 is 8.1.1.1 to some parsers and 10.1.1.1 to others: only plain dotted decimal is one address.
+                if (source == null || (source instanceof Inet4Address && !source.getHostAddress().equals(header.sourceAddress()))) {
                     refuse(ctx, "malformed", "source address " + header.sourceAddress());
                 } else {
                     pass(ctx, new InetSocketAddress(source, header.sourcePort()));
