@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the access log's partitions in shape while a store writes to it: at start and then every
  * hour, creates the partitions of the coming days and, with a retention period, drops the ones
- * older than it. Hourly rather than daily so that a restart, a failed run or an outage costs at
+ * older than it; forgets the usage progress of sessions whose instance stopped without closing them. Hourly rather than daily so that a restart, a failed run or an outage costs at
  * most an hour; a run with nothing to do is two cheap function calls. Runs on a thread of its
  * own (DDL may wait for a lock; logins and accounting never wait for it).
  *
@@ -23,6 +23,13 @@ import java.util.concurrent.TimeUnit;
 final class AccessLogMaintenance implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AccessLogMaintenance.class);
+    /**
+     * A live session's progress row is rewritten every minute; one untouched this long belongs to an
+     * instance that stopped without closing its sessions (killed, crashed) and is forgotten. Its
+     * bytes stay in the hourly usage; only an instance cut off from the database for longer, then
+     * back, would count that session's bytes so far again.
+     */
+    static final Duration STALE_PROGRESS = Duration.ofDays(7);
 
     private final Jdbi jdbi;
     private final Duration retention;
@@ -46,6 +53,11 @@ final class AccessLogMaintenance implements AutoCloseable {
             if (added > 0 || dropped > 0) {
                 log.info("Access log: {} day partition(s) created, {} older than {} day(s) dropped", added, dropped,
                         retention.toDays());
+            }
+            int stale = UsageStatements.forgetStaleProgress(jdbi, STALE_PROGRESS);
+            if (stale > 0) {
+                log.info("Usage: forgot the progress of {} session(s) of stopped instances, not heard of for {} days",
+                        stale, STALE_PROGRESS.toDays());
             }
             if (failing) {
                 failing = false;

@@ -3,10 +3,12 @@ package dev.sallyport.auth.jdbc;
 import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.SessionSummary;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Update;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -92,6 +94,12 @@ final class UsageStatements {
                     .bind(p++, text(s.triedUser()));
         }
         update.execute();
+    }
+
+    /** Deletes the progress rows not updated for {@code age}: their instance stopped without closing the sessions. */
+    static int forgetStaleProgress(Jdbi jdbi, Duration age) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM sallyport_usage_progress WHERE updated_at < now() - "
+                + "CAST(? AS bigint) * INTERVAL '1 second'").bind(0, age.toSeconds()).execute());
     }
 
     /** Accounts the totals so far of open sessions of instance {@code instanceId} at {@code at}; see the class comment. */

@@ -78,6 +78,24 @@ class LiveUsageTest {
     }
 
     @Test
+    void progressOfAStoppedInstance_untouchedForAWeek_isForgotten_liveOnesStay() throws Exception {
+        DataSource ds = TestDatabase.fresh();
+        JdbcStore.builder(ds).build().close(); // creates the schema
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.createStatement().executeUpdate("INSERT INTO sallyport_usage_progress VALUES "
+                    + "('00000000-0000-0000-0000-000000000001', 1, 10, 10, now() - INTERVAL '8 days'), "
+                    + "('00000000-0000-0000-0000-000000000001', 2, 10, 10, now() - INTERVAL '6 days'), "
+                    + "('00000000-0000-0000-0000-000000000002', 3, 10, 10, now())");
+        }
+        try (JdbcStore store = JdbcStore.builder(ds).build()) {
+            store.accounting();
+            await().until(() -> TestDatabase.count(ds, "SELECT count(*) FROM sallyport_usage_progress") == 2);
+        }
+        assertThat(TestDatabase.query(ds, "SELECT session_id FROM sallyport_usage_progress ORDER BY 1"))
+                .containsExactly(List.of(2L), List.of(3L));
+    }
+
+    @Test
     void sessionWithoutProgress_isCountedInTheHourItStarted_asBefore() throws Exception {
         DataSource ds = TestDatabase.fresh();
         try (JdbcStore store = JdbcStore.create(ds)) {
