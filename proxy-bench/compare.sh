@@ -189,6 +189,17 @@ if sallyport sallyport-auth --socks5 "$SP_AUTH" --user bench:bench-secret; then
 else
   log "Sallyport with --user did not start; no password variant"
 fi
+# The same server on epoll beside the default transport (auto: io_uring where it runs), when the
+# build has --transport: io_uring stays the default only where it wins.
+if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--transport'; then
+  SP_E_SOCKS=$(free_port); SP_E_HTTP=$(free_port)
+  if sallyport sallyport-epoll --socks5 "$SP_E_SOCKS" --http "$SP_E_HTTP" --transport epoll; then
+    add_target sallyport-epoll-socks5 "socks5://127.0.0.1:$SP_E_SOCKS" "$PID_sallyport_epoll" "$ROUND_MODES"
+    add_target sallyport-epoll-http "http://127.0.0.1:$SP_E_HTTP" "$PID_sallyport_epoll" "$ROUND_MODES"
+  else
+    log "Sallyport with --transport epoll did not start; no epoll variant"
+  fi
+fi
 
 if command -v danted >/dev/null; then
   DANTE=$(free_port)

@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>Every listener shares one event-loop group (native epoll where available, NIO otherwise).
+ * <p>Every listener shares one event-loop group (native io_uring or epoll where available, NIO otherwise).
  * A connection is accepted, its protocol module decodes the handshake, core authenticates the
  * client and checks the access rules, dials the target from the same event loop, and relays
  * bytes both ways with back-pressure until both sides are done; then one
@@ -797,7 +797,7 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
-         * Whether to use native epoll when available. Default: true.
+         * Whether to use a native transport (see {@link #transport}) when available. Default: true.
          *
          * @param enabled false for NIO only
          * @return this builder
@@ -1037,6 +1037,18 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder upstreamProxyProtocol(int version) {
             c.upstreamProxyProtocol = Checks.requireProxyProtocolVersion("upstreamProxyProtocol", version);
+            return this;
+        }
+
+        /**
+         * The I/O transport. Default: {@link IoTransport#AUTO}, the first that runs here of
+         * io_uring, epoll and NIO. {@code nativeTransport(false)} still means NIO.
+         *
+         * @param transport the transport; a native one that cannot run here fails {@link #start()}
+         * @return this builder
+         */
+        public Builder transport(IoTransport transport) {
+            c.transport = Objects.requireNonNull(transport, "transport");
             return this;
         }
 

@@ -60,6 +60,8 @@ import java.util.function.Function;
  *     {@code proxy-protocol}</td></tr>
  * <tr><td>{@code upstream-proxy-protocol}</td><td>{@code v1} or {@code v2}: a PROXY header towards targets
  *     ({@link ProxyManager.Builder#upstreamProxyProtocol})</td></tr>
+ * <tr><td>{@code transport}</td><td>{@code auto} (the default), {@code io_uring}, {@code epoll} or
+ *     {@code nio} ({@link ProxyManager.Builder#transport})</td></tr>
  * </table>
  *
  * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
@@ -88,7 +90,7 @@ public final class ProxyProperties {
     private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
             "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", SESSIONS,
             SESSIONS_DEPRECATED, "max-clients-per-ip", "max-total-connections", "max-bind-listeners", PROXY_PROTOCOL,
-            PROXY_PROTOCOL_MODE, UPSTREAM_PROXY_PROTOCOL);
+            PROXY_PROTOCOL_MODE, UPSTREAM_PROXY_PROTOCOL, "transport");
     private static final Logger log = LoggerFactory.getLogger(ProxyProperties.class);
 
     private ProxyProperties() {
@@ -224,6 +226,7 @@ public final class ProxyProperties {
         String[] trusted = trustedSources(scratch, values);
         ProxyProtocolMode mode = proxyProtocolMode(values, trusted);
         Integer upstream = upstreamProxyProtocol(values.get(UPSTREAM_PROXY_PROTOCOL));
+        IoTransport transport = transport(values.get("transport"));
 
         if (bind != null) {
             builder.bind(bind);
@@ -255,7 +258,22 @@ public final class ProxyProperties {
         if (upstream != null) {
             builder.upstreamProxyProtocol(upstream);
         }
+        if (transport != null) {
+            builder.transport(transport);
+        }
         return builder;
+    }
+
+    private static IoTransport transport(String value) {
+        if (value == null) {
+            return null;
+        }
+        for (IoTransport transport : IoTransport.values()) {
+            if (transport.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+                return transport;
+            }
+        }
+        throw bad("transport", value, "auto, io_uring, epoll or nio");
     }
 
     private static Integer atLeastOne(Map<String, String> values, String key) {

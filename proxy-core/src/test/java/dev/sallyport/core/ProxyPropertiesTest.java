@@ -123,7 +123,7 @@ class ProxyPropertiesTest {
                 .hasMessage("sock5: unknown key (expected one of: allow, allow-open-proxy, allow-ports, bandwidth, bind, deny, "
                         + "deny-private, http, max-bind-listeners, max-clients-per-ip, max-connections, "
                         + "max-sessions-per-user, max-total-connections, mixed, proxy-protocol, proxy-protocol-mode, socks5, "
-                        + "tls-cert, tls-key, upstream-proxy-protocol, user.NAME)");
+                        + "tls-cert, tls-key, transport, upstream-proxy-protocol, user.NAME)");
     }
 
     @Test
@@ -261,6 +261,6 @@ class ProxyPropertiesTest {
         assertThat(ProxyProperties.keys()).containsExactlyInAnyOrder("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
                 "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-sessions-per-user",
                 "max-connections", "max-clients-per-ip", "max-total-connections", "max-bind-listeners", "proxy-protocol",
-                "proxy-protocol-mode", "upstream-proxy-protocol");
+                "proxy-protocol-mode", "upstream-proxy-protocol", "transport");
     }
 }

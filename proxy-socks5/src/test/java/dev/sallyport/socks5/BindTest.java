@@ -5,6 +5,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.AccessRules;
+import dev.sallyport.core.IoTransport;
 import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.Socks4Client;
 import dev.sallyport.testkit.Socks5Client;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -70,11 +72,11 @@ class BindTest {
         }
     }
 
-    /** On the native transport where it loads, and on NIO. */
-    @ParameterizedTest(name = "native transport allowed: {0}")
-    @ValueSource(booleans = {true, false})
-    void bind_peerConnects_twoReplies_thenTunnelsBothWays(boolean nativeTransport) throws Exception {
-        InetSocketAddress address = proxy.restart(b -> b.nativeTransport(nativeTransport)).address("socks5");
+    /** On every transport: io_uring and epoll where they run (skipped, not failed, where not), and NIO. */
+    @ParameterizedTest(name = "transport: {0}")
+    @EnumSource(value = IoTransport.class, names = {"IO_URING", "EPOLL", "NIO"})
+    void bind_peerConnects_twoReplies_thenTunnelsBothWays(IoTransport transport) throws Exception {
+        InetSocketAddress address = proxy.restart(b -> b.transport(TransportsHere.assumeRuns(transport))).address("socks5");
         try (Socks5Client client = Socks5Client.open(address)) {
             client.noAuth().sendRequest(Socks5Client.BIND, "127.0.0.1", 0);
             InetSocketAddress listening = reply(client, 0);

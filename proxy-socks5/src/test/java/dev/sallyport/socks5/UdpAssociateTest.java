@@ -6,6 +6,7 @@ import dev.sallyport.api.NewCredentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.AccessRules;
+import dev.sallyport.core.IoTransport;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.testkit.SallyportExtension;
 import dev.sallyport.testkit.Socks5Client;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -106,12 +108,12 @@ class UdpAssociateTest {
         return socket;
     }
 
-    /** On the native transport where it loads, and on NIO. */
-    @ParameterizedTest(name = "native transport allowed: {0}")
-    @ValueSource(booleans = {true, false})
-    void udp_byIpAndByName_everyReplyWrappedWithItsSource_andBytesCountedExactly(boolean nativeTransport)
+    /** On every transport: io_uring and epoll where they run (skipped, not failed, where not), and NIO. */
+    @ParameterizedTest(name = "transport: {0}")
+    @EnumSource(value = IoTransport.class, names = {"IO_URING", "EPOLL", "NIO"})
+    void udp_byIpAndByName_everyReplyWrappedWithItsSource_andBytesCountedExactly(IoTransport transport)
             throws Exception {
-        InetSocketAddress address = proxy.restart(b -> b.nativeTransport(nativeTransport)).address("socks5");
+        InetSocketAddress address = proxy.restart(b -> b.transport(TransportsHere.assumeRuns(transport))).address("socks5");
         long payloadBytes = 0;
         try (Socks5Client control = Socks5Client.open(address); DatagramSocket client = udpClient(LOOPBACK)) {
             InetSocketAddress relay = associate(control.noAuth(), client.getLocalPort());

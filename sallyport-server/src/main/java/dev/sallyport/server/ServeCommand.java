@@ -172,6 +172,9 @@ final class ServeCommand implements Callable<Integer> {
     ProxyProtocolFlags proxyProtocol = new ProxyProtocolFlags();
 
     @CommandLine.Mixin
+    TransportFlags transport = new TransportFlags();
+
+    @CommandLine.Mixin
     ProviderFlags providers = new ProviderFlags();
 
     @CommandLine.Mixin
@@ -333,6 +336,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
         putIfSet(settings, "instance", instance);
         proxyProtocol.putInto(settings);
+        transport.putInto(settings);
         providers.describe(settings);
         database.describe(settings);
         StringBuilder line = new StringBuilder();
@@ -430,6 +434,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(properties, "max-total-connections", maxTotalConnections);
         putIfSet(properties, "max-bind-listeners", maxBindListeners);
         proxyProtocol.putInto(properties);
+        transport.putInto(properties);
         return properties;
     }
 

@@ -10,6 +10,7 @@ import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProtocolOptions;
+import dev.sallyport.core.IoTransport;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Ticker;
@@ -88,6 +89,8 @@ public final class Config {
     public record TlsSource(Path certificateChainPem, Path privateKeyPem, java.security.KeyStore keyStore,
                             char[] keyPassword) {
     }
+
+    public IoTransport transport = IoTransport.AUTO;
 
     /** A provider chosen by name, resolved at start; {@code kind} is the builder method, named in messages. */
     public record ProviderRef(String kind, String name, Map<String, String> settings) {

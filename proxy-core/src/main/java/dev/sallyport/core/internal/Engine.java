@@ -69,6 +69,8 @@ public final class Engine {
     /** {@code sallyport-N}, N counting managers in this JVM: the prefix of this manager's thread names. */
     private final String name = "sallyport-" + MANAGERS.incrementAndGet();
     private final Transport transport;
+    /** Why AUTO passed over the faster transports, for the startup line. */
+    private final List<String> passedOver;
     private final EventLoopGroup group;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final List<Channel> serverChannels = new ArrayList<>();
@@ -98,7 +100,9 @@ public final class Engine {
         this.settings = settings;
         // Provider-built instances close last, after every session reported its summary.
         this.owned.addAll(settings.providerInstances());
-        this.transport = Transport.choose(settings.nativeTransport());
+        Transport.Choice choice = Transport.choose(settings.transport());
+        this.transport = choice.transport();
+        this.passedOver = choice.passedOver();
         this.metrics = new CompositeMetrics(settings.metrics());
         this.dialer = new OutboundDialer(transport, settings.connectTimeout());
         this.userLimits = new UserLimits(settings.ticker(), settings.defaultLimits());
@@ -140,12 +144,8 @@ public final class Engine {
                     + "client IP, {} BIND listeners per user (0: none)", settings.maxConnections(),
                     settings.maxConnectionsPerClient(), settings.maxBindListeners());
         }
-        if (transport == Transport.EPOLL) {
-            log.info("Using the native epoll transport with {} I/O thread(s)", settings.ioThreads());
-        } else {
-            log.info("Using the NIO transport with {} I/O thread(s) ({})", settings.ioThreads(),
-                    Transport.unavailabilityReason(settings.nativeTransport()));
-        }
+        log.info("Using the {} transport with {} I/O thread(s){}", transport.id(), settings.ioThreads(),
+                passedOver.isEmpty() ? "" : " (" + String.join("; ", passedOver) + ")");
         if (settings.resolver() == Resolver.system()) {
             SystemResolver system = new SystemResolver(transport, group);
             owned.add(system);
@@ -220,11 +220,11 @@ public final class Engine {
                 log.debug("{}: routing on the first bytes between {}", name,
                         entry.getValue().stream().map(Frontend::name).toList());
             }
-            // With epoll, every I/O thread gets its own listening socket on the port (SO_REUSEPORT):
+            // Natively, every I/O thread gets its own listening socket on the port (SO_REUSEPORT):
             // the kernel spreads connections over them and each connection stays on the thread that
             // accepted it, with no hand-over between threads. NIO has one shared acceptor.
             List<io.netty.channel.EventLoop> acceptors = new ArrayList<>();
-            if (transport == Transport.EPOLL) {
+            if (transport != Transport.NIO) {
                 for (io.netty.util.concurrent.EventExecutor executor : group) {
                     acceptors.add((io.netty.channel.EventLoop) executor);
                 }
@@ -246,8 +246,7 @@ public final class Engine {
                 if (acceptors.isEmpty()) {
                     bootstrap.group(group);
                 } else {
-                    bootstrap.group(acceptors.get(i), acceptors.get(i))
-                            .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+                    transport.reusePort(bootstrap.group(acceptors.get(i), acceptors.get(i)));
                 }
                 InetSocketAddress address = actual == null ? requested : new InetSocketAddress(requested.getAddress(), actual.getPort());
                 ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();

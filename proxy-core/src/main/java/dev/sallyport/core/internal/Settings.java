@@ -1,5 +1,7 @@
 package dev.sallyport.core.internal;
 
+import dev.sallyport.core.IoTransport;
+
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Ticker;
@@ -57,7 +59,7 @@ public final class Settings {
     private final Duration drainTimeout;
     private final Duration authCacheTtl;
     private final Duration authCacheNegativeTtl;
-    private final boolean nativeTransport;
+    private final IoTransport transport;
     private final int ioThreads;
     private final List<AutoCloseable> providerInstances;
     private final Limits defaultLimits;
@@ -104,7 +106,7 @@ public final class Settings {
         this.drainTimeout = c.drainTimeout;
         this.authCacheTtl = c.authCacheTtl;
         this.authCacheNegativeTtl = c.authCacheNegativeTtl;
-        this.nativeTransport = c.nativeTransport;
+        this.transport = c.nativeTransport ? c.transport : IoTransport.NIO;
         this.ioThreads = c.ioThreads;
         this.providerInstances = List.copyOf(providerInstances);
         this.defaultLimits = c.defaultLimits;
@@ -376,8 +378,8 @@ public final class Settings {
         return authCacheNegativeTtl;
     }
 
-    public boolean nativeTransport() {
-        return nativeTransport;
+    public IoTransport transport() {
+        return transport;
     }
 
     public int ioThreads() {

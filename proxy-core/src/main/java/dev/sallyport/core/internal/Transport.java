@@ -13,9 +13,58 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import dev.sallyport.core.IoTransport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.epoll.EpollChannelOption;
 
-/** The I/O transport: native epoll where it loads, NIO everywhere else. */
+import java.util.ArrayList;
+import java.util.List;
+
+/** The I/O transport: native io_uring or epoll where they run, NIO everywhere. */
 public enum Transport {
+    IO_URING {
+        @Override
+        public IoHandlerFactory ioHandlerFactory() {
+            return IoUringIoHandler.newFactory();
+        }
+
+        @Override
+        public Class<? extends ServerSocketChannel> serverChannelClass() {
+            return IoUringServerSocketChannel.class;
+        }
+
+        @Override
+        public Class<? extends SocketChannel> socketChannelClass() {
+            return IoUringSocketChannel.class;
+        }
+
+        @Override
+        public SocketChannel newSocketChannel() {
+            return new IoUringSocketChannel();
+        }
+
+        @Override
+        public Class<? extends DatagramChannel> datagramChannelClass() {
+            return IoUringDatagramChannel.class;
+        }
+
+        @Override
+        public boolean reusePort(ServerBootstrap bootstrap) {
+            bootstrap.option(IoUringChannelOption.SO_REUSEPORT, true);
+            return true;
+        }
+
+        @Override
+        Throwable unavailabilityCause() {
+            return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+        }
+    },
     EPOLL {
         @Override
         public IoHandlerFactory ioHandlerFactory() {
@@ -23,12 +72,12 @@ public enum Transport {
         }
 
         @Override
-    public Class<? extends ServerSocketChannel> serverChannelClass() {
+        public Class<? extends ServerSocketChannel> serverChannelClass() {
             return EpollServerSocketChannel.class;
         }
 
         @Override
-    public Class<? extends SocketChannel> socketChannelClass() {
+        public Class<? extends SocketChannel> socketChannelClass() {
             return EpollSocketChannel.class;
         }
 
@@ -38,8 +87,19 @@ public enum Transport {
         }
 
         @Override
-    public Class<? extends DatagramChannel> datagramChannelClass() {
+        public Class<? extends DatagramChannel> datagramChannelClass() {
             return EpollDatagramChannel.class;
+        }
+
+        @Override
+        public boolean reusePort(ServerBootstrap bootstrap) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            return true;
+        }
+
+        @Override
+        Throwable unavailabilityCause() {
+            return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
         }
     },
     NIO {
@@ -49,12 +109,12 @@ public enum Transport {
         }
 
         @Override
-    public Class<? extends ServerSocketChannel> serverChannelClass() {
+        public Class<? extends ServerSocketChannel> serverChannelClass() {
             return NioServerSocketChannel.class;
         }
 
         @Override
-    public Class<? extends SocketChannel> socketChannelClass() {
+        public Class<? extends SocketChannel> socketChannelClass() {
             return NioSocketChannel.class;
         }
 
@@ -64,8 +124,13 @@ public enum Transport {
         }
 
         @Override
-    public Class<? extends DatagramChannel> datagramChannelClass() {
+        public Class<? extends DatagramChannel> datagramChannelClass() {
             return NioDatagramChannel.class;
+        }
+
+        @Override
+        Throwable unavailabilityCause() {
+            return null;
         }
     };
 
@@ -80,17 +145,53 @@ public enum Transport {
 
     public abstract Class<? extends DatagramChannel> datagramChannelClass();
 
-    /** Epoll when allowed and available, otherwise NIO. */
-    public static Transport choose(boolean nativeAllowed) {
-        return nativeAllowed && Epoll.isAvailable() ? EPOLL : NIO;
+    /**
+     * Sets SO_REUSEPORT on a listening socket's bootstrap, so that every I/O thread can have a
+     * socket of its own on one port; false where the transport has none (NIO).
+     */
+    public boolean reusePort(ServerBootstrap bootstrap) {
+        return false;
     }
 
-    /** Why epoll is not used, for the startup log line. */
-    static String unavailabilityReason(boolean nativeAllowed) {
-        if (!nativeAllowed) {
-            return "native transport disabled";
+    /** Why this transport cannot run here (its native library or the kernel); null when it can. */
+    abstract Throwable unavailabilityCause();
+
+    /** The transport chosen for {@code requested}, and the lines that tell the log why the others were passed over. */
+    public record Choice(Transport transport, List<String> passedOver) {
+    }
+
+    /**
+     * The transport for {@code requested}: {@code AUTO} takes the first that runs of io_uring,
+     * epoll and NIO; a named native one that cannot run here fails, naming why.
+     *
+     * @throws IllegalStateException when the named transport cannot run here
+     */
+    public static Choice choose(IoTransport requested) {
+        List<String> passedOver = new ArrayList<>();
+        for (Transport candidate : values()) {
+            if (requested != IoTransport.AUTO && !candidate.name().equals(requested.name())) {
+                continue;
+            }
+            Throwable cause = candidate.unavailabilityCause();
+            if (cause == null) {
+                return new Choice(candidate, List.copyOf(passedOver));
+            }
+            if (requested != IoTransport.AUTO) {
+                throw new IllegalStateException("transport: " + candidate.id() + " cannot run here ("
+                        + reason(cause) + ") (expected: auto, or a transport this host runs)");
+            }
+            passedOver.add(candidate.id() + " unavailable: " + reason(cause));
         }
-        Throwable cause = Epoll.unavailabilityCause();
-        return cause == null ? "unknown" : String.valueOf(cause.getMessage());
+        throw new AssertionError("NIO always runs");
+    }
+
+    /** The name operators type: {@code io_uring}, {@code epoll}, {@code nio}. */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String reason(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
     }
 }

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(30)
 class OutboundDialerTest {
 
-    private static final Transport TRANSPORT = Transport.choose(true);
+    private static final Transport TRANSPORT = Transport.choose(dev.sallyport.core.IoTransport.AUTO).transport();
     private static MultiThreadIoEventLoopGroup group;
 
     @BeforeAll

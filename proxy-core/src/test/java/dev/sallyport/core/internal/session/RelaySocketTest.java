@@ -44,7 +44,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(30)
 class RelaySocketTest {
 
-    private static final Transport TRANSPORT = Transport.choose(true);
+    private static final Transport TRANSPORT = Transport.choose(dev.sallyport.core.IoTransport.AUTO).transport();
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     /** Small socket buffers, so that a stalled sink fills them with a few hundred KiB, not tens of MiB. */
     private static final int SOCKET_BUFFER = 64 * 1024;
