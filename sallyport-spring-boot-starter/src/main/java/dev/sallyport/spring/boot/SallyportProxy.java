@@ -27,8 +27,12 @@ import java.util.function.Supplier;
  */
 public final class SallyportProxy implements SmartLifecycle, DisposableBean {
 
-    /** The phase of the web server's graceful shutdown: the proxy drains while the server does. */
-    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+    /**
+     * The phase of Spring Boot's web server graceful shutdown: the proxy drains while the web
+     * server finishes its requests, and both are done before the server stops and before any
+     * bean (a {@code DataSource}) is destroyed.
+     */
+    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
 
     private static final Logger log = LoggerFactory.getLogger(SallyportProxy.class);
 
