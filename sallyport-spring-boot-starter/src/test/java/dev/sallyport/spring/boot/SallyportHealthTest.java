@@ -7,9 +7,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.Proxy;
 import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -25,36 +23,31 @@ class SallyportHealthTest {
     @Test
     void health_upWhileServing_downWhileDraining_downOnceStopped() throws Exception {
         try (TcpServer echo = TcpServer.echo()) {
-            SallyportPropertiesTest.RUNNER.withPropertyValues("sallyport.listeners.socks5=0", "sallyport.drain-timeout=20s")
-                    .run(context -> {
-                        HealthIndicator indicator = context.getBean("sallyportHealthIndicator", HealthIndicator.class);
-                        SallyportProxy proxy = context.getBean(SallyportProxy.class);
-                        InetSocketAddress socks = proxy.manager().address("socks5");
-                        Health up = indicator.health();
-                        assertThat(up.getStatus()).isEqualTo(Status.UP);
-                        assertThat(up.getDetails()).containsEntry("state", "serving")
-                                .containsEntry("listeners", Map.of("socks5", socks.toString()));
+            SallyportLifecycleTest.DRAINING.run(context -> {
+                HealthIndicator indicator = context.getBean("sallyportHealthIndicator", HealthIndicator.class);
+                SallyportProxy proxy = context.getBean(SallyportProxy.class);
+                InetSocketAddress socks = proxy.manager().address("socks5");
+                Health up = indicator.health();
+                assertThat(up.getStatus()).isEqualTo(Status.UP);
+                assertThat(up.getDetails()).containsEntry("state", "serving")
+                        .containsEntry("listeners", Map.of("socks5", socks.toString()));
 
-                        CountDownLatch stopped = new CountDownLatch(1);
-                        try (Socket tunnel = new Socket(new Proxy(Proxy.Type.SOCKS, socks))) {
-                            tunnel.connect(echo.address(), 5000);
-                            tunnel.getOutputStream().write(1);
-                            InputStream in = tunnel.getInputStream();
-                            assertThat(in.read()).isEqualTo(1);
-                            await().until(() -> proxy.manager().sessions().size() == 1);
+                CountDownLatch stopped = new CountDownLatch(1);
+                try (Socket tunnel = SallyportLifecycleTest.openTunnel(socks, echo.address())) {
+                    await().until(() -> proxy.manager().sessions().size() == 1);
 
-                            proxy.stop(stopped::countDown);
-                            Health draining = indicator.health();
-                            assertThat(draining.getStatus()).isEqualTo(Status.DOWN);
-                            assertThat(draining.getDetails()).containsEntry("state", "draining");
-                            assertThat(stopped.getCount()).as("still draining the open tunnel").isEqualTo(1);
-                        }
-                        assertThat(stopped.await(20, TimeUnit.SECONDS)).isTrue();
-                        assertThat(proxy.isRunning()).isFalse();
-                        Health down = indicator.health();
-                        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-                        assertThat(down.getDetails()).containsEntry("state", "stopped");
-                    });
+                    proxy.stop(stopped::countDown);
+                    Health draining = indicator.health();
+                    assertThat(draining.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(draining.getDetails()).containsEntry("state", "draining");
+                    assertThat(stopped.getCount()).as("still draining the open tunnel").isEqualTo(1);
+                }
+                assertThat(stopped.await(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(proxy.isRunning()).isFalse();
+                Health down = indicator.health();
+                assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                assertThat(down.getDetails()).containsEntry("state", "stopped");
+            });
         }
     }
 

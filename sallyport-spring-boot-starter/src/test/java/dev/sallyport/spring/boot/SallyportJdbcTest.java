@@ -65,7 +65,7 @@ class SallyportJdbcTest {
     }
 
     @Test
-    void jdbcEnabled_logsInUsersOfTheApplicationsDataSource_writesTheAccessLog_andHealthPingsTheDatabase() throws Exception {
+    void jdbcEnabled_logsInUsersOfTheApplicationsDataSource_writesTheAccessLog_andHealthIsDownWithoutTheDatabase() throws Exception {
         DataSource ds = dataSource();
         try (TcpServer echo = TcpServer.echo()) {
             SallyportPropertiesTest.RUNNER.withBean(DataSource.class, () -> ds)
@@ -88,8 +88,15 @@ class SallyportJdbcTest {
                             store.flush().toCompletableFuture().get(10, TimeUnit.SECONDS);
                             return accessLogRows(ds, "dora") == 1;
                         });
-                        assertThat(context.getBean("sallyportHealthIndicator", HealthIndicator.class).health().getStatus())
-                                .isEqualTo(Status.UP);
+                        HealthIndicator health = context.getBean("sallyportHealthIndicator", HealthIndicator.class);
+                        assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+                        postgres.close();
+                        postgres = null;
+                        assertThat(health.health()).satisfies(down -> {
+                            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                            assertThat(down.getDetails()).containsEntry("state", "auth backend unavailable");
+                        });
                     });
         }
     }
