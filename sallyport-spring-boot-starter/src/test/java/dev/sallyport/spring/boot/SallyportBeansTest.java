@@ -6,8 +6,10 @@ import dev.sallyport.api.AuthResult;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Decision;
+import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.Principal;
+import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
@@ -27,7 +29,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The application's beans: picked up in @Order order; its MeterRegistry gets the proxy's meters. */
+/**
+ * The application's beans: backends, rules and pools picked up in @Order order, sinks and session
+ * listeners hear the session, customizers run; its MeterRegistry gets the proxy's meters.
+ */
 @Timeout(60)
 class SallyportBeansTest {
 
@@ -103,6 +108,16 @@ class SallyportBeansTest {
         }
 
         @Bean
+        SessionListener recordingListener() {
+            return new SessionListener() {
+                @Override
+                public void opened(LiveSession session) {
+                    CALLS.add("opened:" + session.user());
+                }
+            };
+        }
+
+        @Bean
         MeterRegistry meterRegistry() {
             return new SimpleMeterRegistry();
         }
@@ -128,7 +143,7 @@ class SallyportBeansTest {
                         }
                         await().untilAsserted(() -> assertThat(CALLS).contains("sink:carol"));
                         assertThat(CALLS).containsExactly("customizer", "backend-1", "backend-2", "rule-1", "rule-2",
-                                "pool-1", "sink:carol");
+                                "pool-1", "opened:carol", "sink:carol");
                         MeterRegistry registry = context.getBean(MeterRegistry.class);
                         await().untilAsserted(() -> assertThat(registry.find("proxy.sessions")
                                 .tag("proxy", "app-proxy").counters().stream().mapToDouble(c -> c.count()).sum())
