@@ -53,7 +53,7 @@ public class SallyportAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    public SallyportProxy sallyportProxy(SallyportProperties properties, Environment environment,
+    SallyportProxy sallyportProxy(SallyportProperties properties, Environment environment,
                                          ObjectProvider<AuthBackend> backends, ObjectProvider<AccessRule> rules,
                                          ObjectProvider<MetricsSink> sinks, ObjectProvider<SessionListener> listeners,
                                          ObjectProvider<ConnectionPool> pools,

@@ -28,6 +28,7 @@ public final class ProxyAssembly implements Supplier<ProxyManager> {
 
     /** The builder's own default, used when neither Sallyport nor Spring names one. */
     private static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+    private static final String PHASE_TIMEOUT = "spring.lifecycle.timeout-per-shutdown-phase";
     private static final Logger log = LoggerFactory.getLogger(ProxyAssembly.class);
 
     private final SallyportProperties properties;
@@ -82,17 +83,24 @@ public final class ProxyAssembly implements Supplier<ProxyManager> {
 
     /**
      * {@code sallyport.drain-timeout}, else {@code spring.lifecycle.timeout-per-shutdown-phase},
-     * else 30 s.
+     * else 30 s (Spring's default phase timeout). A drain longer than the phase timeout is logged:
+     * the context would not wait for it.
      *
      * @param properties  the bound properties
      * @param environment the context's environment
      * @return the drain timeout
      */
     public static Duration drainTimeout(SallyportProperties properties, Environment environment) {
-        if (properties.getDrainTimeout() != null) {
-            return properties.getDrainTimeout();
+        Duration phase = Binder.get(environment).bind(PHASE_TIMEOUT, Duration.class).orElse(null);
+        Duration drain = properties.getDrainTimeout();
+        if (drain == null) {
+            return phase == null ? DEFAULT_DRAIN : phase;
         }
-        return Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
-                .orElse(DEFAULT_DRAIN);
+        if (drain.compareTo(phase == null ? DEFAULT_DRAIN : phase) > 0) {
+            // Spring stops waiting after the phase timeout and destroys the beans the drain may still use.
+            log.warn("sallyport.drain-timeout {} is longer than {} {}: shutdown may close the database and "
+                    + "the registry before the proxy drained", drain, PHASE_TIMEOUT, phase == null ? DEFAULT_DRAIN : phase);
+        }
+        return drain;
     }
 }
