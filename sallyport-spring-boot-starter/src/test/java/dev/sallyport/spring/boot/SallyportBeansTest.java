@@ -142,8 +142,11 @@ class SallyportBeansTest {
                             assertThat(client.connect(echo.address()).succeeded()).isTrue();
                         }
                         await().untilAsserted(() -> assertThat(CALLS).contains("sink:carol"));
-                        assertThat(CALLS).containsExactly("customizer", "backend-1", "backend-2", "rule-1", "rule-2",
-                                "pool-1", "opened:carol", "sink:carol");
+                        // The listener hears "opened" on its own schedule (SessionListener), so it is checked apart.
+                        assertThat(CALLS).contains("opened:carol");
+                        assertThat(CALLS.stream().filter(call -> !call.startsWith("opened:")))
+                                .containsExactly("customizer", "backend-1", "backend-2", "rule-1", "rule-2", "pool-1",
+                                        "sink:carol");
                         MeterRegistry registry = context.getBean(MeterRegistry.class);
                         await().untilAsserted(() -> assertThat(registry.find("proxy.sessions")
                                 .tag("proxy", "app-proxy").counters().stream().mapToDouble(c -> c.count()).sum())
