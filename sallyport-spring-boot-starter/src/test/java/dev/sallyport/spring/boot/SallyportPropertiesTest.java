@@ -49,6 +49,17 @@ class SallyportPropertiesTest {
     }
 
     @Test
+    void transport_takesTheOperatorsNames_andABadOneFailsNamingTheProperty() {
+        RUNNER.withPropertyValues("sallyport.listeners.socks5=0", "sallyport.transport=nio")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(SallyportProxy.class));
+        // Spring's own binder refuses a value that names no constant, naming the property.
+        RUNNER.withPropertyValues("sallyport.listeners.socks5=0", "sallyport.transport=fast").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("Failed to bind properties under 'sallyport.transport'");
+        });
+    }
+
+    @Test
     void enabledFalse_startsNoProxy() {
         RUNNER.withPropertyValues("sallyport.enabled=false", "sallyport.listeners.socks5=70000")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(SallyportProxy.class));

@@ -1,5 +1,6 @@
 package dev.sallyport.spring.boot.internal;
 
+import dev.sallyport.core.IoTransport;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -41,6 +42,9 @@ public class SallyportProperties implements Validator {
 
     /** Number of I/O threads. Default: the number of available processors. */
     private Integer ioThreads;
+
+    /** I/O transport: auto (default: io_uring, else epoll, else nio, the first that runs), io_uring, epoll or nio. */
+    private IoTransport transport;
 
     /**
      * How long shutdown waits for open tunnels and requests to finish. Default:
@@ -134,6 +138,14 @@ public class SallyportProperties implements Validator {
 
     public void setAccessLog(boolean accessLog) {
         this.accessLog = accessLog;
+    }
+
+    public IoTransport getTransport() {
+        return transport;
+    }
+
+    public void setTransport(IoTransport transport) {
+        this.transport = transport;
     }
 
     public Integer getIoThreads() {

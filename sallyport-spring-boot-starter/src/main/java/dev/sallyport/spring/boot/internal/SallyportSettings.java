@@ -88,6 +88,7 @@ final class SallyportSettings {
         step.run("require-authentication", () -> builder.requireAuthentication(p.isRequireAuthentication()));
         step.run("access-log", () -> builder.accessLog(p.isAccessLog()));
         step.value("io-threads", p.getIoThreads(), builder::ioThreads);
+        step.value("transport", p.getTransport(), builder::transport);
         step.value("drain-timeout", p.getDrainTimeout(), builder::drainTimeout);
         SallyportProperties.Timeouts timeouts = p.getTimeouts();
         step.value("timeouts.handshake", timeouts.getHandshake(), builder::handshakeTimeout);
