@@ -13,7 +13,7 @@
 #    from there (no system-wide file is changed); every process it starts is stopped on exit;
 #  - idle phase first, on fresh processes: N idle tunnels each, RSS growth read from /proc;
 #  - three warm-up rounds over Sallyport's listeners, not recorded (its JIT settles; see below);
-#  - then rounds of throughput (1 tunnel, down and up), sessions/s at 50 concurrent, ping-pong
+#  - then rounds of throughput (1 tunnel, down and up), sessions/s one at a time and at 50 concurrent, ping-pong
 #    and time to first byte, the targets interleaved; the proxy's CPU (utime+stime of its process
 #    tree) is read around each measurement;
 #  - prints the table of medians, ratios and the issue-8 target check; keeps the raw RESULT lines
@@ -44,11 +44,11 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$QUICK" = 1 ]; then
-  LOAD_OPTS=(--bytes 128m --warmup-bytes 32m --throughput-cap 8s --warmup 300ms --duration 1s
+  LOAD_OPTS=(--bytes 128m --warmup-bytes 32m --throughput-cap 8s --warmup 300ms --duration 1s --concurrency 1,50
              --ping-duration 700ms --ttfb-duration 700ms)
   IDLE=2000
 else
-  LOAD_OPTS=(--bytes 512m --warmup-bytes 64m --throughput-cap 8s --warmup 500ms --duration 2s
+  LOAD_OPTS=(--bytes 512m --warmup-bytes 64m --throughput-cap 8s --warmup 500ms --duration 2s --concurrency 1,50
              --ping-duration 1500ms --ttfb-duration 1s)
   IDLE=8000
 fi
