@@ -16,11 +16,10 @@ import java.util.function.Function;
  *
  * <p>Default: a directory {@code spool} beside the {@code --config} file, or in the working
  * directory without one. The standalone server always has a spool, unlike the library: an
- * operator who stops it during a database outage expects the sessions to be accounted. At start a
- * probe file is written there (and removed with any directory the probe created), so a spool
- * nobody can write is a usage error at once; the directory itself is created only when a shutdown
- * needs it, so a server that never meets an outage leaves nothing behind. A spool that cannot be
- * written at shutdown after all is an ERROR and exit status 1.
+ * operator who stops it during a database outage expects the sessions to be accounted. At start the
+ * directory is created and a probe file written and removed there, so a spool nobody can write is
+ * a usage error at once. A spool that cannot be written at shutdown after all is an ERROR and exit
+ * status 1.
  */
 final class SpoolFlags {
 
@@ -48,28 +47,17 @@ final class SpoolFlags {
 
     /**
      * Why no file can be written in {@code directory} (null: one can): creates it and whatever of
-     * its parents is missing, writes and deletes a probe file, then removes what it created.
+     * its parents is missing, then writes and deletes a probe file. The directory stays: instances
+     * sharing it (the default, beside the config) probe it at the same time, and one removing it
+     * would fail another's probe.
      */
     static String unwritable(Path directory) {
-        Path absolute = directory.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
         try {
-            Files.createDirectories(absolute);
+            Path absolute = Files.createDirectories(directory.toAbsolutePath().normalize());
             Files.delete(Files.createTempFile(absolute, ".probe-", ".tmp"));
             return null;
         } catch (IOException | SecurityException e) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-        } finally {
-            for (Path created = absolute; created != null && !created.equals(existing); created = created.getParent()) {
-                try {
-                    Files.deleteIfExists(created);
-                } catch (IOException e) {
-                    log.debug("Cannot remove the probed spool directory {}", created, e);
-                }
-            }
         }
     }
 

@@ -147,7 +147,10 @@ class ServeSpoolTest {
         Path spool = dir.resolve("spool");
         StringBuilder stderr = new StringBuilder();
         // Writable when checked at start; a file has taken its place by the shutdown that needs it.
-        int exit = tunnelThroughAnOutage(password, spool.toString(), 100, stderr, () -> Files.writeString(spool, "x"));
+        int exit = tunnelThroughAnOutage(password, spool.toString(), 100, stderr, () -> {
+            Files.delete(spool);
+            Files.writeString(spool, "x");
+        });
         assertThat(exit).as(stderr.toString()).isEqualTo(1);
         assertThat(Files.readString(spool)).isEqualTo("x");
     }
