@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the access log's partitions in shape while a store writes to it: at start and then every
  * hour, creates the partitions of the coming days and, with a retention period, drops the ones
- * older than it; forgets the usage progress of sessions whose instance stopped without closing them. Hourly rather than daily so that a restart, a failed run or an outage costs at
- * most an hour; a run with nothing to do is two cheap function calls. Runs on a thread of its
- * own (DDL may wait for a lock; logins and accounting never wait for it).
+ * older than it; forgets the usage progress of sessions whose instance stopped without closing
+ * them. Hourly rather than daily so that a restart, a failed run or an outage costs at most an
+ * hour; a run with nothing to do is a few cheap statements. Runs on a thread of its own (DDL may
+ * wait for a lock; logins and accounting never wait for it).
  *
  * <p>A run that fails (database down, a role without {@code EXECUTE} on the functions, a schema
  * older than version 4) logs one WARN per change of state and is retried at the next run; rows

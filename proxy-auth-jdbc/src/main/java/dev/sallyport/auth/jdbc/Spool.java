@@ -12,6 +12,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -124,7 +125,7 @@ final class Spool {
             try (InputStream in = Files.newInputStream(file)) {
                 contents = read(in);
             } catch (IOException | RuntimeException e) {
-                setAside(file, e instanceof java.io.EOFException ? "it ends early"
+                setAside(file, e instanceof EOFException ? "it ends early"
                         : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 continue;
             }

@@ -148,7 +148,8 @@ public final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
             case TCP4, TCP6 -> {
                 InetAddress source = NetUtil.createInetAddressFromIpAddressString(header.sourceAddress());
                 // 010.1.1.1 is 8.1.1.1 to some parsers and 10.1.1.1 to others: only plain dotted decimal is one address.
-                if (source == null || (source instanceof Inet4Address && !source.getHostAddress().equals(header.sourceAddress()))) {
+                if (source == null || (source instanceof Inet4Address
+                        && !source.getHostAddress().equals(header.sourceAddress()))) {
                     refuse(ctx, "malformed", "source address " + header.sourceAddress());
                 } else {
                     pass(ctx, new InetSocketAddress(source, header.sourcePort()));

@@ -1,7 +1,6 @@
 package dev.sallyport.core.internal;
 
 import dev.sallyport.core.IoTransport;
-
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Ticker;

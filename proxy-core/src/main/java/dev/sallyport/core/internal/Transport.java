@@ -1,7 +1,10 @@
 package dev.sallyport.core.internal;
 
+import dev.sallyport.core.IoTransport;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -19,9 +22,6 @@ import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
-import dev.sallyport.core.IoTransport;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.epoll.EpollChannelOption;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,9 +55,8 @@ public enum Transport {
         }
 
         @Override
-        public boolean reusePort(ServerBootstrap bootstrap) {
+        public void reusePort(ServerBootstrap bootstrap) {
             bootstrap.option(IoUringChannelOption.SO_REUSEPORT, true);
-            return true;
         }
 
         @Override
@@ -92,9 +91,8 @@ public enum Transport {
         }
 
         @Override
-        public boolean reusePort(ServerBootstrap bootstrap) {
+        public void reusePort(ServerBootstrap bootstrap) {
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
-            return true;
         }
 
         @Override
@@ -147,10 +145,10 @@ public enum Transport {
 
     /**
      * Sets SO_REUSEPORT on a listening socket's bootstrap, so that every I/O thread can have a
-     * socket of its own on one port; false where the transport has none (NIO).
+     * socket of its own on one port; NIO has none and is never asked (one shared acceptor).
      */
-    public boolean reusePort(ServerBootstrap bootstrap) {
-        return false;
+    public void reusePort(ServerBootstrap bootstrap) {
+        throw new UnsupportedOperationException(id() + " has no SO_REUSEPORT");
     }
 
     /** Why this transport cannot run here (its native library or the kernel); null when it can. */
