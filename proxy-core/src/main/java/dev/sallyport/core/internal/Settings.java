@@ -82,6 +82,7 @@ public final class Settings {
     private final SharedLimits sharedLimits;
     private final Map<String, ProxyProtocolPolicy> proxyProtocol;
     private final int upstreamProxyProtocol;
+    private final java.util.Set<String> hashedUsers;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -143,6 +144,7 @@ public final class Settings {
         }
         this.proxyProtocol = Collections.unmodifiableMap(policies);
         this.upstreamProxyProtocol = c.upstreamProxyProtocol;
+        this.hashedUsers = java.util.Set.copyOf(c.hashedUsers);
     }
 
     /**
@@ -244,7 +246,7 @@ public final class Settings {
         return new Settings(b, frontends, authRequired, backends, store, sinks, created, tls, rules, pool);
     }
 
-    private static Map<String, SslContext> tlsContexts(Config b) {
+    public static Map<String, SslContext> tlsContexts(Config b) {
         Map<String, SslContext> contexts = new LinkedHashMap<>();
         for (Map.Entry<String, Config.TlsSource> entry : b.tls.entrySet()) {
             String listener = entry.getKey();
@@ -473,5 +475,10 @@ public final class Settings {
     /** The PROXY protocol version written to targets: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol() {
         return upstreamProxyProtocol;
+    }
+
+    /** The names among {@link #initialUsers()} given as a password hash. */
+    public java.util.Set<String> hashedUsers() {
+        return hashedUsers;
     }
 }
