@@ -66,6 +66,14 @@ class ServeReloadTest {
         return server;
     }
 
+    private ServerProcess serveConfig(Path config) throws Exception {
+        return serve("serve", "--config", config.toString());
+    }
+
+    private static InetSocketAddress socks5(ServerProcess server) throws InterruptedException {
+        return server.awaitReady().get(0).address();
+    }
+
     /** Sends SIGHUP and waits for the {@code n}-th reload's outcome line on stderr. */
     static void hangUp(ServerProcess server, int n, String outcome) throws Exception {
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(server.process.pid())).inheritIO().start();
@@ -131,8 +139,8 @@ class ServeReloadTest {
     @Test
     void sighup_withAConfigThatDoesNotParse_keepsTheRunningOne_andNamesTheKeyAndLine(@TempDir Path dir) throws Exception {
         Path config = privateFile(dir.resolve("sallyport.properties"), "socks5=0\nuser.alice=a-pw\n");
-        ServerProcess server = serve("serve", "--config", config.toString());
-        InetSocketAddress proxy = server.awaitReady().get(0).address();
+        ServerProcess server = serveConfig(config);
+        InetSocketAddress proxy = socks5(server);
         Socks5Client alice = tunnel(proxy, "alice", "a-pw");
 
         privateFile(config, "user.alice=a-pw\nsocks5=not-a-port\nuser.bob=b-pw\n");
@@ -152,8 +160,8 @@ class ServeReloadTest {
     @Test
     void sighup_withAMalformedLine_keepsTheRunningOne_andNamesTheLine(@TempDir Path dir) throws Exception {
         Path config = privateFile(dir.resolve("sallyport.properties"), "socks5=0\nuser.alice=a-pw\n");
-        ServerProcess server = serve("serve", "--config", config.toString());
-        InetSocketAddress proxy = server.awaitReady().get(0).address();
+        ServerProcess server = serveConfig(config);
+        InetSocketAddress proxy = socks5(server);
 
         privateFile(config, "socks5=0\nuser.alice=a-pw\ndeny-private\n");
         hangUp(server, 1, "Reload failed");
@@ -165,8 +173,8 @@ class ServeReloadTest {
     @Test
     void sighup_listenerPortChanged_isReportedAsNeedingARestart(@TempDir Path dir) throws Exception {
         Path config = privateFile(dir.resolve("sallyport.properties"), "socks5=0\nuser.alice=a-pw\n");
-        ServerProcess server = serve("serve", "--config", config.toString());
-        InetSocketAddress proxy = server.awaitReady().get(0).address();
+        ServerProcess server = serveConfig(config);
+        InetSocketAddress proxy = socks5(server);
 
         privateFile(config, "socks5=0\nhttp=0\nuser.alice=a-pw\n");
         hangUp(server, 1, "Configuration reloaded");
