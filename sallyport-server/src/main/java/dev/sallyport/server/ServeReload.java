@@ -42,7 +42,12 @@ final class ServeReload {
     /** Reloads on each SIGHUP from now on. */
     static void onSighup(ServeCommand running, ProxyManager proxy, JdbcStore store) {
         ServeReload reload = new ServeReload(running, proxy, store);
-        Signal.handle(new Signal("HUP"), signal -> new Thread(reload::reload, "sallyport-reload").start());
+        try {
+            Signal.handle(new Signal("HUP"), signal -> new Thread(reload::reload, "sallyport-reload").start());
+        } catch (IllegalArgumentException e) {
+            // -Xrs, or a platform without SIGHUP: the server runs, without reload.
+            log.warn("No reload on SIGHUP: {}", e.getMessage());
+        }
     }
 
     /** Reads and applies the configuration again; returns whether it was applied. */
