@@ -59,8 +59,7 @@ final class ServerProcess implements AutoCloseable {
             try (reader) {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    // The tests' logback-test.xml logs to stdout: a log line belongs with stderr.
-                    if (out && !TEST_LOG_LINE.matcher(line).lookingAt()) {
+                    if (out) {
                         stdout.add(line);
                     } else {
                         stderr.append(line).append('\n');
@@ -90,6 +89,9 @@ final class ServerProcess implements AutoCloseable {
             String line = nextLine();
             if (line.equals("ready")) {
                 return result;
+            }
+            if (TEST_LOG_LINE.matcher(line).lookingAt()) {
+                continue; // the tests' logback-test.xml logs to stdout, e.g. a WARN at start
             }
             Matcher m = LISTENING.matcher(line);
             if (!m.matches()) {
