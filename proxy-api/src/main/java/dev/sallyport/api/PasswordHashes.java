@@ -67,6 +67,28 @@ public final class PasswordHashes {
     }
 
     /**
+     * Whether {@code text} has the form {@link #hash} produces ({@code pbkdf2-sha256$ITERATIONS$SALT$HASH},
+     * a sane iteration count, non-empty Base64 salt and hash): what a configuration file may hold
+     * instead of a plaintext password. Says nothing about which password it is the hash of.
+     *
+     * @param text the text to check
+     * @return whether it is a well-formed hash
+     */
+    public static boolean isHash(String text) {
+        String[] parts = text.split("\\$", -1);
+        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
+            return false;
+        }
+        try {
+            int iterations = Integer.parseInt(parts[1]);
+            return iterations >= 1 && iterations <= MAX_ITERATIONS && Base64.getDecoder().decode(parts[2]).length > 0
+                    && Base64.getDecoder().decode(parts[3]).length > 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
      * SHA-256 of the token's UTF-8 bytes, as 64 lowercase hex digits.
      *
      * @param token the token

@@ -7,6 +7,7 @@ import dev.sallyport.core.internal.NettyVersionCheck;
 import dev.sallyport.core.internal.ProxyProtocolPolicy;
 import dev.sallyport.core.internal.Settings;
 import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.reload.Reloader;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AccessRuleProvider;
@@ -24,6 +25,7 @@ import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
+import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 
@@ -252,6 +254,26 @@ public final class ProxyManager implements AutoCloseable {
         engine.close(drainTimeout);
     }
 
+    /**
+     * Applies {@code configuration} to this running manager, for new sessions at once: the access
+     * rules (providers named by the builder are built anew), the in-memory users of
+     * {@link Builder#user} and {@link Builder#userHash}, the default limits and the listeners' TLS
+     * keys and certificates. Open sessions keep running unless the change revokes them: those of
+     * a user removed or given another password close, as after {@link UserStore#delete}. Nothing
+     * is applied when something in {@code configuration} fails (rules are built, certificates
+     * loaded, before the first change). Reloads run one at a time. Settings that apply only at a
+     * start (the bind address, listener ports, timeouts, backends) are left as they run; the
+     * listener and bind changes among them are logged in one WARN and returned.
+     *
+     * @param configuration a builder configured as for a start, e.g. from the same file
+     * @return what changed but needs a restart, e.g. {@code socks5: port 1080 -> 1081}; empty when nothing
+     * @throws IllegalStateException when the configuration cannot be applied; the running one is unchanged
+     */
+    public List<String> reload(Builder configuration) {
+        Objects.requireNonNull(configuration, "configuration");
+        return Reloader.reload(engine, configuration.c);
+    }
+
     @Override
     public String toString() {
         return "ProxyManager" + engine;
@@ -412,12 +434,16 @@ public final class ProxyManager implements AutoCloseable {
                 throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
             }
             UserNames.validatePassword(password);
+            return addUser(name, password);
+        }
+
+        private Builder addUser(String name, String secret) {
             for (Map.Entry<String, String> user : c.initialUsers) {
                 if (user.getKey().equals(name)) {
                     throw new IllegalArgumentException("user: " + name + " added twice (expected: each user name once)");
                 }
             }
-            c.initialUsers.add(Map.entry(name, password));
+            c.initialUsers.add(Map.entry(name, secret));
             return this;
         }
 
@@ -1049,6 +1075,28 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder transport(IoTransport transport) {
             c.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Like {@link #user(String, String)} with the password given as a hash of
+         * {@link PasswordHashes#hash} (as {@code JdbcStore} stores them), so that no plaintext
+         * password needs to be written down.
+         *
+         * @param name the user's name
+         * @param passwordHash the password's hash, {@code pbkdf2-sha256$ITERATIONS$SALT$HASH}
+         * @return this builder
+         * @throws IllegalArgumentException for a bad name, a text that is not such a hash, or a name added before
+         */
+        public Builder userHash(String name, String passwordHash) {
+            UserNames.validate(name);
+            Objects.requireNonNull(passwordHash, "passwordHash");
+            if (!PasswordHashes.isHash(passwordHash)) {
+                throw new IllegalArgumentException("passwordHash: not a hash for user " + name
+                        + " (expected: pbkdf2-sha256$ITERATIONS$SALT$HASH, as PasswordHashes.hash makes)");
+            }
+            addUser(name, passwordHash);
+            c.hashedUsers.add(name);
             return this;
         }
 

@@ -40,7 +40,7 @@ import java.util.function.Function;
  * <tr><td>{@code socks5}, {@code http}, {@code mixed}</td><td>listener ports, 0 for any free port</td></tr>
  * <tr><td>{@code tls-cert}, {@code tls-key}</td><td>PEM files, both or neither: the {@code http}
  *     listener serves TLS</td></tr>
- * <tr><td>{@code user.NAME}</td><td>an in-memory user and its password</td></tr>
+ * <tr><td>{@code user.NAME}</td><td>an in-memory user and its password, or the password's hash ({@code pbkdf2-sha256$...} of {@code PasswordHashes.hash})</td></tr>
  * <tr><td>{@code allow-open-proxy}</td><td>{@code true} or {@code false}</td></tr>
  * <tr><td>{@code allow-ports}</td><td>only these target ports ({@code 80,443,8000-8100})</td></tr>
  * <tr><td>{@code allow}, {@code deny}</td><td>destination addresses or CIDRs, comma separated</td></tr>
@@ -235,7 +235,14 @@ public final class ProxyProperties {
         if (tls != null) {
             builder.tls("http", tls[0], tls[1]);
         }
-        users.forEach(builder::user);
+        // A value in PasswordHashes' format is taken as the hash of the password, not as the password.
+        users.forEach((name, secret) -> {
+            if (dev.sallyport.api.PasswordHashes.isHash(secret)) {
+                builder.userHash(name, secret);
+            } else {
+                builder.user(name, secret);
+            }
+        });
         if (openProxy != null) {
             builder.allowOpenProxy(openProxy);
         }

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * {@code serve --config FILE}: a file of {@code key=value} lines whose keys are the flag names without dashes,
  * turned into flags placed before the command line's own, so flags given on the command line win.
- * Users are {@code user.NAME=PASSWORD} lines; any {@code --user} on the command line replaces them.
+ * Users are {@code user.NAME=PASSWORD} (or {@code =HASH}) lines; any {@code --user} on the command line replaces
+ * them; {@code user-file=FILE} names a file of more ({@link SecretFlags}).
  * Providers are named by {@code auth-provider}, {@code rule-provider}, {@code metrics-provider} and
  * {@code pool-provider}, with their settings as {@code auth.KEY=VALUE} (and {@code rule.}, {@code metrics.},
  * {@code pool.}) lines ({@link ProviderFlags}).
@@ -57,7 +58,7 @@ final class ConfigFile {
             "jdbc-user", "jdbc-password", "log-level", "access-log", "auth-provider", "rule-provider",
             "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated", "spool-dir",
             "migrate", "jdbc-threads", "jdbc-pool-size", "jdbc-connection-timeout", "jdbc-max-lifetime",
-            "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl");
+            "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl", "user-file");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
@@ -166,7 +167,8 @@ final class ConfigFile {
             String value = properties.getProperty(key).trim();
             if (key.startsWith("user.") && key.length() > "user.".length()) {
                 if (!skipUsers) {
-                    flags.add("--user");
+                    // Not --user: that one warns of a password on the command line, which this is not.
+                    flags.add("--config-user");
                     flags.add(key.substring("user.".length()) + ":" + value);
                 }
             } else if (providerKind(key) != null) {

@@ -45,6 +45,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
+        String[] original = args;
         try {
             args = ConfigFile.expand(args);
         } catch (ConfigFile.UsageException e) {
@@ -64,6 +65,8 @@ public final class Main implements Runnable {
                     err.println("sallyport: " + oneLine(e));
                     return EXIT_FAILURE;
                 });
+        // What a reload (SIGHUP) reads again, --config and all.
+        ((ServeCommand) commandLine.getSubcommands().get("serve").getCommand()).secrets.arguments = original;
         return commandLine.execute(args);
     }
 

@@ -74,9 +74,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "One port for every protocol: SOCKS5, SOCKS4 and HTTP told apart by the first byte.")
     Integer mixed;
 
-    @Option(names = "--user", paramLabel = "NAME:PASSWORD",
-            description = "A user (repeatable). Without any, no authentication: loopback only.")
+    @Option(names = "--user", paramLabel = "NAME[:PASSWORD]", description = "A user (repeatable); without :PASSWORD, "
+            + "the password comes from $SALLYPORT_USER_NAME or --user-file. Without any user, no authentication: loopback only.")
     List<String> users = new ArrayList<>();
+
+    @CommandLine.Mixin
+    SecretFlags secrets = new SecretFlags();
 
     @Option(names = "--allow-open-proxy", negatable = true,
             description = "Allow a non-loopback --bind without --user: anyone who reaches it may use the proxy.")
@@ -248,6 +251,7 @@ final class ServeCommand implements Callable<Integer> {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> new Thread(stop, "sallyport-shutdown").start());
         }
+        ServeReload.onSighup(this, proxy, store);
         stopped.await();
         return spool.exitCode();
     }
@@ -314,7 +318,7 @@ final class ServeCommand implements Callable<Integer> {
         settings.put("http", http);
         settings.put("mixed", mixed);
         settings.put("tls-cert", tlsCert);
-        settings.put("users", users.stream().map(u -> u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) + ":***" : "***").toList());
+        settings.put("users", secrets.describe(users));
         settings.put("allow-open-proxy", allowOpenProxy);
         settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
         settings.put("jdbc-user", jdbcUser);
@@ -335,6 +339,7 @@ final class ServeCommand implements Callable<Integer> {
         putIfSet(settings, "metrics-token-file", metricsTokenFile);
         putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
         putIfSet(settings, "instance", instance);
+        putIfSet(settings, "user-file", secrets.userFile);
         proxyProtocol.putInto(settings);
         transport.putInto(settings);
         providers.describe(settings);
@@ -359,6 +364,18 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Validates the flags and starts the proxy; usage errors name the flag. */
     ProxyManager start(PrometheusMeterRegistry registry, JdbcStore store) {
+        ProxyManager.Builder builder = configure(store);
+        log.info("Effective configuration: {}", effectiveConfiguration());
+        if (registry != null) {
+            builder.metrics(new MicrometerMetricsSink(registry, "sallyport"));
+        }
+        return builder.start();
+    }
+
+    /** The flags as a builder, checked (at start, and again by each reload); usage errors name the flag. */
+    ProxyManager.Builder configure(JdbcStore store) {
+        List<SecretFlags.ServeUser> resolved = secrets.resolve(users, allowInsecureConfig, System::getenv, System.in,
+                this::usage);
         if (socks5 == null && http == null && mixed == null) {
             socks5 = 1080;
         }
@@ -372,17 +389,17 @@ final class ServeCommand implements Callable<Integer> {
             // Every key passed here is a flag's name.
             throw usage("--" + e.setting() + ": " + e.problem());
         }
-        if (store != null && !users.isEmpty()) {
+        if (store != null && !resolved.isEmpty()) {
             throw usage("--user: cannot be combined with --jdbc-url (expected: manage users with 'sallyport users add')");
         }
         if (store != null) {
             // Users in PostgreSQL: their limits count across every instance on that database.
             builder.auth(store).metrics(store.accounting()).sharedLimits(store.fleetLimits());
         }
-        providers.apply(builder, !users.isEmpty(), this::usage);
+        providers.apply(builder, !resolved.isEmpty(), this::usage);
         database.apply(builder, store != null, this::usage);
         boolean behindBalancer = proxyProtocol.trusted != null;
-        if (users.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates()
+        if (resolved.isEmpty() && !allowOpenProxy && store == null && !providers.authenticates()
                 && (behindBalancer || !isLoopback(bind))) {
             throw usage((behindBalancer ? "--proxy-protocol: the clients that PROXY headers name are remote"
                     : "--bind: " + bind + " is not a loopback address") + ", so without --user anyone who reaches it "
@@ -391,29 +408,14 @@ final class ServeCommand implements Callable<Integer> {
         if (metricsBound != null) {
             builder.protectedAddress(metricsBound);
         }
-        for (String user : users) {
-            int colon = user.indexOf(':');
-            if (colon <= 0 || colon == user.length() - 1) {
-                throw usage("--user: expected NAME:PASSWORD with both parts non-empty");
-            }
-            try {
-                builder.user(user.substring(0, colon), user.substring(colon + 1));
-            } catch (IllegalArgumentException e) {
-                throw usage("--user: " + e.getMessage());
-            }
-        }
-        builder.accessLog(accessLog);
-        log.info("Effective configuration: {}", effectiveConfiguration());
-        if (registry != null) {
-            builder.metrics(new MicrometerMetricsSink(registry, "sallyport"));
-        }
-        return builder.start();
+        SecretFlags.apply(builder, resolved, this::usage);
+        return builder.accessLog(accessLog);
     }
 
     /**
      * The flags that configure the proxy itself, as the {@link ProxyProperties} keys of the same
      * names, which check and apply them (rules in their fixed order: ports, allow, deny, private).
-     * Users stay flags: {@code --user NAME:PASSWORD} is the command line's own format.
+     * Users are {@link SecretFlags}' (passwords off the command line).
      */
     private Properties proxyProperties() {
         Properties properties = new Properties();

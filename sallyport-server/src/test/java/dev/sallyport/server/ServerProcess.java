@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 /** The standalone server in a child JVM, exactly as the launcher runs it, with its output lines. */
 final class ServerProcess implements AutoCloseable {
 
+    private static final Pattern TEST_LOG_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR) ");
     private static final Pattern LISTENING = Pattern.compile("listening (\\S+) (\\S+):(\\d+)");
 
     final Process process;
@@ -35,6 +36,12 @@ final class ServerProcess implements AutoCloseable {
 
     /** With JVM options, e.g. {@code -Dlogback.configurationFile=...} for the product's own logging. */
     static ServerProcess start(List<String> jvmOptions, String... args) throws IOException {
+        return start(jvmOptions, builder -> { }, args);
+    }
+
+    /** With the process builder adjusted first, e.g. its environment. */
+    static ServerProcess start(List<String> jvmOptions, java.util.function.Consumer<ProcessBuilder> adjust, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -42,7 +49,9 @@ final class ServerProcess implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
         command.addAll(List.of(args));
-        return new ServerProcess(new ProcessBuilder(command).start());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        adjust.accept(builder);
+        return new ServerProcess(builder.start());
     }
 
     private void pump(BufferedReader reader, boolean out) {
@@ -80,6 +89,9 @@ final class ServerProcess implements AutoCloseable {
             String line = nextLine();
             if (line.equals("ready")) {
                 return result;
+            }
+            if (TEST_LOG_LINE.matcher(line).lookingAt()) {
+                continue; // the tests' logback-test.xml logs to stdout, e.g. a WARN at start
             }
             Matcher m = LISTENING.matcher(line);
             if (!m.matches()) {

@@ -83,6 +83,8 @@ public final class Config {
     public ProxyProtocolPolicy proxyProtocolAll;
     /** The PROXY protocol version written to targets before any relayed byte: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol;
+    /** The names among {@link #initialUsers} whose value is a {@code PasswordHashes} hash, not a password. */
+    public final java.util.Set<String> hashedUsers = new java.util.HashSet<>();
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

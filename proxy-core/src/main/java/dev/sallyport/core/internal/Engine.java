@@ -13,6 +13,7 @@ import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserChanges;
 import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.internal.reload.LiveConfig;
 import dev.sallyport.core.internal.session.DefaultSession;
 import dev.sallyport.core.internal.session.LiveSessions;
 import dev.sallyport.core.internal.session.SessionProgress;
@@ -21,7 +22,6 @@ import dev.sallyport.core.internal.session.ShutdownCut;
 
 import dev.sallyport.api.AccessRule;
 import dev.sallyport.api.AuthBackend;
-import dev.sallyport.api.Limits;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SharedLimits;
@@ -95,11 +95,14 @@ public final class Engine {
     private Services services;
     private LiveSessions sessions;
     private final OutboundDialer dialer;
+    private final LiveConfig live;
 
     private Engine(Settings settings) {
         this.settings = settings;
         // Provider-built instances close last, after every session reported its summary.
         this.owned.addAll(settings.providerInstances());
+        this.live = new LiveConfig(settings.tls());
+        this.owned.add(live);
         Transport.Choice choice = Transport.choose(settings.transport());
         this.transport = choice.transport();
         this.passedOver = choice.passedOver();
@@ -165,9 +168,7 @@ public final class Engine {
                 users = memory;
             }
             backends = List.of(memory);
-            for (Map.Entry<String, String> user : settings.initialUsers()) {
-                join(memory.create(user.getKey(), user.getValue(), Limits.NONE).toCompletableFuture(), "user " + user.getKey());
-            }
+            live.users(memory, settings.initialUsers(), settings.hashedUsers());
         }
         LoginGuard guard = new LoginGuard(settings.ticker(), settings.maxLoginFailures(),
                 settings.maxLoginFailuresPerClient(), settings.loginFailureWindow(), settings.lockoutDuration(),
@@ -214,7 +215,7 @@ public final class Engine {
         for (Map.Entry<String, List<Frontend>> entry : settings.frontends().entrySet()) {
             String name = entry.getKey();
             InetSocketAddress requested = new InetSocketAddress(settings.bind(), settings.ports().get(name));
-            ListenerInitializer initializer = new ListenerInitializer(this, name, entry.getValue(), settings.tls().get(name),
+            ListenerInitializer initializer = new ListenerInitializer(this, name, entry.getValue(),
                     settings.proxyProtocol().get(name));
             if (entry.getValue().size() > 1) {
                 log.debug("{}: routing on the first bytes between {}", name,
@@ -453,19 +454,9 @@ public final class Engine {
         return dialer;
     }
 
-    private static <T> T join(CompletableFuture<T> future, String what) {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(what + ": " + cause, cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what + ": interrupted", e);
-        }
+    /** What a reload may change: TLS contexts and configured users. */
+    public LiveConfig live() {
+        return live;
     }
 
     /** Starts a session of {@code frontend} on a newly accepted (or newly routed) connection. */

@@ -21,16 +21,13 @@ final class ListenerInitializer extends ChannelInitializer<Channel> implements P
     private final Engine engine;
     private final String name;
     private final List<Frontend> frontends;
-    private final io.netty.handler.ssl.SslContext tls;
     /** Null when the listener speaks no PROXY protocol. */
     private final ProxyProtocolPolicy proxyProtocol;
 
-    ListenerInitializer(Engine engine, String name, List<Frontend> frontends, io.netty.handler.ssl.SslContext tls,
-                        ProxyProtocolPolicy proxyProtocol) {
+    ListenerInitializer(Engine engine, String name, List<Frontend> frontends, ProxyProtocolPolicy proxyProtocol) {
         this.engine = engine;
         this.name = name;
         this.frontends = frontends;
-        this.tls = tls;
         this.proxyProtocol = proxyProtocol;
     }
 
@@ -62,6 +59,8 @@ final class ListenerInitializer extends ChannelInitializer<Channel> implements P
 
     /** The handlers of a connection whose client is known: TLS, then the frontend or the detector. */
     void install(Channel channel) {
+        // Read per connection: a reload's new certificate serves the next handshake.
+        io.netty.handler.ssl.SslContext tls = engine.live().tls(name);
         if (tls != null) {
             // The frontend sees plaintext; a failed TLS handshake closes the connection.
             io.netty.handler.ssl.SslHandler handler = tls.newHandler(channel.alloc());

@@ -88,7 +88,7 @@ public final class Providers {
      * The instance {@code ref} names; when it is {@link AutoCloseable} it is also added to
      * {@code owned}: core closes what providers built, never what the host passed in.
      */
-    static <T, P extends NamedProvider<T>> T createOwned(Class<P> type, Config.ProviderRef ref, ClassLoader loader,
+    public static <T, P extends NamedProvider<T>> T createOwned(Class<P> type, Config.ProviderRef ref, ClassLoader loader,
                                                          List<AutoCloseable> owned) {
         T instance = create(type, ref.kind(), ref.name(), ref.settings(), loader);
         if (instance instanceof AutoCloseable closeable) {

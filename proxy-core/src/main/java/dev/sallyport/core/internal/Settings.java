@@ -83,6 +83,7 @@ public final class Settings {
     private final SharedLimits sharedLimits;
     private final Map<String, ProxyProtocolPolicy> proxyProtocol;
     private final int upstreamProxyProtocol;
+    private final java.util.Set<String> hashedUsers;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -146,6 +147,7 @@ public final class Settings {
         }
         this.proxyProtocol = Collections.unmodifiableMap(policies);
         this.upstreamProxyProtocol = c.upstreamProxyProtocol;
+        this.hashedUsers = java.util.Set.copyOf(c.hashedUsers);
     }
 
     /**
@@ -254,7 +256,7 @@ public final class Settings {
         return new Settings(b, frontends, authRequired, backends, store, sinks, created, tls, rules, pool);
     }
 
-    private static Map<String, SslContext> tlsContexts(Config b) {
+    public static Map<String, SslContext> tlsContexts(Config b) {
         Map<String, SslContext> contexts = new LinkedHashMap<>();
         for (Map.Entry<String, Config.TlsSource> entry : b.tls.entrySet()) {
             String listener = entry.getKey();
@@ -483,5 +485,10 @@ public final class Settings {
     /** The PROXY protocol version written to targets: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol() {
         return upstreamProxyProtocol;
+    }
+
+    /** The names among {@link #initialUsers()} given as a password hash. */
+    public java.util.Set<String> hashedUsers() {
+        return hashedUsers;
     }
 }

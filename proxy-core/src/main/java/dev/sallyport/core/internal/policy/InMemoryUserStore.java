@@ -47,7 +47,11 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     private static final Logger log = LoggerFactory.getLogger(InMemoryUserStore.class);
 
     /** {@code version}: of the password and token, drawn anew when they change (and for a new user). */
-    private record Entry(User user, String passwordHash, String tokenHash, long version) {
+    private record Entry(User user, StoredPassword password, String tokenHash, long version) {
+        @Override
+        public String toString() {
+            return "Entry[" + user.name() + ", version " + version + "]";
+        }
     }
 
     /** Credential versions only grow, across stores and a user deleted and created again. */
@@ -129,7 +133,7 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
                     result.complete(AuthResult.notMine());
                 } else {
                     // The state and limits as they are now, the version of the password checked.
-                    result.complete(verifier.verify(up.password(), entry.passwordHash())
+                    result.complete(entry.password().matches(up.password(), verifier)
                             ? result(users.getOrDefault(up.username(), entry), entry.version())
                             : AuthResult.failure("bad_password"));
                 }
@@ -161,7 +165,7 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
             String token = PasswordHashes.randomSecret(32);
             Instant now = clock.instant();
             User user = new User(name, limits, true, now, now);
-            Entry entry = new Entry(user, PasswordHashes.hash(pw), PasswordHashes.tokenHash(token),
+            Entry entry = new Entry(user, StoredPassword.hashed(PasswordHashes.hash(pw)), PasswordHashes.tokenHash(token),
                     VERSIONS.incrementAndGet());
             if (users.putIfAbsent(name, entry) != null) {
                 throw new IllegalArgumentException("name: user '" + name + "' already exists");
@@ -172,6 +176,23 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Sets the password of {@code name} as a configuration gave it: creates the user (enabled, no
+     * limits of their own) when absent, else replaces the password under a new credential version,
+     * so that their sessions opened with the old one close. Hashes nothing: a plaintext password
+     * is hashed on its first check.
+     */
+    public void configure(String name, StoredPassword password) {
+        UserNames.validate(name);
+        Objects.requireNonNull(password, "password");
+        Instant now = clock.instant();
+        Entry entry = users.compute(name, (k, e) -> e == null
+                ? new Entry(new User(name, Limits.NONE, true, now, now), password,
+                        PasswordHashes.tokenHash(PasswordHashes.randomSecret(32)), VERSIONS.incrementAndGet())
+                : new Entry(e.user(), password, e.tokenHash(), VERSIONS.incrementAndGet()));
+        fire(listener -> listener.credentialsChanged(name, entry.version()));
     }
 
     @Override
@@ -190,13 +211,13 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
     public CompletionStage<User> update(String name, Limits limits) {
         Objects.requireNonNull(limits, "limits");
         return change(name, e -> new Entry(new User(name, limits, e.user().enabled(), e.user().created(), clock.instant()),
-                e.passwordHash(), e.tokenHash(), e.version())).thenApply(Entry::user);
+                e.password(), e.tokenHash(), e.version())).thenApply(Entry::user);
     }
 
     @Override
     public CompletionStage<User> enable(String name, boolean enabled) {
         return change(name, e -> new Entry(new User(name, e.user().limits(), enabled, e.user().created(), clock.instant()),
-                e.passwordHash(), e.tokenHash(), e.version())).thenApply(Entry::user);
+                e.password(), e.tokenHash(), e.version())).thenApply(Entry::user);
     }
 
     @Override
@@ -204,7 +225,8 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         String password = PasswordHashes.randomSecret(18);
         String token = PasswordHashes.randomSecret(32);
         return change(name, e -> new Entry(new User(name, e.user().limits(), e.user().enabled(), e.user().created(),
-                clock.instant()), PasswordHashes.hash(password), PasswordHashes.tokenHash(token), VERSIONS.incrementAndGet()))
+                clock.instant()), StoredPassword.hashed(PasswordHashes.hash(password)), PasswordHashes.tokenHash(token),
+                VERSIONS.incrementAndGet()))
                 .thenApply(e -> new NewCredentials(e.user(), password, token));
     }
 

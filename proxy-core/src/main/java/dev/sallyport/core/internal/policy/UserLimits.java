@@ -99,7 +99,8 @@ public final class UserLimits {
     static final int SWEEP_BATCH = 64;
 
     private final Ticker ticker;
-    private final Limits defaults;
+    /** Read once per admission: a reload's new defaults apply to sessions admitted after it. */
+    private volatile Limits defaults;
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** BIND listeners waiting for their peer, by {@link #key}; absent when none. */
     private final Map<String, Integer> bindListeners = new ConcurrentHashMap<>();
@@ -114,6 +115,11 @@ public final class UserLimits {
         this.defaults = defaults;
     }
 
+    /** New default limits, for sessions admitted from now on; open sessions keep theirs. */
+    public void defaults(Limits limits) {
+        this.defaults = java.util.Objects.requireNonNull(limits, "limits");
+    }
+
     /** Whether anonymous sessions need tracking at all (only when default limits exist). */
     boolean tracksAnonymous() {
         return !defaults.equals(Limits.NONE);
@@ -124,11 +130,12 @@ public final class UserLimits {
     }
 
     Limits effective(Limits own) {
+        Limits d = defaults; // one read: never half old, half reloaded defaults
         return new Limits(
-                own.maxSessions() > 0 ? own.maxSessions() : defaults.maxSessions(),
-                own.sessionsPerSecond() > 0 ? own.sessionsPerSecond() : defaults.sessionsPerSecond(),
-                own.uploadBytesPerSecond() > 0 ? own.uploadBytesPerSecond() : defaults.uploadBytesPerSecond(),
-                own.downloadBytesPerSecond() > 0 ? own.downloadBytesPerSecond() : defaults.downloadBytesPerSecond());
+                own.maxSessions() > 0 ? own.maxSessions() : d.maxSessions(),
+                own.sessionsPerSecond() > 0 ? own.sessionsPerSecond() : d.sessionsPerSecond(),
+                own.uploadBytesPerSecond() > 0 ? own.uploadBytesPerSecond() : d.uploadBytesPerSecond(),
+                own.downloadBytesPerSecond() > 0 ? own.downloadBytesPerSecond() : d.downloadBytesPerSecond());
     }
 
     /**
