@@ -12,6 +12,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -91,7 +92,7 @@ final class InstallCommand implements Callable<Integer> {
         List<InstallFiles.File> files = InstallFiles.files(plan, dryRun ? "<generated at install>" : password);
         if (!force) {
             for (InstallFiles.File file : files) {
-                if (Files.exists(file.path(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(file.path(), LinkOption.NOFOLLOW_LINKS)) {
                     throw exists(file.path());
                 }
             }
