@@ -16,29 +16,39 @@ public final class UserNames {
     /** The longest password accepted by {@code create}, in UTF-8 bytes. */
     public static final int MAX_PASSWORD_BYTES = 1024;
 
+    /** The rule for a new user name, as {@link #validate} words it. */
+    public static final String RULE = "1-255 bytes of UTF-8, no control character, no ':', no space at either end";
+
     private UserNames() {
     }
 
     /**
-     * Checks a user name: 1 to 255 bytes of UTF-8 (the SOCKS5 limit), well-formed (no lone
-     * surrogate that UTF-8 would silently turn into '?'), no control characters (PostgreSQL text
-     * cannot hold NUL, and names end up in logs and terminals).
+     * Checks a new user name against {@link #RULE}: 1 to 255 bytes of UTF-8 (the SOCKS5 limit),
+     * well-formed (no lone surrogate that UTF-8 would silently turn into '?'), no control characters
+     * (PostgreSQL text cannot hold NUL, and names end up in logs and terminals), no {@code ':'}
+     * (HTTP Basic cannot carry it in a user name, RFC 7617 section 2) and no space or other blank
+     * at either end (a name typed with one would never match the name the client sends).
      *
      * @param name the name to check
      */
     public static void validate(String name) {
         Objects.requireNonNull(name, "name");
         String problem = problem(name);
+        if (problem == null) {
+            problem = newNameProblem(name);
+        }
         if (problem != null) {
             throw new IllegalArgumentException("name: " + problem);
         }
     }
 
     /**
-     * Whether {@code name} could be a stored user's name; never throws.
+     * Whether {@code name} could be a stored user's name, so worth a lookup; never throws. Looser
+     * than {@link #validate}: names stored before the {@code ':'} and blank rules (which only
+     * {@code create} applies) can still sign in, be listed and be removed.
      *
      * @param name the name to check
-     * @return whether it passes {@link #validate}
+     * @return whether it has a length and characters a store can hold
      */
     public static boolean plausible(String name) {
         return name != null && problem(name) == null;
@@ -79,6 +89,22 @@ public final class UserNames {
             }
         }
         return null;
+    }
+
+    private static String newNameProblem(String name) {
+        int colon = name.indexOf(':');
+        if (colon >= 0) {
+            return "contains ':' at index " + colon + " (expected: no ':', which HTTP Basic cannot carry in a name)";
+        }
+        if (blank(name.codePointAt(0)) || blank(name.codePointBefore(name.length()))) {
+            return "'" + name + "' starts or ends with a space (expected: no space or other blank at either end)";
+        }
+        return null;
+    }
+
+    /** A space, tab or other Unicode blank (no-break and ideographic spaces included). */
+    private static boolean blank(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
     }
 
     /** UTF-8 length, or -1 when the string holds a lone surrogate. */

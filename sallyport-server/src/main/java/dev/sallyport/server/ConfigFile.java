@@ -1,5 +1,6 @@
 package dev.sallyport.server;
 
+import dev.sallyport.api.UserNames;
 import dev.sallyport.core.ProxyProperties;
 
 import java.io.IOException;
@@ -166,6 +167,7 @@ final class ConfigFile {
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
             String value = properties.getProperty(key).trim();
             if (key.startsWith("user.") && key.length() > "user.".length()) {
+                checkName(file, key);
                 if (!skipUsers) {
                     // Not --user: that one warns of a password on the command line, which this is not.
                     flags.add("--config-user");
@@ -197,6 +199,15 @@ final class ConfigFile {
             }
         }
         return flags;
+    }
+
+    /** {@code user.a:b=...} would otherwise become the user {@code a} with the password {@code b:...}. */
+    private static void checkName(Path file, String key) throws UsageException {
+        try {
+            UserNames.validate(key.substring("user.".length()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--config: " + key + " in " + file + ": " + e.getMessage());
+        }
     }
 
     /** A problem with the configuration file, reported like a bad flag. */

@@ -15,7 +15,7 @@ import java.nio.charset.Charset;
 @Command(name = "sallyport", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "SOCKS5 and HTTP forward proxy.",
         subcommands = {ServeCommand.class, MigrateCommand.class, UsersCommand.class, StatsCommand.class, StatusCommand.class,
-            SessionsCommand.class, PruneCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+            SessionsCommand.class, PruneCommand.class, InstallCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:runtime failure", "2:usage error"})
 public final class Main implements Runnable {

@@ -1,5 +1,7 @@
 package dev.sallyport.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sallyport.api.LiveSession;
 import dev.sallyport.core.ProxyManager;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -128,35 +130,35 @@ final class SessionsEndpoint {
     }
 
     static String json(List<LiveSession> sessions) {
-        StringBuilder json = new StringBuilder("{\"sessions\":[");
-        for (int i = 0; i < sessions.size(); i++) {
-            LiveSession s = sessions.get(i);
-            json.append(i == 0 ? "" : ",").append("{\"id\":").append(s.id())
-                    .append(",\"protocol\":").append(StatsCommand.quote(s.protocol().id()))
-                    .append(",\"command\":").append(StatsCommand.quote(s.command().name()))
-                    .append(",\"client\":").append(StatsCommand.quote(ServeCommand.format(s.client())))
-                    .append(",\"listener\":").append(StatsCommand.quote(ServeCommand.format(s.listener())))
-                    .append(",\"user\":").append(StatsCommand.quote(s.user()))
-                    .append(",\"targetHost\":").append(StatsCommand.quote(s.targetHost()))
-                    .append(",\"targetPort\":").append(s.targetPort())
-                    .append(",\"targetAddress\":").append(StatsCommand.quote(s.targetAddress() == null ? null
-                            : NetUtil.toAddressString(s.targetAddress())))
-                    .append(",\"route\":").append(StatsCommand.quote(s.route()))
-                    .append(",\"started\":").append(StatsCommand.quote(s.started().toString()))
-                    .append(",\"bytesUp\":").append(s.bytesUp())
-                    .append(",\"bytesDown\":").append(s.bytesDown()).append('}');
+        ObjectNode root = Json.object();
+        ArrayNode array = Json.array(root, "sessions");
+        for (LiveSession s : sessions) {
+            array.addObject().put("id", s.id())
+                    .put("protocol", s.protocol().id())
+                    .put("command", s.command().name())
+                    .put("client", ServeCommand.format(s.client()))
+                    .put("listener", ServeCommand.format(s.listener()))
+                    .put("user", s.user())
+                    .put("targetHost", s.targetHost())
+                    .put("targetPort", s.targetPort())
+                    .put("targetAddress", s.targetAddress() == null ? null : NetUtil.toAddressString(s.targetAddress()))
+                    .put("route", s.route())
+                    .put("started", s.started().toString())
+                    .put("bytesUp", s.bytesUp())
+                    .put("bytesDown", s.bytesDown());
         }
-        return json.append("]}\n").toString();
+        return Json.line(root);
     }
 
     static String table(List<LiveSession> sessions) {
-        String format = "%-8s  %-7s  %-13s  %-22s  %-12s  %-30s  %-20s  %10s  %10s%n";
+        // USER and TARGET padded by display width: a CJK name takes two columns a character.
+        String format = "%-8s  %-7s  %-13s  %-22s  %s  %s  %-20s  %10s  %10s%n";
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, format, "ID", "PROTO", "COMMAND", "CLIENT",
-                "USER", "TARGET", "STARTED (UTC)", "UP", "DOWN"));
+                DisplayWidth.padRight("USER", 12), DisplayWidth.padRight("TARGET", 30), "STARTED (UTC)", "UP", "DOWN"));
         for (LiveSession s : sessions) {
             text.append(String.format(Locale.ROOT, format, s.id(), s.protocol().id(), s.command().name().toLowerCase(Locale.ROOT),
-                    ServeCommand.format(s.client()), s.user() == null ? "-" : printable(s.user()),
-                    printable(s.targetHost()) + ":" + s.targetPort(),
+                    ServeCommand.format(s.client()), DisplayWidth.padRight(s.user() == null ? "-" : printable(s.user()), 12),
+                    DisplayWidth.padRight(printable(s.targetHost()) + ":" + s.targetPort(), 30),
                     s.started().truncatedTo(ChronoUnit.SECONDS).toString().replace('T', ' '),
                     StatsCommand.bytes(s.bytesUp()), StatsCommand.bytes(s.bytesDown())));
         }

@@ -1,5 +1,7 @@
 package dev.sallyport.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sallyport.auth.jdbc.JdbcStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -123,11 +125,12 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     static String usageTable(List<JdbcStore.Usage> usage) {
-        int width = Math.max(4, usage.stream().mapToInt(u -> u.user().length()).max().orElse(4));
-        String format = "%-" + width + "s  %12s  %12s  %12s  %8s%n";
-        StringBuilder text = new StringBuilder(String.format(format, "USER", "UP", "DOWN", "TOTAL", "SESSIONS"));
+        int width = Math.max(4, usage.stream().mapToInt(u -> DisplayWidth.of(u.user())).max().orElse(4));
+        String format = "%s  %12s  %12s  %12s  %8s%n";
+        StringBuilder text = new StringBuilder(String.format(format, DisplayWidth.padRight("USER", width), "UP", "DOWN",
+                "TOTAL", "SESSIONS"));
         for (JdbcStore.Usage u : usage) {
-            text.append(String.format(format, u.user(), bytes(u.bytesUp()), bytes(u.bytesDown()), bytes(u.bytesTotal()),
+            text.append(String.format(format, DisplayWidth.padRight(u.user(), width), bytes(u.bytesUp()), bytes(u.bytesDown()), bytes(u.bytesTotal()),
                     u.sessions()));
         }
         return text.toString();
@@ -154,68 +157,43 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     static String usageJson(Instant from, Instant until, List<JdbcStore.Usage> usage) {
-        StringBuilder json = new StringBuilder("{\"since\":").append(quote(from.toString()))
-                .append(",\"until\":").append(quote(until.toString())).append(",\"users\":[");
-        for (int i = 0; i < usage.size(); i++) {
-            JdbcStore.Usage u = usage.get(i);
-            json.append(i == 0 ? "" : ",").append("{\"user\":").append(quote(u.user()))
-                    .append(",\"bytesUp\":").append(u.bytesUp()).append(",\"bytesDown\":").append(u.bytesDown())
-                    .append(",\"sessions\":").append(u.sessions()).append('}');
+        ObjectNode root = window(from, until);
+        ArrayNode users = Json.array(root, "users");
+        for (JdbcStore.Usage u : usage) {
+            users.addObject().put("user", u.user()).put("bytesUp", u.bytesUp()).put("bytesDown", u.bytesDown())
+                    .put("sessions", u.sessions());
         }
-        return json.append("]}\n").toString();
+        return Json.line(root);
     }
 
     static String userJson(Instant from, Instant until, List<JdbcStore.HourlyUsage> hours,
                            List<JdbcStore.SessionRecord> recent) {
-        StringBuilder json = new StringBuilder("{\"since\":").append(quote(from.toString()))
-                .append(",\"until\":").append(quote(until.toString())).append(",\"hours\":[");
-        for (int i = 0; i < hours.size(); i++) {
-            JdbcStore.HourlyUsage h = hours.get(i);
-            json.append(i == 0 ? "" : ",").append("{\"hour\":").append(quote(h.hour().toString()))
-                    .append(",\"bytesUp\":").append(h.bytesUp()).append(",\"bytesDown\":").append(h.bytesDown())
-                    .append(",\"sessions\":").append(h.sessions()).append('}');
+        ObjectNode root = window(from, until);
+        ArrayNode hourly = Json.array(root, "hours");
+        for (JdbcStore.HourlyUsage h : hours) {
+            hourly.addObject().put("hour", h.hour().toString()).put("bytesUp", h.bytesUp()).put("bytesDown", h.bytesDown())
+                    .put("sessions", h.sessions());
         }
-        json.append("],\"sessions\":[");
-        for (int i = 0; i < recent.size(); i++) {
-            JdbcStore.SessionRecord s = recent.get(i);
-            json.append(i == 0 ? "" : ",").append("{\"started\":").append(quote(s.started().toString()))
-                    .append(",\"client\":").append(quote(s.clientAddress()))
-                    .append(",\"protocol\":").append(quote(s.protocol() == null ? null : s.protocol().id()))
-                    .append(",\"command\":").append(quote(s.command() == null ? null : s.command().name()))
-                    .append(",\"targetHost\":").append(quote(s.targetHost()))
-                    .append(",\"targetPort\":").append(s.targetPort())
-                    .append(",\"outcome\":").append(quote(s.outcome().name()))
-                    .append(",\"rule\":").append(quote(s.rule()))
-                    .append(",\"bytesUp\":").append(s.bytesUp()).append(",\"bytesDown\":").append(s.bytesDown())
-                    .append(",\"durationMillis\":").append(s.duration().toMillis()).append('}');
+        ArrayNode sessions = Json.array(root, "sessions");
+        for (JdbcStore.SessionRecord s : recent) {
+            sessions.addObject().put("started", s.started().toString())
+                    .put("client", s.clientAddress())
+                    .put("protocol", s.protocol() == null ? null : s.protocol().id())
+                    .put("command", s.command() == null ? null : s.command().name())
+                    .put("targetHost", s.targetHost())
+                    .put("targetPort", s.targetPort())
+                    .put("outcome", s.outcome().name())
+                    .put("rule", s.rule())
+                    .put("bytesUp", s.bytesUp()).put("bytesDown", s.bytesDown())
+                    .put("durationMillis", s.duration().toMillis());
         }
-        return json.append("]}\n").toString();
+        return Json.line(root);
     }
 
-    /** A JSON string literal (RFC 8259 section 7), or null. */
-    static String quote(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder s = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                case '\r' -> s.append("\\r");
-                case '\t' -> s.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
-        return s.append('"').toString();
+    private static ObjectNode window(Instant from, Instant until) {
+        ObjectNode root = Json.object();
+        root.put("since", from.toString()).put("until", until.toString());
+        return root;
     }
 
     /** Bytes in binary units with one decimal: 1.5 MiB. */

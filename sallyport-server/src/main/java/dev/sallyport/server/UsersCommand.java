@@ -14,8 +14,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.time.format.DateTimeFormatter;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -50,7 +48,6 @@ final class UsersCommand implements Runnable {
                 "a subcommand is required: add, list, set, disable, enable, remove, rotate");
     }
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]?)(i?b)?(/s)?", Pattern.CASE_INSENSITIVE);
 
     /** Waits for a store call; unwraps its failure so the message reaches the user as is. */
@@ -209,11 +206,21 @@ final class UsersCommand implements Runnable {
 
     /** A subcommand about one user, whose name is checked before the store opens. */
     abstract static class UserCommand extends StoreCommand {
-        @Parameters(index = "0", paramLabel = "NAME", description = "User name (1-255 bytes of UTF-8).")
+        @Parameters(index = "0", paramLabel = "NAME", description = "User name (" + UserNames.RULE + ").")
         String name;
 
+        /**
+         * A name no store can hold is bad input. Only {@code add} applies the whole rule for new
+         * names: a user stored before it (with a ':', say) can still be managed and removed.
+         */
         @Override
         void validate() {
+            if (!UserNames.plausible(name)) {
+                validateNew();
+            }
+        }
+
+        void validateNew() {
             try {
                 UserNames.validate(name);
             } catch (IllegalArgumentException e) {
@@ -223,24 +230,37 @@ final class UsersCommand implements Runnable {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Create a user; prints the password (generated unless --password) and a token once.")
+            description = "Create a user; prints the password (generated unless --password-stdin or --password) and a token once.")
     static final class Add extends UserCommand {
-        @Option(names = "--password", paramLabel = "PASSWORD", description = "Password (default: generated).")
+        @Option(names = "--password", paramLabel = "PASSWORD",
+                description = "Password (default: generated). Shows in the process list: prefer --password-stdin.")
         String password;
+
+        @Option(names = "--password-stdin", description = "Read the password from the first line of standard input.")
+        boolean passwordStdin;
 
         @Mixin
         LimitOptions limits;
 
         @Override
         void validate() {
-            super.validate();
+            validateNew();
             limits.check(spec.commandLine());
-            if (password != null) {
-                try {
-                    UserNames.validatePassword(password);
-                } catch (IllegalArgumentException e) {
-                    throw usage(e.getMessage());
+            if (passwordStdin && password != null) {
+                throw usage("--password-stdin: also --password (expected: one of them)");
+            }
+            try {
+                if (passwordStdin) {
+                    password = PasswordInput.firstLine(System.in);
+                    if (password == null) {
+                        throw usage("--password-stdin: no line on standard input (expected: the password and a newline)");
+                    }
                 }
+                if (password != null) {
+                    UserNames.validatePassword(password);
+                }
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
             }
         }
 
@@ -252,21 +272,21 @@ final class UsersCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List users and their limits.")
     static final class ListUsers extends StoreCommand {
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+                description = "table or json; default ${DEFAULT-VALUE}.")
+        String format;
+
+        @Override
+        void validate() {
+            if (!format.equals("table") && !format.equals("json")) {
+                throw usage("--format: '" + format + "' (expected: table or json)");
+            }
+        }
+
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             List<User> users = await(store.list());
-            int width = Math.max(4, users.stream().mapToInt(u -> u.name().length()).max().orElse(4));
-            String format = "%-" + width + "s  %-8s  %9s  %9s  %9s  %s%n";
-            out.printf(format, "NAME", "STATE", "MAX-SESS", "SESS/S", "BANDWIDTH", "CREATED");
-            for (User user : users) {
-                Limits l = user.limits();
-                String bandwidth = l.uploadBytesPerSecond() == l.downloadBytesPerSecond()
-                        ? formatBandwidth(l.uploadBytesPerSecond())
-                        : formatBandwidth(l.uploadBytesPerSecond()) + "," + formatBandwidth(l.downloadBytesPerSecond());
-                out.printf(format, user.name(), user.enabled() ? "enabled" : "disabled",
-                        l.maxSessions() == 0 ? "-" : l.maxSessions(), l.sessionsPerSecond() == 0 ? "-" : l.sessionsPerSecond(),
-                        bandwidth, TIME.format(user.created()));
-            }
+            out.print(format.equals("json") ? UserList.json(users) : UserList.table(users));
             out.flush();
         }
     }
