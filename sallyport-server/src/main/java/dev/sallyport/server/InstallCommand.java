@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
  * <p>Every file is checked before any is written, so a refusal ({@code exists}, exit 2) leaves
  * nothing half-installed; each file is written to a temporary name beside it with its final
  * permissions from creation on and then moved into place, so no reader ever sees a partial or
- * world-readable file. The generated password is in the configuration file (0600) as plaintext:
- * the file format reads plaintext passwords only, so it is as private as the file.
+ * world-readable file. The generated password is printed once; the configuration file (0600)
+ * keeps only its PBKDF2 hash.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
         description = "Write a configuration file, a systemd unit (and a compose file) for running the proxy as a service.",
@@ -89,7 +89,8 @@ final class InstallCommand implements Callable<Integer> {
         InstallFiles.Plan plan = plan();
         PrintWriter out = spec.commandLine().getOut();
         String password = plan.jdbcUrl() == null ? PasswordHashes.randomSecret(18) : null;
-        List<InstallFiles.File> files = InstallFiles.files(plan, dryRun ? "<generated at install>" : password);
+        List<InstallFiles.File> files = InstallFiles.files(plan,
+                dryRun || password == null ? "<hash of the password generated at install>" : PasswordHashes.hash(password));
         if (!force) {
             for (InstallFiles.File file : files) {
                 if (Files.exists(file.path(), LinkOption.NOFOLLOW_LINKS)) {

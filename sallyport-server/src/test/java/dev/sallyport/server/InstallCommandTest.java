@@ -53,8 +53,8 @@ class InstallCommandTest {
         assertThat(Files.list(prefix.resolve("etc/sallyport"))).containsExactly(config); // no temporary left
         Matcher password = PASSWORD.matcher(run.out());
         assertThat(password.find()).isTrue();
-        assertThat(Files.readString(config)).contains("user.admin=" + password.group(1), "deny-private=true",
-                "allow-open-proxy=false", "socks5=0", "# Where to listen");
+        assertThat(Files.readString(config)).contains("user.admin=pbkdf2-sha256$", "deny-private=true",
+                "allow-open-proxy=false", "socks5=0", "# Where to listen").doesNotContain(password.group(1));
 
         try (TcpServer echo = TcpServer.echo();
              ServerProcess server = ServerProcess.start(PRODUCT_LOGGING, "serve", "--config", config.toString(),
@@ -95,7 +95,7 @@ class InstallCommandTest {
         Run run = install("--protocol", "both", "--compose", "--dry-run", "--prefix", prefix.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("# would write " + prefix.resolve("etc/sallyport/sallyport.conf"),
-                "socks5=1080", "http=8080", "user.admin=<generated at install>", "NoNewPrivileges=yes",
+                "socks5=1080", "http=8080", "user.admin=<hash of the password generated at install>", "NoNewPrivileges=yes",
                 "# would write " + prefix.resolve("etc/sallyport/compose.yaml"), "- \"1080:1080\"", "- \"8080:8080\"")
                 .doesNotContainPattern("(?m)^password ");
         assertThat(prefix).isEmptyDirectory();
