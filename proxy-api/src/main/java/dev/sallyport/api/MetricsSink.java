@@ -91,4 +91,14 @@ public interface MetricsSink {
      */
     default void sessionClosed(SessionSummary summary) {
     }
+
+    /**
+     * A forward-auth request was answered: {@code outcome} is {@code allowed}, {@code denied},
+     * {@code locked_out}, {@code unavailable} or {@code bad_request} (a request that named no
+     * credentials core could read). Called on the endpoint's I/O thread.
+     *
+     * @param outcome what the endpoint answered
+     */
+    default void forwardAuth(String outcome) {
+    }
 }

@@ -82,6 +82,8 @@ public final class Config {
     public ProxyProtocolPolicy proxyProtocolAll;
     /** The PROXY protocol version written to targets before any relayed byte: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol;
+    /** The forward-auth listener, or null for none. */
+    public dev.sallyport.core.internal.forward.ForwardAuthOptions forwardAuth;
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

@@ -1,0 +1,117 @@
+package dev.sallyport.core;
+
+import dev.sallyport.core.internal.forward.ForwardAuthCheck;
+
+import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Forward authentication for a reverse proxy in front of other services (Traefik
+ * {@code forwardAuth}, nginx {@code auth_request}, Envoy {@code ext_authz}): is the caller's
+ * {@code Proxy-Authorization} or {@code Authorization} field (Basic or Bearer) good? Checked
+ * through the manager's own auth backends, auth cache, shared checks and login lockout, exactly
+ * as a proxy login; the lockout counts against the client address, read from
+ * {@code X-Forwarded-For} only when the direct caller lies in a trusted CIDR.
+ *
+ * <p>{@link ProxyManager.Builder#forwardAuth} serves this as {@code GET /auth} on a listener of
+ * its own; a host that already runs an HTTP server answers with {@link #check} instead:
+ *
+ * <pre>{@code
+ * ForwardAuth auth = ForwardAuth.of(proxy, "10.0.0.0/24");
+ * auth.check(new ForwardAuth.Request(peer, proxyAuthorization, authorization, forwardedFor))
+ *     .thenAccept(reply -> write(reply.status(), reply.headers()));
+ * }</pre>
+ *
+ * <p>Thread-safe; {@link #check} never blocks.
+ */
+public final class ForwardAuth {
+
+    private final ForwardAuthCheck check;
+
+    private ForwardAuth(ForwardAuthCheck check) {
+        this.check = check;
+    }
+
+    /**
+     * Forward authentication against {@code proxy}'s logins.
+     *
+     * @param proxy        a running manager that requires authentication
+     * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed, e.g. the
+     *                     reverse proxies' {@code 10.0.0.0/24}; none: the caller is the client
+     * @return the check
+     * @throws IllegalArgumentException when a CIDR cannot be parsed
+     * @throws IllegalStateException    when {@code proxy} requires no login (every answer would be a guess)
+     */
+    public static ForwardAuth of(ProxyManager proxy, String... trustedCidrs) {
+        Objects.requireNonNull(proxy, "proxy");
+        return new ForwardAuth(ForwardAuthCheck.of(proxy.engine(), ForwardAuthCheck.trusted("trustedCidrs", trustedCidrs)));
+    }
+
+    /**
+     * Answers {@code request}: 200 with {@code X-Sallyport-User} (and an
+     * {@code X-Sallyport-Attr-KEY} per attribute of the user) for good credentials, 401 with
+     * {@code WWW-Authenticate} for missing, unreadable or wrong ones, 429 (with {@code Retry-After}
+     * when known) while the client or the name is locked out, 503 when the auth backend cannot
+     * answer. Header values are printable ASCII: other characters, and {@code %}, are
+     * percent-encoded UTF-8. The stage completes on one of the manager's I/O threads.
+     *
+     * @param request what the reverse proxy sent
+     * @return the reply to send back
+     */
+    public CompletionStage<Reply> check(Request request) {
+        Objects.requireNonNull(request, "request");
+        return check.check(request);
+    }
+
+    /**
+     * What a reverse proxy sent to the forward-auth endpoint.
+     *
+     * @param peer               the direct caller's address
+     * @param proxyAuthorization the {@code Proxy-Authorization} field, or null; read first
+     * @param authorization      the {@code Authorization} field, or null
+     * @param forwardedFor       every {@code X-Forwarded-For} field, in order; empty for none
+     */
+    public record Request(InetSocketAddress peer, String proxyAuthorization, String authorization,
+                          List<String> forwardedFor) {
+        /**
+         * Checks that {@code peer} and {@code forwardedFor} are not null.
+         *
+         * @param peer               the direct caller's address
+         * @param proxyAuthorization the {@code Proxy-Authorization} field, or null
+         * @param authorization      the {@code Authorization} field, or null
+         * @param forwardedFor       every {@code X-Forwarded-For} field, in order
+         */
+        public Request {
+            Objects.requireNonNull(peer, "peer");
+            forwardedFor = List.copyOf(forwardedFor);
+        }
+
+        @Override
+        public String toString() {
+            return "Request[peer=" + peer + ", forwardedFor=" + forwardedFor + "]";
+        }
+    }
+
+    /**
+     * The answer to send back.
+     *
+     * @param status  the HTTP status: 200, 401, 429 or 503
+     * @param headers the header fields to send, in order; values printable ASCII
+     */
+    public record Reply(int status, Map<String, String> headers) {
+        /**
+         * Copies {@code headers}, keeping their order.
+         *
+         * @param status  the HTTP status
+         * @param headers the header fields
+         */
+        public Reply {
+            headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+    }
+}
