@@ -93,9 +93,10 @@ public interface MetricsSink {
     }
 
     /**
-     * A forward-auth request was answered: {@code outcome} is {@code allowed}, {@code denied},
-     * {@code locked_out}, {@code unavailable} or {@code bad_request} (a request that named no
-     * credentials core could read). Called on the endpoint's I/O thread.
+     * A forward-auth request was answered: {@code outcome} is {@code allowed} (200),
+     * {@code denied} (401: missing, unreadable or wrong credentials), {@code locked_out} (429),
+     * {@code unavailable} (503: the auth backend could not answer) or {@code forbidden} (403: a
+     * caller neither on loopback nor trusted). Called on one of core's I/O threads.
      *
      * @param outcome what the endpoint answered
      */

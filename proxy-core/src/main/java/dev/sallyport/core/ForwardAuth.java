@@ -16,7 +16,9 @@ import java.util.concurrent.CompletionStage;
  * {@code Proxy-Authorization} or {@code Authorization} field (Basic or Bearer) good? Checked
  * through the manager's own auth backends, auth cache, shared checks and login lockout, exactly
  * as a proxy login; the lockout counts against the client address, read from
- * {@code X-Forwarded-For} only when the direct caller lies in a trusted CIDR.
+ * {@code X-Forwarded-For} only when the direct caller lies in a trusted CIDR. Only callers on
+ * loopback or in a trusted CIDR get an answer; others get 403 (whoever may ask could guess
+ * passwords, within the lockout).
  *
  * <p>{@link ProxyManager.Builder#forwardAuth} serves this as {@code GET /auth} on a listener of
  * its own; a host that already runs an HTTP server answers with {@link #check} instead:
@@ -57,7 +59,7 @@ public final class ForwardAuth {
      * {@code X-Sallyport-Attr-KEY} per attribute of the user) for good credentials, 401 with
      * {@code WWW-Authenticate} for missing, unreadable or wrong ones, 429 (with {@code Retry-After}
      * when known) while the client or the name is locked out, 503 when the auth backend cannot
-     * answer. Header values are printable ASCII: other characters, and {@code %}, are
+     * answer, 403 to a caller neither on loopback nor trusted. Header values are printable ASCII: other characters, and {@code %}, are
      * percent-encoded UTF-8. The stage completes on one of the manager's I/O threads.
      *
      * @param request what the reverse proxy sent
@@ -100,7 +102,7 @@ public final class ForwardAuth {
     /**
      * The answer to send back.
      *
-     * @param status  the HTTP status: 200, 401, 429 or 503
+     * @param status  the HTTP status: 200, 401, 403, 429 or 503
      * @param headers the header fields to send, in order; values printable ASCII
      */
     public record Reply(int status, Map<String, String> headers) {

@@ -1065,13 +1065,14 @@ public final class ProxyManager implements AutoCloseable {
          * of its own at {@code address} (port 0 for any; see {@link ProxyManager#forwardAuthAddress}),
          * for a reverse proxy's {@code forwardAuth}, {@code auth_request} or {@code ext_authz}. The
          * manager must require logins. Needs io.netty:netty-codec-http (proxy-http brings it).
-         * Default: off. Mind the address: anyone who reaches it may check passwords, within the
-         * login lockout.
+         * Default: off. Only callers on loopback or in {@code trustedCidrs} get answers (403 to
+         * others), so an address beyond loopback needs trusted CIDRs.
          *
          * @param address      where to listen, e.g. {@code new InetSocketAddress("127.0.0.1", 9180)}
          * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed; none: the caller is the client
          * @return this builder
-         * @throws IllegalArgumentException when {@code address} is unresolved or a CIDR cannot be parsed
+         * @throws IllegalArgumentException when {@code address} is unresolved, beyond loopback without
+         *                                  trusted CIDRs, or a CIDR cannot be parsed
          * @throws IllegalStateException    when netty-codec-http is missing
          */
         public Builder forwardAuth(InetSocketAddress address, String... trustedCidrs) {

@@ -223,7 +223,7 @@ class ForwardAuthListenerTest {
     }
 
     @Test
-    void pipelinedRequest_whileAnAnswerIsPending_isNotAnswered_connectionClosesAfterTheFirstAnswer() throws Exception {
+    void pipelinedRequests_whileAnAnswerIsPending_areAnsweredInOrder_orTheConnectionClosesAfterTheFirst() throws Exception {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         backend.gate = gate;
         try (RawHttp http = new RawHttp(start())) {
@@ -233,8 +233,15 @@ class ForwardAuthListenerTest {
 
             RawHttp.Response first = http.read(false);
             assertThat(first.status()).isEqualTo(200);
-            assertThat(first.header("Connection")).isEqualTo("close");
-            assertThat(http.closedByServer()).isTrue();
+            assertThat(first.header("X-Sallyport-User")).isEqualTo("alice");
+            if ("close".equals(first.header("Connection"))) {
+                // The second came while the first was pending: dropped, never answered out of turn.
+                assertThat(http.closedByServer()).isTrue();
+                return;
+            }
+            RawHttp.Response second = http.read(false);
+            assertThat(second.status()).isEqualTo(401);
+            assertThat(second.headers()).doesNotContainKey("x-sallyport-user");
         }
     }
 
@@ -269,6 +276,31 @@ class ForwardAuthListenerTest {
         assertThatThrownBy(() -> ProxyManager.builder().forwardAuth(new InetSocketAddress(0), "10.0.0.0/33"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("forwardAuth: '10.0.0.0/33' (expected: a prefix length 0-32)");
+    }
+
+    @Test
+    void forwardAuth_beyondLoopback_needsTrustedCallers() {
+        assertThatThrownBy(() -> ProxyManager.builder().forwardAuth(new InetSocketAddress(0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("forwardAuth: 0.0.0.0/0.0.0.0:0 is beyond loopback with no trusted callers (expected: the "
+                        + "reverse proxies' CIDRs, which alone get answers, or a loopback address)");
+    }
+
+    @Test
+    void hook_callerNeitherOnLoopbackNorTrusted_gets403_andNoLoginIsTried() throws Exception {
+        start("10.0.0.0/8");
+        ForwardAuth hook = ForwardAuth.of(proxy, "10.0.0.0/8");
+        String good = GOOD.substring("Authorization: ".length());
+
+        ForwardAuth.Reply stranger = hook.check(new ForwardAuth.Request(new InetSocketAddress(
+                InetAddress.getByName("192.0.2.1"), 1), null, good, List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        ForwardAuth.Reply trusted = hook.check(new ForwardAuth.Request(new InetSocketAddress(
+                InetAddress.getByName("10.1.1.1"), 1), null, good, List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        assertThat(stranger.status()).isEqualTo(403);
+        assertThat(trusted.status()).isEqualTo(200);
+        assertThat(backend.clients).containsExactly(InetAddress.getByName("10.1.1.1"));
+        assertThat(outcomes.seen).containsExactly("forbidden", "allowed");
     }
 
     @Test

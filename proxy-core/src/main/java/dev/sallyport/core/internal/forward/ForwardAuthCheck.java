@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * queue), then the reply and one count for the {@code MetricsSink}. The auth context names
  * {@link Protocol#HTTP}: backends see a forward-auth login as an HTTP one.
  *
- * <p>Missing, unreadable or wrong credentials say 401; a lockout says 429 and an auth chain that
+ * <p>Only callers on loopback or in the trusted CIDRs are answered (403 to others): whoever may
+ * ask could guess passwords, within the lockout. Missing, unreadable or wrong credentials say 401; a lockout says 429 and an auth chain that
  * could not check (backend down, overloaded) says 503, so a reverse proxy can tell "wrong" from
  * "try later".
  */
@@ -99,6 +100,11 @@ public final class ForwardAuthCheck {
     /** Answers on {@code loop}; the future never fails. {@code caller} says when the answer stops mattering. */
     Future<ForwardAuth.Reply> check(InetSocketAddress peer, String proxyAuthorization, String authorization,
                                     List<String> forwardedFor, EventLoop loop, LoginQueue.Caller caller) {
+        if (!peer.getAddress().isLoopbackAddress() && !ForwardedFor.trusts(trusted, peer.getAddress())) {
+            // Only the reverse proxies may ask: a stranger on the network gets no password oracle.
+            log.debug("forward auth: caller {} is not trusted", Addresses.format(peer));
+            return loop.newSucceededFuture(count("forbidden", new ForwardAuth.Reply(403, Map.of("Cache-Control", "no-store"))));
+        }
         InetSocketAddress client = ForwardedFor.client(peer, forwardedFor, trusted);
         Credentials credentials = AuthorizationHeader.parse(proxyAuthorization != null ? proxyAuthorization : authorization);
         if (credentials == AuthorizationHeader.MALFORMED || credentials instanceof Credentials.None) {

@@ -38,9 +38,10 @@ import java.util.concurrent.TimeUnit;
  * call; under {@code /auth/envoy} every method is accepted, since Envoy's {@code ext_authz} HTTP
  * service sends the client's own method and path after its prefix. Anything else: 404, or 405 on
  * {@code /auth}. Each request must arrive whole within the timeout of the connection opening or
- * of the previous answer (a slow client is closed). Requests are answered one at a time: a
- * request sent before the previous answer (pipelining) is dropped and the connection closed
- * after that answer, so answers can never come out of order.
+ * of the previous answer (a slow client is closed). Requests are answered one at a time and in
+ * order: Netty's HTTP codec hands over a pipelined request only once the previous answer is out;
+ * should one still come while an answer is pending, it is dropped and the connection closed after
+ * that answer, so an answer can never reach the wrong request.
  */
 final class ForwardAuthHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 

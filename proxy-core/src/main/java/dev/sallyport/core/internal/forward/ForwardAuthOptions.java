@@ -25,6 +25,10 @@ public record ForwardAuthOptions(InetSocketAddress address, List<Cidr> trusted) 
             throw new IllegalArgumentException("forwardAuth: " + address + " (expected: an IP address, not a name to look up)");
         }
         List<Cidr> trusted = ForwardAuthCheck.trusted("forwardAuth", trustedCidrs);
+        if (!address.getAddress().isLoopbackAddress() && trusted.isEmpty()) {
+            throw new IllegalArgumentException("forwardAuth: " + address + " is beyond loopback with no trusted callers "
+                    + "(expected: the reverse proxies' CIDRs, which alone get answers, or a loopback address)");
+        }
         try {
             Class.forName(CODEC, false, ForwardAuthOptions.class.getClassLoader());
         } catch (ClassNotFoundException e) {

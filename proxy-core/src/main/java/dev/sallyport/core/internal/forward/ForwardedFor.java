@@ -76,7 +76,7 @@ final class ForwardedFor {
                 && suffix.substring(1).chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
-    private static boolean trusts(List<Cidr> trusted, InetAddress address) {
+    static boolean trusts(List<Cidr> trusted, InetAddress address) {
         for (Cidr cidr : trusted) {
             if (cidr.containsExactly(address)) {
                 return true;
