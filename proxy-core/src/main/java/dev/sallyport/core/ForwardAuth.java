@@ -25,8 +25,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <pre>{@code
  * ForwardAuth auth = ForwardAuth.of(proxy, "10.0.0.0/24");
- * auth.check(new ForwardAuth.Request(peer, proxyAuthorization, authorization, forwardedFor))
- *     .thenAccept(reply -> write(reply.status(), reply.headers()));
+ * auth.check(new ForwardAuth.Request(peer, proxyAuthorizations, authorizations, forwardedFors))
+ *     .thenAccept(reply -> write(reply.status(), reply.headers(), reply.text()));
  * }</pre>
  *
  * <p>Thread-safe; {@link #check} never blocks.
@@ -71,25 +71,28 @@ public final class ForwardAuth {
     }
 
     /**
-     * What a reverse proxy sent to the forward-auth endpoint.
+     * What a reverse proxy sent to the forward-auth endpoint: every field of each name, in order
+     * (a name sent twice is ambiguous, and such credentials are refused).
      *
      * @param peer               the direct caller's address
-     * @param proxyAuthorization the {@code Proxy-Authorization} field, or null; read first
-     * @param authorization      the {@code Authorization} field, or null
-     * @param forwardedFor       every {@code X-Forwarded-For} field, in order; empty for none
+     * @param proxyAuthorization the {@code Proxy-Authorization} fields; read first
+     * @param authorization      the {@code Authorization} fields, read when there is no {@code Proxy-Authorization}
+     * @param forwardedFor       the {@code X-Forwarded-For} fields
      */
-    public record Request(InetSocketAddress peer, String proxyAuthorization, String authorization,
+    public record Request(InetSocketAddress peer, List<String> proxyAuthorization, List<String> authorization,
                           List<String> forwardedFor) {
         /**
-         * Checks that {@code peer} and {@code forwardedFor} are not null.
+         * Checks that nothing is null and copies the lists.
          *
          * @param peer               the direct caller's address
-         * @param proxyAuthorization the {@code Proxy-Authorization} field, or null
-         * @param authorization      the {@code Authorization} field, or null
-         * @param forwardedFor       every {@code X-Forwarded-For} field, in order
+         * @param proxyAuthorization the {@code Proxy-Authorization} fields
+         * @param authorization      the {@code Authorization} fields
+         * @param forwardedFor       the {@code X-Forwarded-For} fields
          */
         public Request {
             Objects.requireNonNull(peer, "peer");
+            proxyAuthorization = List.copyOf(proxyAuthorization);
+            authorization = List.copyOf(authorization);
             forwardedFor = List.copyOf(forwardedFor);
         }
 
@@ -114,6 +117,21 @@ public final class ForwardAuth {
          */
         public Reply {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        /**
+         * A short plain-text body for the status, ending in a newline.
+         *
+         * @return the body text
+         */
+        public String text() {
+            return switch (status) {
+                case 200 -> "ok\n";
+                case 401 -> "authentication required\n";
+                case 403 -> "caller not trusted\n";
+                case 429 -> "too many failed logins: locked out\n";
+                default -> "auth backend unavailable\n";
+            };
         }
     }
 }

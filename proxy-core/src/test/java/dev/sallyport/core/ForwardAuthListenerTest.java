@@ -282,7 +282,7 @@ class ForwardAuthListenerTest {
     void forwardAuth_beyondLoopback_needsTrustedCallers() {
         assertThatThrownBy(() -> ProxyManager.builder().forwardAuth(new InetSocketAddress(0)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("forwardAuth: 0.0.0.0/0.0.0.0:0 is beyond loopback with no trusted callers (expected: the "
+                .hasMessage("forwardAuth: 0.0.0.0:0 is beyond loopback with no trusted callers (expected: the "
                         + "reverse proxies' CIDRs, which alone get answers, or a loopback address)");
     }
 
@@ -293,9 +293,9 @@ class ForwardAuthListenerTest {
         String good = GOOD.substring("Authorization: ".length());
 
         ForwardAuth.Reply stranger = hook.check(new ForwardAuth.Request(new InetSocketAddress(
-                InetAddress.getByName("192.0.2.1"), 1), null, good, List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                InetAddress.getByName("192.0.2.1"), 1), List.of(), List.of(good), List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
         ForwardAuth.Reply trusted = hook.check(new ForwardAuth.Request(new InetSocketAddress(
-                InetAddress.getByName("10.1.1.1"), 1), null, good, List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                InetAddress.getByName("10.1.1.1"), 1), List.of(), List.of(good), List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
         assertThat(stranger.status()).isEqualTo(403);
         assertThat(trusted.status()).isEqualTo(200);
@@ -318,16 +318,16 @@ class ForwardAuthListenerTest {
         InetSocketAddress peer = new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
         String wrong = WRONG.substring("Authorization: ".length());
 
-        assertThat(hook.check(new ForwardAuth.Request(peer, null, wrong, List.of())).toCompletableFuture()
+        assertThat(hook.check(new ForwardAuth.Request(peer, List.of(), List.of(wrong), List.of())).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS).status()).isEqualTo(401);
-        assertThat(hook.check(new ForwardAuth.Request(peer, null, wrong, List.of())).toCompletableFuture()
+        assertThat(hook.check(new ForwardAuth.Request(peer, List.of(), List.of(wrong), List.of())).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS).status()).isEqualTo(401);
 
         try (RawHttp http = new RawHttp(listener)) {
             assertThat(http.exchange(RawHttp.get("/auth", GOOD)).status()).isEqualTo(429);
         }
         String good = GOOD.substring("Authorization: ".length());
-        assertThat(hook.check(new ForwardAuth.Request(peer, good, null, List.of())).toCompletableFuture()
+        assertThat(hook.check(new ForwardAuth.Request(peer, List.of(good), List.of(), List.of())).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS).headers()).containsKey("Retry-After");
     }
 

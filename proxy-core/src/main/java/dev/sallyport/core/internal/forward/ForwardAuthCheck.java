@@ -87,7 +87,7 @@ public final class ForwardAuthCheck {
         return Arrays.stream(cidrs).map(cidr -> Cidr.parse(setting, cidr)).toList();
     }
 
-    /** {@link #check(InetSocketAddress, String, String, List, EventLoop, LoginQueue.Caller)} for the public hook. */
+    /** {@link #check(InetSocketAddress, List, List, List, EventLoop, LoginQueue.Caller)} for the public hook. */
     public CompletionStage<ForwardAuth.Reply> check(ForwardAuth.Request request) {
         long deadline = engine.settings().ticker().read() + engine.settings().connectTimeout().toNanos();
         CompletableFuture<ForwardAuth.Reply> reply = new CompletableFuture<>();
@@ -98,7 +98,7 @@ public final class ForwardAuthCheck {
     }
 
     /** Answers on {@code loop}; the future never fails. {@code caller} says when the answer stops mattering. */
-    Future<ForwardAuth.Reply> check(InetSocketAddress peer, String proxyAuthorization, String authorization,
+    Future<ForwardAuth.Reply> check(InetSocketAddress peer, List<String> proxyAuthorization, List<String> authorization,
                                     List<String> forwardedFor, EventLoop loop, LoginQueue.Caller caller) {
         if (!peer.getAddress().isLoopbackAddress() && !ForwardedFor.trusts(trusted, peer.getAddress())) {
             // Only the reverse proxies may ask: a stranger on the network gets no password oracle.
@@ -106,7 +106,7 @@ public final class ForwardAuthCheck {
             return loop.newSucceededFuture(count("forbidden", new ForwardAuth.Reply(403, Map.of("Cache-Control", "no-store"))));
         }
         InetSocketAddress client = ForwardedFor.client(peer, forwardedFor, trusted);
-        Credentials credentials = AuthorizationHeader.parse(proxyAuthorization != null ? proxyAuthorization : authorization);
+        Credentials credentials = AuthorizationHeader.parse(field(proxyAuthorization.isEmpty() ? authorization : proxyAuthorization));
         if (credentials == AuthorizationHeader.MALFORMED || credentials instanceof Credentials.None) {
             log.debug("forward auth for {}: {}", Addresses.format(client),
                     credentials == AuthorizationHeader.MALFORMED ? "malformed credentials" : "no credentials");
@@ -130,6 +130,11 @@ public final class ForwardAuthCheck {
             }
         });
         return reply;
+    }
+
+    /** The field's one value; null when absent, and "" (unreadable) when sent twice: which one would count is ambiguous. */
+    private static String field(List<String> values) {
+        return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : "";
     }
 
     private ForwardAuth.Reply denied() {

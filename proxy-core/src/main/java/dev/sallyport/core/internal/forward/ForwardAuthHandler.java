@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -113,29 +112,14 @@ final class ForwardAuthHandler extends SimpleChannelInboundHandler<FullHttpReque
         pending = true;
         Channel channel = ctx.channel();
         LoginQueue.Caller caller = new LoginQueue.Caller(ticker.read() + timeout.toNanos(), () -> !channel.isActive());
-        check.check((InetSocketAddress) channel.remoteAddress(), single(headers, HttpHeaderNames.PROXY_AUTHORIZATION),
-                single(headers, HttpHeaderNames.AUTHORIZATION), headers.getAll(FORWARDED_FOR), channel.eventLoop(), caller)
+        check.check((InetSocketAddress) channel.remoteAddress(), headers.getAll(HttpHeaderNames.PROXY_AUTHORIZATION),
+                headers.getAll(HttpHeaderNames.AUTHORIZATION), headers.getAll(FORWARDED_FOR), channel.eventLoop(), caller)
                 .addListener(f -> {
                     pending = false;
                     ForwardAuth.Reply reply = (ForwardAuth.Reply) f.getNow();
-                    respond(ctx, HttpResponseStatus.valueOf(reply.status()), reply.headers(), body(reply.status()),
+                    respond(ctx, HttpResponseStatus.valueOf(reply.status()), reply.headers(), reply.text(),
                             keepAlive, head);
                 });
-    }
-
-    /** The field's one value; null when absent, and "" (unreadable) when sent twice: which one would count is ambiguous. */
-    private static String single(HttpHeaders headers, CharSequence name) {
-        List<String> values = headers.getAll(name);
-        return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : "";
-    }
-
-    private static String body(int status) {
-        return switch (status) {
-            case 200 -> "ok\n";
-            case 401 -> "authentication required\n";
-            case 429 -> "too many failed logins: locked out\n";
-            default -> "auth backend unavailable\n";
-        };
     }
 
     private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, Map<String, String> fields, String text,

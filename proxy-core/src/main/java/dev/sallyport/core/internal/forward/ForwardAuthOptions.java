@@ -1,5 +1,6 @@
 package dev.sallyport.core.internal.forward;
 
+import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.Cidr;
 
 import java.net.InetSocketAddress;
@@ -26,7 +27,7 @@ public record ForwardAuthOptions(InetSocketAddress address, List<Cidr> trusted) 
         }
         List<Cidr> trusted = ForwardAuthCheck.trusted("forwardAuth", trustedCidrs);
         if (!address.getAddress().isLoopbackAddress() && trusted.isEmpty()) {
-            throw new IllegalArgumentException("forwardAuth: " + address + " is beyond loopback with no trusted callers "
+            throw new IllegalArgumentException("forwardAuth: " + Addresses.format(address) + " is beyond loopback with no trusted callers "
                     + "(expected: the reverse proxies' CIDRs, which alone get answers, or a loopback address)");
         }
         try {
