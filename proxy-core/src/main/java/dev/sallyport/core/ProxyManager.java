@@ -1066,7 +1066,8 @@ public final class ProxyManager implements AutoCloseable {
          * for a reverse proxy's {@code forwardAuth}, {@code auth_request} or {@code ext_authz}. The
          * manager must require logins. Needs io.netty:netty-codec-http (proxy-http brings it).
          * Default: off. Only callers on loopback or in {@code trustedCidrs} get answers (403 to
-         * others), so an address beyond loopback needs trusted CIDRs.
+         * others), so an address beyond loopback needs trusted CIDRs. A fixed port is also denied
+         * as a proxy target ({@link #protectedAddress}); port 0 is not (its port is chosen later).
          *
          * @param address      where to listen, e.g. {@code new InetSocketAddress("127.0.0.1", 9180)}
          * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed; none: the caller is the client
@@ -1077,6 +1078,9 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder forwardAuth(InetSocketAddress address, String... trustedCidrs) {
             c.forwardAuth = ForwardAuthOptions.of(address, trustedCidrs);
+            if (address.getPort() != 0) {
+                c.protectedAddresses.add(address);
+            }
             return this;
         }
 

@@ -279,6 +279,15 @@ class ForwardAuthListenerTest {
     }
 
     @Test
+    void forwardAuth_onAFixedPort_isDeniedAsAProxyTarget() {
+        InetSocketAddress fixed = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9180);
+
+        assertThat(ProxyManager.builder().forwardAuth(fixed).config().protectedAddresses).containsExactly(fixed);
+        assertThat(ProxyManager.builder().forwardAuth(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .config().protectedAddresses).isEmpty();
+    }
+
+    @Test
     void forwardAuth_beyondLoopback_needsTrustedCallers() {
         assertThatThrownBy(() -> ProxyManager.builder().forwardAuth(new InetSocketAddress(0)))
                 .isInstanceOf(IllegalArgumentException.class)

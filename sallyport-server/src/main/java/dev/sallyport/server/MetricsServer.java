@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code /metrics} (Prometheus text), {@code /health} (200 serving, 503 starting or draining),
  * {@code /health/live} and {@code /health/ready} ({@link Health}) and
- * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
+ * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) and, with
+ * {@code --forward-auth}, {@code /auth} ({@link ForwardAuthEndpoint}, answered asynchronously and in
+ * order) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
  * nothing but its own connection. Each request must arrive whole within the request timeout of
  * the connection opening or of the previous response, or the connection is closed; heads are
  * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
