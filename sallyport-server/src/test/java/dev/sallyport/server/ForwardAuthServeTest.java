@@ -139,8 +139,8 @@ class ForwardAuthServeTest {
 
     // ---- curl ----
 
-    private static CurlThroughServerTestAccess.Result curl(String... args) throws IOException, InterruptedException {
-        return CurlThroughServerTestAccess.curl(args);
+    private static Curl.Result curl(String... args) throws IOException, InterruptedException {
+        return Curl.run(args);
     }
 
     @Test
@@ -152,10 +152,10 @@ class ForwardAuthServeTest {
             String auth = "http://127.0.0.1:" + listener(listening, "metrics").address().getPort() + "/auth";
             String proxy = "http://127.0.0.1:" + listener(listening, "http").address().getPort();
 
-            CurlThroughServerTestAccess.Result good = curl("-i", "-u", "alice:s3cret", auth);
+            Curl.Result good = curl("-i", "-u", "alice:s3cret", auth);
             assertThat(good.out()).startsWith("HTTP/1.1 200").containsIgnoringCase("x-sallyport-user: alice");
 
-            CurlThroughServerTestAccess.Result bad = curl("-i", "-u", "alice:wrong", auth);
+            Curl.Result bad = curl("-i", "-u", "alice:wrong", auth);
             assertThat(bad.out()).startsWith("HTTP/1.1 401").containsIgnoringCase("www-authenticate: Basic");
 
             // Wrong passwords through the HTTP proxy, all at once: the lockout is the proxy's own.
@@ -168,7 +168,7 @@ class ForwardAuthServeTest {
                 assertThat(guess.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
 
-            CurlThroughServerTestAccess.Result locked = curl("-i", "-u", "alice:s3cret", auth);
+            Curl.Result locked = curl("-i", "-u", "alice:s3cret", auth);
             assertThat(locked.out()).startsWith("HTTP/1.1 429").containsIgnoringCase("retry-after: ")
                     .doesNotContainIgnoringCase("x-sallyport-user");
         }

@@ -8,16 +8,16 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Runs curl for the tests that drive the server with it. */
-final class CurlThroughServerTestAccess {
+/** Runs curl (with -sS and a 20 s limit) for the tests that drive the server with it. */
+final class Curl {
 
-    private CurlThroughServerTestAccess() {
+    private Curl() {
     }
 
     record Result(int exit, String out, String err) {
     }
 
-    static Result curl(String... args) throws IOException, InterruptedException {
+    static Result run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).start();
