@@ -341,6 +341,17 @@ class ForwardAuthListenerTest {
     }
 
     @Test
+    void hook_afterClose_answers503() throws Exception {
+        start();
+        ForwardAuth hook = ForwardAuth.of(proxy);
+        proxy.close();
+        String good = GOOD.substring("Authorization: ".length());
+
+        assertThat(hook.check(new ForwardAuth.Request(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1),
+                List.of(), List.of(good), List.of())).toCompletableFuture().get(5, TimeUnit.SECONDS).status()).isEqualTo(503);
+    }
+
+    @Test
     void hook_onAManagerWithoutLogins_isRefused() {
         proxy = ProxyManager.builder().classLoader(NullFrontend.loader()).socks5(0).start();
 

@@ -91,9 +91,15 @@ public final class ForwardAuthCheck {
     public CompletionStage<ForwardAuth.Reply> check(ForwardAuth.Request request) {
         long deadline = engine.settings().ticker().read() + engine.settings().connectTimeout().toNanos();
         CompletableFuture<ForwardAuth.Reply> reply = new CompletableFuture<>();
-        check(request.peer(), request.proxyAuthorization(), request.authorization(), request.forwardedFor(),
-                engine.nextLoop(), new LoginQueue.Caller(deadline, () -> false))
-                .addListener(f -> reply.complete((ForwardAuth.Reply) f.getNow()));
+        try {
+            check(request.peer(), request.proxyAuthorization(), request.authorization(), request.forwardedFor(),
+                    engine.nextLoop(), new LoginQueue.Caller(deadline, () -> false))
+                    .addListener(f -> reply.complete(f.isSuccess() ? (ForwardAuth.Reply) f.getNow() : unavailable()));
+        } catch (RuntimeException e) {
+            // The manager is closed (its loops refuse work): nobody can check now.
+            log.debug("forward auth: no check possible", e);
+            reply.complete(unavailable());
+        }
         return reply;
     }
 
@@ -122,7 +128,7 @@ public final class ForwardAuthCheck {
             SessionException refusal = f.cause() instanceof SessionException e ? e : null;
             log.debug("forward auth for {}: {}", Addresses.format(client), refusal != null ? refusal.getMessage() : f.cause());
             if (refusal == null || refusal.outcome() != Outcome.AUTH_FAILED) {
-                reply.setSuccess(count("unavailable", new ForwardAuth.Reply(503, Map.of("Cache-Control", "no-store"))));
+                reply.setSuccess(unavailable());
             } else if ("locked_out".equals(refusal.rule())) {
                 reply.setSuccess(lockedOut(auth.lockedForNanos(client.getAddress(), credentials.username())));
             } else {
@@ -135,6 +141,10 @@ public final class ForwardAuthCheck {
     /** The field's one value; null when absent, and "" (unreadable) when sent twice: which one would count is ambiguous. */
     private static String field(List<String> values) {
         return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : "";
+    }
+
+    private ForwardAuth.Reply unavailable() {
+        return count("unavailable", new ForwardAuth.Reply(503, Map.of("Cache-Control", "no-store")));
     }
 
     private ForwardAuth.Reply denied() {
