@@ -91,4 +91,15 @@ public interface MetricsSink {
      */
     default void sessionClosed(SessionSummary summary) {
     }
+
+    /**
+     * A forward-auth request was answered: {@code outcome} is {@code allowed} (200),
+     * {@code denied} (401: missing, unreadable or wrong credentials), {@code locked_out} (429),
+     * {@code unavailable} (503: the auth backend could not answer) or {@code forbidden} (403: a
+     * caller neither on loopback nor trusted). Called on one of core's I/O threads.
+     *
+     * @param outcome what the endpoint answered
+     */
+    default void forwardAuth(String outcome) {
+    }
 }

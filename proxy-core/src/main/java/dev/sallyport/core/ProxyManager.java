@@ -6,6 +6,8 @@ import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.NettyVersionCheck;
 import dev.sallyport.core.internal.ProxyProtocolPolicy;
 import dev.sallyport.core.internal.Settings;
+import dev.sallyport.core.internal.forward.ForwardAuthOptions;
+import dev.sallyport.core.internal.forward.ForwardAuthServer;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.reload.Reloader;
 
@@ -66,9 +68,11 @@ import java.util.regex.Pattern;
 public final class ProxyManager implements AutoCloseable {
 
     private final Engine engine;
+    private final InetSocketAddress forwardAuth;
 
-    private ProxyManager(Engine engine) {
+    private ProxyManager(Engine engine, InetSocketAddress forwardAuth) {
         this.engine = engine;
+        this.forwardAuth = forwardAuth;
     }
 
     /**
@@ -107,6 +111,22 @@ public final class ProxyManager implements AutoCloseable {
                     + engine.addresses().keySet() + ")");
         }
         return address;
+    }
+
+    /**
+     * The address the forward-auth listener bound ({@link Builder#forwardAuth}).
+     *
+     * @return its bound address
+     * @throws IllegalStateException when forward auth is off, or once {@link #close()} began
+     */
+    public InetSocketAddress forwardAuthAddress() {
+        engine.addresses();
+        return ForwardAuthServer.require(forwardAuth);
+    }
+
+    /** The running engine; for {@link ForwardAuth#of}. */
+    Engine engine() {
+        return engine;
     }
 
     /**
@@ -1101,20 +1121,46 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
+         * Serves forward authentication ({@link ForwardAuth}) as {@code GET /auth} on a listener
+         * of its own at {@code address} (port 0 for any; see {@link ProxyManager#forwardAuthAddress}),
+         * for a reverse proxy's {@code forwardAuth}, {@code auth_request} or {@code ext_authz}. The
+         * manager must require logins. Needs io.netty:netty-codec-http (proxy-http brings it).
+         * Default: off. Only callers on loopback or in {@code trustedCidrs} get answers (403 to
+         * others), so an address beyond loopback needs trusted CIDRs. A fixed port is also denied
+         * as a proxy target ({@link #protectedAddress}); port 0 is not (its port is chosen later).
+         *
+         * @param address      where to listen, e.g. {@code new InetSocketAddress("127.0.0.1", 9180)}
+         * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed; none: the caller is the client
+         * @return this builder
+         * @throws IllegalArgumentException when {@code address} is unresolved, beyond loopback without
+         *                                  trusted CIDRs, or a CIDR cannot be parsed
+         * @throws IllegalStateException    when netty-codec-http is missing
+         */
+        public Builder forwardAuth(InetSocketAddress address, String... trustedCidrs) {
+            c.forwardAuth = ForwardAuthOptions.of(address, trustedCidrs);
+            if (address.getPort() != 0) {
+                c.protectedAddresses.add(address);
+            }
+            return this;
+        }
+
+        /**
          * Checks the configuration as a whole, binds every listener and returns once they accept
          * connections.
          *
          * @return the running proxy
          * @throws IllegalStateException when the configuration is inconsistent (no listener, an
          *                               open proxy on a public address, a missing protocol module
-         *                               or provider) or a port cannot be bound; first of all
+         *                               or provider, forward auth without logins) or a port
+         *                               cannot be bound; first of all
          *                               when the class path holds a Netty that is not the 4.2
          *                               line (the message names both versions)
          */
         public ProxyManager start() {
             NettyVersionCheck.requireSupported();
             Settings settings = Settings.from(c);
-            return new ProxyManager(Engine.start(settings));
+            Engine engine = Engine.start(settings);
+            return new ProxyManager(engine, ForwardAuthServer.start(engine, c.forwardAuth));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.sallyport.http;
 
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
+import dev.sallyport.core.internal.AuthorizationHeader;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -9,8 +10,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
  * Request preparation as plain functions: what the proxy checks in a request head and rewrites
@@ -54,7 +53,7 @@ final class Requests {
     static final String MALFORMED_CREDENTIALS = "malformed_credentials";
 
     /** Marks a {@code Proxy-Authorization} header that cannot be decoded. */
-    static final Credentials MALFORMED = Credentials.token("");
+    static final Credentials MALFORMED = AuthorizationHeader.MALFORMED;
 
     static final String ORIGIN_FORM_HINT = "this is a proxy, not a web server: send the full URL "
             + "(GET http://host/path HTTP/1.1) or configure this address as your HTTP proxy";
@@ -176,37 +175,7 @@ final class Requests {
      * {@link #MALFORMED} when present but not decodable or of another scheme.
      */
     static Credentials credentials(HttpHeaders headers) {
-        String value = headers.get(HttpHeaderNames.PROXY_AUTHORIZATION);
-        if (value == null) {
-            return Credentials.none();
-        }
-        value = value.trim();
-        int space = value.indexOf(' ');
-        if (space < 0) {
-            return MALFORMED;
-        }
-        String scheme = value.substring(0, space);
-        String param = value.substring(space + 1).trim();
-        if (param.isEmpty()) {
-            return MALFORMED;
-        }
-        if ("basic".equalsIgnoreCase(scheme)) {
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(param), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return MALFORMED;
-            }
-            int colon = decoded.indexOf(':');
-            if (colon <= 0) {
-                return MALFORMED;
-            }
-            return Credentials.password(decoded.substring(0, colon), decoded.substring(colon + 1));
-        }
-        if ("bearer".equalsIgnoreCase(scheme)) {
-            return Credentials.token(param);
-        }
-        return MALFORMED;
+        return AuthorizationHeader.parse(headers.get(HttpHeaderNames.PROXY_AUTHORIZATION));
     }
 
     /**

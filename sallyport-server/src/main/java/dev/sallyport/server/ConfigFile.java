@@ -62,8 +62,8 @@ final class ConfigFile {
             "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl", "user-file");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
-    static final Set<String> KEYS = Stream.concat(SERVER_KEYS.stream(), ProxyProperties.keys().stream())
-            .collect(Collectors.toUnmodifiableSet());
+    static final Set<String> KEYS = Stream.of(SERVER_KEYS, ForwardAuthFlags.KEYS, ProxyProperties.keys())
+            .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
 
     private ConfigFile() {
     }
@@ -185,7 +185,7 @@ final class ConfigFile {
                     }
                 }
             } else if (key.equals("access-log") || key.equals("allow-open-proxy") || key.equals("deny-private")
-                    || key.equals("migrate")) {
+                    || key.equals("migrate") || key.equals(ForwardAuthFlags.ENABLED)) {
                 if (!value.equals("true") && !value.equals("false")) {
                     throw new UsageException("--config: " + key + "=" + value + " in " + file + " (expected: true or false)");
                 }

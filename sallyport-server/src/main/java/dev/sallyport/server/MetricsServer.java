@@ -34,12 +34,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code /metrics} (Prometheus text), {@code /health} (200 serving, 503 starting or draining),
  * {@code /health/live} and {@code /health/ready} ({@link Health}) and
- * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
+ * the admin endpoint {@code /sessions} ({@link SessionsEndpoint}, with its own guards) and, with
+ * {@code --forward-auth}, {@code /auth} ({@link ForwardAuthEndpoint}, answered asynchronously and in
+ * order) over HTTP/1.1, on one Netty event loop of its own: a client that sends half a request holds
  * nothing but its own connection. Each request must arrive whole within the request timeout of
  * the connection opening or of the previous response, or the connection is closed; heads are
  * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
@@ -74,6 +77,13 @@ final class MetricsServer implements AutoCloseable {
      */
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Health health,
                                byte[] token, Duration requestTimeout, SessionsEndpoint sessions) {
+        return start(address, registry, health, token, requestTimeout, sessions, null);
+    }
+
+    /** {@link #start} that also serves {@code /auth} through {@code forwardAuth} (null for none). */
+    static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Health health,
+                               byte[] token, Duration requestTimeout, SessionsEndpoint sessions,
+                               ForwardAuthEndpoint forwardAuth) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sallyport-metrics", true),
                 NioIoHandler.newFactory());
         ChannelFuture bound = new ServerBootstrap()
@@ -85,7 +95,7 @@ final class MetricsServer implements AutoCloseable {
                         channel.pipeline()
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
                                 .addLast("aggregator", new HttpObjectAggregator(4096))
-                                .addLast("endpoints", new Endpoints(registry, health, token, requestTimeout, sessions));
+                                .addLast("endpoints", new Endpoints(registry, health, token, requestTimeout, sessions, forwardAuth));
                     }
                 })
                 .bind(address).awaitUninterruptibly();
@@ -113,9 +123,14 @@ final class MetricsServer implements AutoCloseable {
     /**
      * What an endpoint answers.
      *
-     * @param allow the {@code Allow} field of a 405, or null
+     * @param allow   the {@code Allow} field of a 405, or null
+     * @param headers more fields to send
      */
-    record Answer(HttpResponseStatus status, String type, String body, String allow) {
+    record Answer(HttpResponseStatus status, String type, String body, String allow, Map<String, String> headers) {
+        Answer(HttpResponseStatus status, String type, String body, String allow) {
+            this(status, type, body, allow, Map.of());
+        }
+
         Answer(HttpResponseStatus status, String type, String body) {
             this(status, type, body, null);
         }
@@ -144,15 +159,20 @@ final class MetricsServer implements AutoCloseable {
         private final byte[] token;
         private final Duration requestTimeout;
         private final SessionsEndpoint sessions;
+        private final ForwardAuthEndpoint forwardAuth;
         private ScheduledFuture<?> deadline;
+        /** A forward-auth answer is being worked out; a request arriving meanwhile closes the connection after it. */
+        private boolean pending;
+        private boolean closeAfter;
 
         Endpoints(PrometheusMeterRegistry registry, Health health, byte[] token, Duration requestTimeout,
-                  SessionsEndpoint sessions) {
+                  SessionsEndpoint sessions, ForwardAuthEndpoint forwardAuth) {
             this.registry = registry;
             this.health = health;
             this.token = token;
             this.requestTimeout = requestTimeout;
             this.sessions = sessions;
+            this.forwardAuth = forwardAuth;
         }
 
         @Override
@@ -171,20 +191,41 @@ final class MetricsServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (pending) {
+                closeAfter = true;
+                return;
+            }
             deadline.cancel(false);
-            Answer answer = answer(request);
-            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
             boolean head = HttpMethod.HEAD.equals(request.method());
+            boolean close = !HttpUtil.isKeepAlive(request) || request.decoderResult().isFailure();
+            String path = request.decoderResult().isFailure() ? "" : new QueryStringDecoder(request.uri()).rawPath();
+            if (forwardAuth != null && ForwardAuthEndpoint.handles(path)) {
+                // Answered later, on this loop; no other request is answered meanwhile, so answers stay in order.
+                pending = true;
+                forwardAuth.answer(request, path, (InetSocketAddress) ctx.channel().remoteAddress())
+                        .whenComplete((answer, failure) -> ctx.executor().execute(() -> {
+                            pending = false;
+                            respond(ctx, answer != null ? answer : new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT,
+                                    "auth backend unavailable\n"), head, close || closeAfter);
+                        }));
+                return;
+            }
+            respond(ctx, answer(request), head, close);
+        }
+
+        private void respond(ChannelHandlerContext ctx, Answer answer, boolean head, boolean close) {
+            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+            answer.headers().forEach(response.headers()::set);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.type())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (HttpResponseStatus.UNAUTHORIZED.equals(answer.status())) {
+            if (HttpResponseStatus.UNAUTHORIZED.equals(answer.status()) && answer.headers().isEmpty()) {
                 response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sallyport-metrics\"");
             } else if (answer.allow() != null) {
                 response.headers().set(HttpHeaderNames.ALLOW, answer.allow());
             }
-            if (!HttpUtil.isKeepAlive(request) || request.decoderResult().isFailure()) {
+            if (close) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                 return;

@@ -189,6 +189,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DatabaseFlags database = new DatabaseFlags();
 
+    @CommandLine.Mixin
+    ForwardAuthFlags forwardAuth = new ForwardAuthFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -211,15 +214,17 @@ final class ServeCommand implements Callable<Integer> {
         // Bound before the proxy, which then denies the metrics port as a target like its listeners.
         InetAddress metricsAddress = address(metricsBind == null ? "127.0.0.1" : metricsBind);
         SessionsEndpoint sessions = new SessionsEndpoint(metricsToken, metricsAddress.isLoopbackAddress());
+        ForwardAuthEndpoint auth = forwardAuth.endpoint();
         MetricsServer metricsServer = registry == null ? null : MetricsServer.start(
                 new InetSocketAddress(metricsAddress, metrics),
-                registry, health, metricsToken, MetricsServer.REQUEST_TIMEOUT, sessions);
+                registry, health, metricsToken, MetricsServer.REQUEST_TIMEOUT, sessions, auth);
         metricsBound = metricsServer == null ? null : metricsServer.address();
         JdbcStore store = null;
         ProxyManager proxy;
         try {
             store = openStore();
             proxy = start(registry, store);
+            ForwardAuthFlags.attach(auth, proxy);
         } catch (RuntimeException e) {
             closeAll(store, metricsServer);
             throw e;
@@ -272,6 +277,7 @@ final class ServeCommand implements Callable<Integer> {
             throw usage("--metrics-bind: '" + metricsBind + "' (expected: an IP address such as 127.0.0.1, ::1 or 0.0.0.0, "
                     + "or localhost)");
         }
+        forwardAuth.preflight(spec.commandLine(), metrics, address(metricsBind == null ? "127.0.0.1" : metricsBind));
         String secrets = config == null ? null : ConfigFile.secrets(config);
         if (secrets != null) {
             requirePrivate("--config", config, secrets);

@@ -12,9 +12,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,17 +43,8 @@ class CurlThroughServerTest {
         origin.stop(0);
     }
 
-    private static Result curl(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), out, err);
-    }
-
-    record Result(int exit, String out, String err) {
+    private static Curl.Result curl(String... args) throws IOException, InterruptedException {
+        return Curl.run(args);
     }
 
     @Test
@@ -64,7 +52,7 @@ class CurlThroughServerTest {
         ServeCommandTest.assumeCurl();
         try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0")) {
             InetSocketAddress proxy = server.awaitReady().get(0).address();
-            Result result = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(),
+            Curl.Result result = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(),
                     "http://localhost:" + origin.getAddress().getPort() + "/");
             assertThat(result.exit()).as(result.err()).isZero();
             assertThat(result.out()).isEqualTo(BODY);
@@ -79,13 +67,13 @@ class CurlThroughServerTest {
             assertThat(http.line()).matches("listening http 127\\.0\\.0\\.1:[1-9][0-9]*");
             String proxy = "http://127.0.0.1:" + http.address().getPort();
             String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/";
-            Result forward = curl("-x", proxy, "--proxy-user", "alice:s3cret", url);
+            Curl.Result forward = curl("-x", proxy, "--proxy-user", "alice:s3cret", url);
             assertThat(forward.exit()).as(forward.err()).isZero();
             assertThat(forward.out()).isEqualTo(BODY);
-            Result tunnel = curl("-x", proxy, "--proxy-user", "alice:s3cret", "--proxytunnel", url);
+            Curl.Result tunnel = curl("-x", proxy, "--proxy-user", "alice:s3cret", "--proxytunnel", url);
             assertThat(tunnel.exit()).as(tunnel.err()).isZero();
             assertThat(tunnel.out()).isEqualTo(BODY);
-            Result refused = curl("-x", proxy, "-o", "/dev/null", "-w", "%{http_code}", url);
+            Curl.Result refused = curl("-x", proxy, "-o", "/dev/null", "-w", "%{http_code}", url);
             assertThat(refused.out()).isEqualTo("407");
         }
     }
@@ -99,10 +87,10 @@ class CurlThroughServerTest {
             ServerProcess.Listening http = server.awaitReady().get(0);
             String proxy = "https://127.0.0.1:" + http.address().getPort();
             String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/";
-            Result forward = curl("--proxy", proxy, "--proxy-insecure", url);
+            Curl.Result forward = curl("--proxy", proxy, "--proxy-insecure", url);
             assertThat(forward.exit()).as(forward.err()).isZero();
             assertThat(forward.out()).isEqualTo(BODY);
-            Result tunnel = curl("--proxy", proxy, "--proxy-insecure", "--proxytunnel", url);
+            Curl.Result tunnel = curl("--proxy", proxy, "--proxy-insecure", "--proxytunnel", url);
             assertThat(tunnel.exit()).as(tunnel.err()).isZero();
             assertThat(tunnel.out()).isEqualTo(BODY);
         }
@@ -114,11 +102,11 @@ class CurlThroughServerTest {
         try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--user", "alice:wonder land")) {
             InetSocketAddress proxy = server.awaitReady().get(0).address();
             String url = "http://localhost:" + origin.getAddress().getPort() + "/";
-            Result ok = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(), "--proxy-user", "alice:wonder land", url);
+            Curl.Result ok = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(), "--proxy-user", "alice:wonder land", url);
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).isEqualTo(BODY);
 
-            Result denied = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(), "--proxy-user", "alice:nope", url);
+            Curl.Result denied = curl("--socks5-hostname", "127.0.0.1:" + proxy.getPort(), "--proxy-user", "alice:nope", url);
             assertThat(denied.exit()).isNotZero();
             assertThat(server.stderr()).doesNotContain("nope").doesNotContain("wonder land");
         }

@@ -99,4 +99,11 @@ public final class CompositeMetrics implements MetricsSink {
             each(s -> s.sessionClosed(summary));
         }
     }
+
+    @Override
+    public void forwardAuth(String outcome) {
+        if (sinks.length > 0) {
+            each(s -> s.forwardAuth(outcome));
+        }
+    }
 }

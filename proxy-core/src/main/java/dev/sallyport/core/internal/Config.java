@@ -85,6 +85,8 @@ public final class Config {
     public int upstreamProxyProtocol;
     /** The names among {@link #initialUsers} whose value is a {@code PasswordHashes} hash, not a password. */
     public final java.util.Set<String> hashedUsers = new java.util.HashSet<>();
+    /** The forward-auth listener, or null for none. */
+    public dev.sallyport.core.internal.forward.ForwardAuthOptions forwardAuth;
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

@@ -416,6 +416,11 @@ public final class Engine {
         return Threads.ping(group);
     }
 
+    /** One of the I/O threads, for work that needs an event loop but no channel (a forward-auth check). */
+    public io.netty.channel.EventLoop nextLoop() {
+        return group.next();
+    }
+
     public Resolver resolver() {
         return resolver;
     }

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code proxy.bytes}</td><td>counter, bytes</td><td>protocol, direction (up, down), proxy</td></tr>
  *   <tr><td>{@code proxy.auth.failures}</td><td>counter</td><td>protocol, reason, proxy</td></tr>
  *   <tr><td>{@code proxy.rejections}</td><td>counter</td><td>reason, proxy</td></tr>
+ *   <tr><td>{@code proxy.forward.auth}</td><td>counter</td><td>outcome, proxy</td></tr>
  *   <tr><td>{@code proxy.handshake.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
  *   <tr><td>{@code proxy.connect.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
  * </table>
@@ -70,6 +71,7 @@ public final class MicrometerMetricsSink implements MetricsSink {
     private final Counter[][][] sessions;
     private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+    private final Map<String, Counter> forwardAuth = new ConcurrentHashMap<>();
 
     /**
      * Registers the meters in {@code registry}, tagged {@code proxy=sallyport-N} with a number no
@@ -150,6 +152,14 @@ public final class MicrometerMetricsSink implements MetricsSink {
         String bounded = bounded(rejections, reason == null ? OTHER : reason);
         rejections.computeIfAbsent(bounded, key -> Counter.builder("proxy.rejections")
                 .description("Requests refused by a rule or a limit").tag("reason", key).tag(PROXY, name)
+                .register(registry)).increment();
+    }
+
+    @Override
+    public void forwardAuth(String outcome) {
+        String bounded = bounded(forwardAuth, outcome == null ? OTHER : outcome);
+        forwardAuth.computeIfAbsent(bounded, key -> Counter.builder("proxy.forward.auth")
+                .description("Forward-auth requests answered").tag("outcome", key).tag(PROXY, name)
                 .register(registry)).increment();
     }
 

@@ -131,6 +131,11 @@ public final class AuthChain {
         invalidate(user);
     }
 
+    /** How long logins of {@code user} (null for a token) from {@code client} stay locked out; 0 when they are not. */
+    public long lockedForNanos(InetAddress client, String user) {
+        return guard.lockedForNanos(client, user);
+    }
+
     /** The credential version {@code principal} logged in with, or {@link #NO_VERSION}. */
     public long credentialVersion(Principal principal) {
         return versions.of(principal);

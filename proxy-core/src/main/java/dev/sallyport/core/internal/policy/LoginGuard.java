@@ -135,6 +135,29 @@ public final class LoginGuard {
         return maxFailures > 0;
     }
 
+    /**
+     * How long {@code client}'s source, or the name {@code user} (null for a token) from there,
+     * stays locked out: 0 when neither is. For a {@code Retry-After}; reads, never counts.
+     */
+    public long lockedForNanos(InetAddress client, String user) {
+        if (!enabled()) {
+            return 0;
+        }
+        InetAddress source = source(client);
+        long now = ticker.read();
+        long left = remaining(sources.getIfPresent(source), now);
+        return Math.max(left, remaining(names.getIfPresent(new Name(source, user == null ? "" : user)), now));
+    }
+
+    private static long remaining(Tally tally, long now) {
+        if (tally == null) {
+            return 0;
+        }
+        synchronized (tally) {
+            return tally.locked(now) ? tally.lockedUntil - now : 0;
+        }
+    }
+
     /** One login of {@code user} (null for a token) from {@code source} (already cut by {@link #source}). */
     Login login(InetAddress source, String user) {
         return new Login(source, user == null ? "" : user);
