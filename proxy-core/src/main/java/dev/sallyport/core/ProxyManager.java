@@ -1041,6 +1041,20 @@ public final class ProxyManager implements AutoCloseable {
         }
 
         /**
+         * Sets how admitted requests reach their targets: route rules, upstream proxy groups and
+         * source addresses ({@link Routing}). Default: {@link Routing#direct()}, every request
+         * dialled directly from the address the kernel picks.
+         *
+         * @param routing the routing
+         * @return this builder
+         * @throws NullPointerException when {@code routing} is null
+         */
+        public Builder routing(Routing routing) {
+            c.routing = Objects.requireNonNull(routing, "routing");
+            return this;
+        }
+
+        /**
          * Checks the configuration as a whole, binds every listener and returns once they accept
          * connections.
          *

@@ -12,6 +12,7 @@ import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
 
 import java.net.InetAddress;
@@ -82,6 +83,7 @@ public final class Config {
     public ProxyProtocolPolicy proxyProtocolAll;
     /** The PROXY protocol version written to targets before any relayed byte: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol;
+    public Routing routing = Routing.direct();
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

@@ -2,6 +2,7 @@ package dev.sallyport.core.internal;
 
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
 
 import dev.sallyport.api.AccessRule;
@@ -82,6 +83,7 @@ public final class Settings {
     private final SharedLimits sharedLimits;
     private final Map<String, ProxyProtocolPolicy> proxyProtocol;
     private final int upstreamProxyProtocol;
+    private final Routing routing;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -143,6 +145,7 @@ public final class Settings {
         }
         this.proxyProtocol = Collections.unmodifiableMap(policies);
         this.upstreamProxyProtocol = c.upstreamProxyProtocol;
+        this.routing = c.routing;
     }
 
     /**
@@ -473,5 +476,9 @@ public final class Settings {
     /** The PROXY protocol version written to targets: 0 for none, 1 or 2. */
     public int upstreamProxyProtocol() {
         return upstreamProxyProtocol;
+    }
+
+    public Routing routing() {
+        return routing;
     }
 }

@@ -5,6 +5,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.route.Route;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
@@ -38,6 +39,8 @@ abstract class Attempt {
     /** Every address the target resolved to; the rules saw all of them, the first is dialled. */
     List<InetAddress> addresses;
     Route route;
+    /** The group and upstream the target was reached through ({@code eu/10.0.0.5:1080}), or null. */
+    String upstream;
     Promise<?> promise;
     List<Admission.Step> path;
     int next;

@@ -11,6 +11,7 @@ import dev.sallyport.core.internal.net.SystemResolver;
 import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.internal.route.RouteTable;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -41,6 +42,7 @@ public final class Services {
     private final OutboundDialer dialer;
     private final CompositeMetrics metrics;
     private final LiveSessions sessions;
+    private final RouteTable routes;
 
     public Services(Settings settings, Transport transport, AuthChain auth, Resolver resolver,
                     Supplier<RuleChain> rules, UserLimits limits, OutboundDialer dialer, CompositeMetrics metrics,
@@ -56,6 +58,7 @@ public final class Services {
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sessions = Objects.requireNonNull(sessions, "sessions");
+        this.routes = RouteTable.of(settings.routing(), settings.ticker(), dialer, settings.connectTimeout());
     }
 
     Settings settings() {
@@ -129,5 +132,10 @@ public final class Services {
 
     LiveSessions sessions() {
         return sessions;
+    }
+
+    /** The route rules and upstream groups. */
+    public RouteTable routes() {
+        return routes;
     }
 }
