@@ -62,6 +62,16 @@ abstract class Attempt {
     /** Records a refusal (first one wins) and the rule or limit that decided, if any. */
     abstract void refused(Outcome why, String byRule);
 
+    /** The route's name of {@code attempt}, or null without an attempt or before its route was chosen. */
+    static String routeOf(Attempt attempt) {
+        return attempt == null || attempt.route == null ? null : attempt.route.name();
+    }
+
+    /** The upstream {@code attempt} went through, or null. */
+    static String upstreamOf(Attempt attempt) {
+        return attempt == null ? null : attempt.upstream;
+    }
+
     /** Records the user name a refused login tried. */
     void loginFailed(String user) {
         triedUser = user;
