@@ -22,6 +22,8 @@ final class Member {
     final String group;
     /** Resolved once, at start. */
     final InetSocketAddress address;
+    /** {@code group/host:port}, for summaries and logs. */
+    final String label;
     final AtomicInteger active = new AtomicInteger();
     private final Ticker ticker;
     private final int maxFails;
@@ -35,6 +37,7 @@ final class Member {
         this.group = group;
         this.upstream = upstream;
         this.address = new InetSocketAddress(upstream.host(), upstream.port());
+        this.label = group + "/" + upstream.name();
         this.ticker = ticker;
         this.maxFails = maxFails;
         this.failNanos = failNanos;

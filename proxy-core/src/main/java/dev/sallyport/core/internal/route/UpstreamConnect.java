@@ -115,13 +115,13 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
                 }
                 channel.pipeline().remove(handshake[0]);
                 member.succeeded();
+                channel.attr(RouteTable.UPSTREAM).set(member.label);
                 if (!promise.trySuccess(channel)) {
                     channel.close();
                     return;
                 }
                 member.active.incrementAndGet();
                 channel.closeFuture().addListener(c -> member.active.decrementAndGet());
-                channel.attr(RouteTable.UPSTREAM).set(group.name() + "/" + member.upstream.name());
             });
         });
     }
