@@ -183,6 +183,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     DatabaseFlags database = new DatabaseFlags();
 
+    @CommandLine.Mixin
+    RouteFlags routing = new RouteFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -396,6 +399,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         builder.accessLog(accessLog);
+        routing.apply(builder, this::usage);
         log.info("Effective configuration: {}", effectiveConfiguration());
         if (registry != null) {
             builder.metrics(new MicrometerMetricsSink(registry, "sallyport"));
