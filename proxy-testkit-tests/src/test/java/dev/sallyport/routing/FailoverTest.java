@@ -1,5 +1,6 @@
 package dev.sallyport.routing;
 
+import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 
 import static dev.sallyport.routing.Hops.NAMES;
@@ -48,12 +50,28 @@ class FailoverTest {
     void aKilledUpstream_getsNoSessionsWithinTheFailTimeout_clientsSeeNoError_andItRecovers() throws Exception {
         Hops.ManualTicker ticker = new Hops.ManualTicker();
         SessionRecorder near = new SessionRecorder();
+        Queue<String> states = new ConcurrentLinkedQueue<>();
+        Queue<String> failedTries = new ConcurrentLinkedQueue<>();
+        MetricsSink upstreamEvents = new MetricsSink() {
+            @Override
+            public void upstreamState(String upstream, boolean up) {
+                states.add(upstream + (up ? " up" : " down"));
+            }
+
+            @Override
+            public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
+                if (outcome != Outcome.OK) {
+                    failedTries.add(upstream);
+                }
+            }
+        };
         try (TcpServer echo = TcpServer.echo();
              ProxyManager a = upstream(new SessionRecorder(), null, null);
              ProxyManager b = upstream(new SessionRecorder(), null, null);
              Gate gateA = new Gate(a.address("socks5"));
              Gate gateB = new Gate(b.address("socks5"));
-             ProxyManager proxy = ProxyManager.builder().socks5(0).resolver(NAMES).metrics(near).ticker(ticker)
+             ProxyManager proxy = ProxyManager.builder().socks5(0).resolver(NAMES).metrics(near).metrics(upstreamEvents)
+                     .ticker(ticker)
                      .routing(Routing.builder().group(UpstreamGroup.of("pair",
                                      Upstream.parse("socks5://127.0.0.1:" + gateA.port()),
                                      Upstream.parse("socks5://127.0.0.1:" + gateB.port()))
@@ -76,6 +94,8 @@ class FailoverTest {
             List<SessionSummary> meanwhile = near.awaitSessions(20, WAIT);
             assertThat(meanwhile).allSatisfy(s -> assertThat(s.outcome()).isEqualTo(Outcome.OK));
             assertThat(byUpstream(meanwhile)).isEqualTo(Map.of(upA, 20L));
+            assertThat(states).containsExactly(upB + " down");
+            assertThat(failedTries).containsExactly(upB);
             near.clear();
 
             gateB.revive();
@@ -84,6 +104,7 @@ class FailoverTest {
                 connectAndEcho(proxy, echo);
             }
             assertThat(byUpstream(near.awaitSessions(20, WAIT))).isEqualTo(Map.of(upA, 10L, upB, 10L));
+            assertThat(states).containsExactly(upB + " down", upB + " up");
         }
     }
 
@@ -113,7 +134,7 @@ class FailoverTest {
     }
 
     @Test
-    void hashByUser_keepsAUserOnOneUpstream_overRealSessions() throws Exception {
+    void hashByDestination_keepsATargetOnOneUpstream_overRealSessions() throws Exception {
         SessionRecorder near = new SessionRecorder();
         try (TcpServer echo = TcpServer.echo();
              ProxyManager a = upstream(new SessionRecorder(), null, null);
@@ -129,9 +150,5 @@ class FailoverTest {
             assertThat(near.awaitSessions(10, WAIT)).extracting(SessionSummary::upstream)
                     .containsOnly(near.sessions().get(0).upstream());
         }
-    }
-
-    static Function<SessionSummary, String> upstreamOf() {
-        return SessionSummary::upstream;
     }
 }

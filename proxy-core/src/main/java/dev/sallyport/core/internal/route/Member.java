@@ -53,12 +53,13 @@ final class Member {
         return down;
     }
 
-    synchronized void failed() {
+    /** Counts a failure; true when it marks the upstream down. */
+    synchronized boolean failed() {
         long now = ticker.read();
         if (down) {
             // A try after the time out failed: down for another fail timeout.
             downUntil = now + failNanos;
-            return;
+            return false;
         }
         if (fails == 0 || now - windowStart > failNanos) {
             windowStart = now;
@@ -69,14 +70,19 @@ final class Member {
             downUntil = now + failNanos;
             log.warn("upstream {} of group {} is down after {} failed connect(s); retried in {} ms", upstream.name(),
                     group, fails, failNanos / 1_000_000);
+            return true;
         }
+        return false;
     }
 
-    synchronized void succeeded() {
+    /** Clears the failures; true when the upstream was down and is up again. */
+    synchronized boolean succeeded() {
         fails = 0;
         if (down) {
             down = false;
             log.info("upstream {} of group {} is up again", upstream.name(), group);
+            return true;
         }
+        return false;
     }
 }

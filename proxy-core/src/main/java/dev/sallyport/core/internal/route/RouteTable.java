@@ -1,5 +1,6 @@
 package dev.sallyport.core.internal.route;
 
+import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
@@ -45,19 +46,22 @@ public final class RouteTable {
     private final OutboundDialer dialer;
     private final long connectTimeoutMillis;
     private final SslContext tls;
+    private final MetricsSink metrics;
 
     private RouteTable(List<Entry> entries, Route fallback, Map<String, Group> groups, OutboundDialer dialer,
-                       long connectTimeoutMillis, SslContext tls) {
+                       long connectTimeoutMillis, SslContext tls, MetricsSink metrics) {
         this.entries = entries;
         this.fallback = fallback;
         this.groups = groups;
         this.dialer = dialer;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.tls = tls;
+        this.metrics = metrics;
     }
 
     /** The table of {@code routing}; upstream host names are resolved here, once. */
-    public static RouteTable of(Routing routing, Ticker ticker, OutboundDialer dialer, Duration connectTimeout) {
+    public static RouteTable of(Routing routing, Ticker ticker, OutboundDialer dialer, Duration connectTimeout,
+                                MetricsSink metrics) {
         Map<String, Group> groups = new LinkedHashMap<>();
         boolean https = false;
         for (UpstreamGroup group : routing.groups().values()) {
@@ -71,7 +75,7 @@ public final class RouteTable {
         Route fallback = routing.egress().isEmpty() ? Route.DIRECT
                 : new Route("direct", null, routing.egress(), false, null);
         return new RouteTable(List.copyOf(entries), fallback, groups, dialer, connectTimeout.toMillis(),
-                https ? clientTls(routing.trust()) : null);
+                https ? clientTls(routing.trust()) : null, metrics);
     }
 
     private static Route route(Routing.Rule rule, Map<String, Group> groups, List<InetAddress> egress) {
@@ -119,6 +123,10 @@ public final class RouteTable {
 
     OutboundDialer dialer() {
         return dialer;
+    }
+
+    MetricsSink metrics() {
+        return metrics;
     }
 
     /** Each try of a group gets its share of the connect timeout, so a black hole leaves time for the next. */

@@ -1,6 +1,7 @@
 package dev.sallyport.core.internal.route;
 
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.core.Upstream;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.Promise;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * One request's connect through an upstream group: the strategy picks the first member, a
@@ -86,6 +88,7 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         tried++;
         int at = index;
         long timeoutMillis = table.tryTimeoutMillis(group);
+        long startNanos = System.nanoTime();
         ProxyHandler[] handshake = new ProxyHandler[1];
         Future<Channel> connect = table.dialer().open(destination, null, loop, channel -> {
             channel.config().setConnectTimeoutMillis((int) timeoutMillis);
@@ -103,47 +106,66 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         });
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                failed(member, f.cause(), at, destination, loop);
+                failed(member, f.cause(), at, destination, loop, startNanos);
                 return;
             }
             Channel channel = (Channel) f.getNow();
             handshake[0].connectFuture().addListener(h -> {
                 if (!h.isSuccess()) {
                     channel.close();
-                    failed(member, h.cause(), at, destination, loop);
+                    failed(member, h.cause(), at, destination, loop, startNanos);
                     return;
                 }
                 channel.pipeline().remove(handshake[0]);
-                member.succeeded();
+                report(member, Outcome.OK, startNanos, member.succeeded());
                 channel.attr(RouteTable.UPSTREAM).set(member.label);
                 if (!promise.trySuccess(channel)) {
                     channel.close();
                     return;
                 }
-                member.active.incrementAndGet();
-                channel.closeFuture().addListener(c -> member.active.decrementAndGet());
+                MetricsSink metrics = table.metrics();
+                metrics.upstreamActive(member.label, member.active.incrementAndGet());
+                channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
             });
         });
     }
 
-    private void failed(Member member, Throwable cause, int at, InetSocketAddress destination, EventLoop loop) {
+    /** Tells the metrics how a try ended and whether the member changed state. */
+    private void report(Member member, Outcome outcome, long startNanos, boolean changed) {
+        MetricsSink metrics = table.metrics();
+        metrics.upstreamConnect(member.label, outcome, Duration.ofNanos(System.nanoTime() - startNanos));
+        if (changed) {
+            metrics.upstreamState(member.label, !member.down());
+        }
+    }
+
+    private void failed(Member member, Throwable cause, int at, InetSocketAddress destination, EventLoop loop,
+                        long startNanos) {
         if (promise.isDone()) {
             return;
         }
         Outcome target = targetFailure(cause);
         if (target != null) {
-            member.succeeded();
+            // The upstream answered: it is healthy, the target is not.
+            report(member, target, startNanos, member.succeeded());
             promise.tryFailure(new SessionException(target, null, "upstream " + member.upstream.name() + " of group "
                     + group.name() + " could not reach " + host + ":" + port, cause));
             return;
         }
-        member.failed();
+        report(member, outcomeOf(cause), startNanos, member.failed());
         if (tried >= group.config.attempts()) {
             promise.tryFailure(new SessionException(Outcome.ERROR, "upstream " + group.name(), "upstream "
                     + member.upstream.name() + " of group " + group.name() + " failed (" + tried + " tried)", cause));
             return;
         }
         next(at + 1, destination, loop);
+    }
+
+    /** Why a try failed, for the metrics: the connect's own failure, or an error of the handshake. */
+    private static Outcome outcomeOf(Throwable cause) {
+        Outcome outcome = dev.sallyport.core.internal.net.ConnectFailures.outcome(cause);
+        return cause instanceof ProxyConnectException && cause.getMessage() != null && cause.getMessage().endsWith("timeout")
+                ? Outcome.CONNECT_TIMEOUT : outcome;
     }
 
     /**

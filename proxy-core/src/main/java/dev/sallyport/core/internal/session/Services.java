@@ -58,7 +58,7 @@ public final class Services {
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sessions = Objects.requireNonNull(sessions, "sessions");
-        this.routes = RouteTable.of(settings.routing(), settings.ticker(), dialer, settings.connectTimeout());
+        this.routes = RouteTable.of(settings.routing(), settings.ticker(), dialer, settings.connectTimeout(), metrics);
     }
 
     Settings settings() {
