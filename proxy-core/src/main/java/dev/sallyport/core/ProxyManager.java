@@ -160,8 +160,22 @@ public final class ProxyManager implements AutoCloseable {
      * @param rule     the name of the deciding rule, {@code default} when none decided
      * @param reason   the rule's reason
      * @param address  the resolved address the decision is about (the first denied one, if any)
+     * @param route    for an allowed request, the route it would take ({@code direct}, {@code deny} or
+     *                 an upstream group's name); null when denied
      */
-    public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
+    public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address, String route) {
+
+        /**
+         * An explanation without a route (the shape before routing).
+         *
+         * @param verdict ALLOW or DENY
+         * @param rule    the deciding rule
+         * @param reason  the rule's reason
+         * @param address the address the decision is about
+         */
+        public Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
+            this(verdict, rule, reason, address, null);
+        }
     }
 
     /**

@@ -429,7 +429,7 @@ public final class Engine {
     }
 
     public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
-        return Explain.explain(rules, resolver, request, principal);
+        return Explain.explain(rules, resolver, request, principal, services.routes());
     }
 
     /** Replaces the host's rules atomically; core's defaults stay after them. */
