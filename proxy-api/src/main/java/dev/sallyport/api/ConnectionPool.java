@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
 
 /**
  * Supplies outbound connections. The default dials a new connection for every session; an HTTP
- * frontend reuses keep-alive origin connections; an upstream proxy chain could plug in here.
+ * frontend reuses keep-alive origin connections. Core calls {@link #acquire(OutboundRequest,
+ * EventLoop, Dialer)}, which tells the host name as asked, the principal and the route; its
+ * {@code dialer} already follows the route (a chosen source address, an upstream proxy).
  *
  * <p>Threading: called on {@code eventLoop}; must not block. The channel returned must be
  * registered on {@code eventLoop} so both sides of a tunnel share one thread.
@@ -25,6 +27,21 @@ public interface ConnectionPool {
      * @return completes with a connected channel
      */
     Future<Channel> acquire(InetSocketAddress address, EventLoop eventLoop, Dialer dialer);
+
+    /**
+     * Returns a connected channel for {@code request}, registered on {@code eventLoop}: what core
+     * calls. {@code dialer} follows the request's route, so a channel it opened must only be reused
+     * for requests of the same route. By default, {@link #acquire(InetSocketAddress, EventLoop,
+     * Dialer)} with the resolved address.
+     *
+     * @param request the target as asked and as resolved, the principal and the route
+     * @param eventLoop the event loop of the client's channel
+     * @param dialer opens new connections along the route
+     * @return completes with a connected channel
+     */
+    default Future<Channel> acquire(OutboundRequest request, EventLoop eventLoop, Dialer dialer) {
+        return acquire(request.address(), eventLoop, dialer);
+    }
 
     /**
      * Gives a channel back. {@code reusable} is true only when the channel is at a clean message

@@ -102,4 +102,34 @@ public interface MetricsSink {
      */
     default void forwardAuth(String outcome) {
     }
+
+    /**
+     * A connect through an upstream proxy ended, before any byte was relayed: {@link Outcome#OK},
+     * why that upstream failed (a failed try that was then retried on another one counts too), or
+     * the target's failure as the upstream reported it.
+     *
+     * @param upstream the group and upstream, {@code GROUP/HOST:PORT} (bounded: configured upstreams only)
+     * @param outcome  how the connect ended
+     * @param duration from the start of the try to its end
+     */
+    default void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
+    }
+
+    /**
+     * An upstream proxy was marked down by its failures ({@code up} false), or answered again ({@code up} true).
+     *
+     * @param upstream the group and upstream, {@code GROUP/HOST:PORT}
+     * @param up       its new state
+     */
+    default void upstreamState(String upstream, boolean up) {
+    }
+
+    /**
+     * The number of open connections through an upstream proxy changed.
+     *
+     * @param upstream the group and upstream, {@code GROUP/HOST:PORT}
+     * @param active   connections open through it now
+     */
+    default void upstreamActive(String upstream, int active) {
+    }
 }

@@ -28,7 +28,6 @@ import dev.sallyport.api.SharedLimits;
 import dev.sallyport.api.MetricsSink;
 import dev.sallyport.api.MetricsSinkProvider;
 import dev.sallyport.api.PasswordHashes;
-import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 
 import java.net.InetAddress;
@@ -41,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 
 /**
  * A running set of proxy listeners: SOCKS5, HTTP, or any protocol module on the class path.
@@ -182,8 +180,22 @@ public final class ProxyManager implements AutoCloseable {
      * @param rule     the name of the deciding rule, {@code default} when none decided
      * @param reason   the rule's reason
      * @param address  the resolved address the decision is about (the first denied one, if any)
+     * @param route    for an allowed request, the route it would take ({@code direct}, {@code deny} or
+     *                 an upstream group's name); null when denied
      */
-    public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
+    public record Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address, String route) {
+
+        /**
+         * An explanation without a route (the shape before routing).
+         *
+         * @param verdict ALLOW or DENY
+         * @param rule    the deciding rule
+         * @param reason  the rule's reason
+         * @param address the address the decision is about
+         */
+        public Explanation(Decision.Verdict verdict, String rule, String reason, InetAddress address) {
+            this(verdict, rule, reason, address, null);
+        }
     }
 
     /**
@@ -307,8 +319,6 @@ public final class ProxyManager implements AutoCloseable {
      */
     public static final class Builder {
 
-        private static final Pattern LISTENER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-
         private final Config c = new Config();
 
         private Builder() {
@@ -395,16 +405,7 @@ public final class ProxyManager implements AutoCloseable {
          * @return this builder
          */
         public Builder listener(String name, int port) {
-            Objects.requireNonNull(name, "name");
-            if (!LISTENER_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("listener: '" + name + "' (expected: lowercase letters, digits, '-')");
-            }
-            Checks.requirePort(name, port);
-            if (c.listeners.containsKey(name)) {
-                throw new IllegalStateException(name + ": already configured on port " + c.listeners.get(name)
-                        + " (expected: one listener per protocol)");
-            }
-            c.listeners.put(name, port);
+            c.addListener(name, port);
             return this;
         }
 
@@ -448,22 +449,7 @@ public final class ProxyManager implements AutoCloseable {
          * @throws IllegalArgumentException for a bad name or password, or a name added before
          */
         public Builder user(String name, String password) {
-            UserNames.validate(name);
-            Objects.requireNonNull(password, "password");
-            if (password.isEmpty()) {
-                throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
-            }
-            UserNames.validatePassword(password);
-            return addUser(name, password);
-        }
-
-        private Builder addUser(String name, String secret) {
-            for (Map.Entry<String, String> user : c.initialUsers) {
-                if (user.getKey().equals(name)) {
-                    throw new IllegalArgumentException("user: " + name + " added twice (expected: each user name once)");
-                }
-            }
-            c.initialUsers.add(Map.entry(name, secret));
+            c.addUser(name, password, false);
             return this;
         }
 
@@ -785,8 +771,8 @@ public final class ProxyManager implements AutoCloseable {
          */
         public Builder tls(String listener, Path certificateChainPem, Path privateKeyPem) {
             Objects.requireNonNull(listener, "listener");
-            requireReadable("certificateChainPem", certificateChainPem);
-            requireReadable("privateKeyPem", privateKeyPem);
+            Checks.requireReadable("certificateChainPem", certificateChainPem);
+            Checks.requireReadable("privateKeyPem", privateKeyPem);
             c.tls.put(listener, new Config.TlsSource(certificateChainPem, privateKeyPem, null, null));
             return this;
         }
@@ -805,13 +791,6 @@ public final class ProxyManager implements AutoCloseable {
             Objects.requireNonNull(keyPassword, "keyPassword");
             c.tls.put(listener, new Config.TlsSource(null, null, keyStore, keyPassword.clone()));
             return this;
-        }
-
-        private static void requireReadable(String name, Path file) {
-            Objects.requireNonNull(file, name);
-            if (!java.nio.file.Files.isReadable(file)) {
-                throw new IllegalArgumentException(name + ": " + file + " (expected: a readable PEM file)");
-            }
         }
 
         /**
@@ -1109,14 +1088,7 @@ public final class ProxyManager implements AutoCloseable {
          * @throws IllegalArgumentException for a bad name, a text that is not such a hash, or a name added before
          */
         public Builder userHash(String name, String passwordHash) {
-            UserNames.validate(name);
-            Objects.requireNonNull(passwordHash, "passwordHash");
-            if (!PasswordHashes.isHash(passwordHash)) {
-                throw new IllegalArgumentException("passwordHash: not a hash for user " + name
-                        + " (expected: pbkdf2-sha256$ITERATIONS$SALT$HASH, as PasswordHashes.hash makes)");
-            }
-            addUser(name, passwordHash);
-            c.hashedUsers.add(name);
+            c.addUser(name, passwordHash, true);
             return this;
         }
 
@@ -1141,6 +1113,20 @@ public final class ProxyManager implements AutoCloseable {
             if (address.getPort() != 0) {
                 c.protectedAddresses.add(address);
             }
+            return this;
+        }
+
+        /**
+         * Sets how admitted requests reach their targets: route rules, upstream proxy groups and
+         * source addresses ({@link Routing}). Default: {@link Routing#direct()}, every request
+         * dialled directly from the address the kernel picks.
+         *
+         * @param routing the routing
+         * @return this builder
+         * @throws NullPointerException when {@code routing} is null
+         */
+        public Builder routing(Routing routing) {
+            c.routing = Objects.requireNonNull(routing, "routing");
             return this;
         }
 

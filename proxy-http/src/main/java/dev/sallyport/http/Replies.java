@@ -76,6 +76,12 @@ final class Replies {
     /** Like {@link #refusal(Throwable, ProxyRequest)} for a request to {@code host:port}. */
     static Refusal refusal(Throwable cause, String host, int port) {
         Outcome outcome = SessionException.outcomeOf(cause);
+        if (outcome == Outcome.ERROR && cause instanceof SessionException e && e.rule() != null
+                && e.rule().startsWith("upstream ")) {
+            // Every upstream of the route's group failed or is down: say which group.
+            return new Refusal(null, status(outcome), "cannot connect to " + host + ":" + port + ": no upstream of group "
+                    + e.rule().substring("upstream ".length()) + " is available", false);
+        }
         return new Refusal(null, status(outcome), reason(outcome, host, port), false);
     }
 

@@ -4,6 +4,7 @@ import dev.sallyport.api.Limits;
 import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.core.AccessRules;
 import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.Routing;
 import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -37,8 +38,9 @@ class ReloadTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
+        // Clients first: a manager closed with tunnels open waits out its drain timeout for them.
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
         }
         echo.close();
     }
@@ -139,6 +141,25 @@ class ReloadTest {
         open.add(after);
         assertThat(after.login("alice", "a-pw")).isZero();
         assertThat(after.connect(echo.address()).succeeded()).isFalse();
+    }
+
+    @Test
+    void reload_newRoutes_applyToNewRequests_openTunnelsRunOn() throws Exception {
+        ProxyManager proxy = started(config().user("alice", "a-pw"));
+        Socks5Client before = tunnel(proxy, "alice", "a-pw");
+
+        proxy.reload(config().user("alice", "a-pw")
+                .routing(Routing.builder().route("user:alice&port:" + echo.port(), "deny").build()));
+
+        assertThat(echoes(before)).isTrue();
+        Socks5Client after = Socks5Client.open(proxy.address("socks5"));
+        open.add(after);
+        assertThat(after.login("alice", "a-pw")).isZero();
+        assertThat(after.connect(echo.address()).rep()).isEqualTo(0x02); // not allowed by ruleset
+
+        proxy.reload(config().user("alice", "a-pw"));
+
+        assertThat(tunnel(proxy, "alice", "a-pw")).isNotNull();
     }
 
     @Test

@@ -125,7 +125,7 @@ final class ConfigFile {
         } catch (UsageException e) {
             return null; // expand() has read it already; a file that changed since fails later.
         }
-        if (keys.stream().anyMatch(k -> k.startsWith("user.") || k.equals("jdbc-password"))) {
+        if (keys.stream().anyMatch(k -> k.startsWith("user.") || k.equals("jdbc-password") || k.startsWith("upstream."))) {
             return "holds passwords";
         }
         return keys.stream().anyMatch(k -> providerKind(k) != null) ? "holds provider settings (possibly credentials)" : null;
@@ -163,7 +163,7 @@ final class ConfigFile {
 
     private static List<String> flags(Path file, boolean skipUsers) throws UsageException {
         Properties properties = read(file);
-        List<String> flags = new ArrayList<>();
+        List<String> flags = new ArrayList<>(RouteFlags.configFlags(properties, file));
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
             String value = properties.getProperty(key).trim();
             if (key.startsWith("user.") && key.length() > "user.".length()) {
@@ -190,6 +190,8 @@ final class ConfigFile {
                     throw new UsageException("--config: " + key + "=" + value + " in " + file + " (expected: true or false)");
                 }
                 flags.add(value.equals("true") ? "--" + key : "--no-" + key);
+            } else if (RouteFlags.isConfigKey(key)) {
+                continue; // Routing's keys, turned into flags above (routes in their order).
             } else if (KEYS.contains(key)) {
                 flags.add("--" + key);
                 flags.add(value);

@@ -65,6 +65,14 @@ final class ForwardAuthFlags {
         }
     }
 
+    /** Adds the forward-auth flags to the effective-configuration line when it is on. */
+    void describe(java.util.Map<String, Object> settings) {
+        if (enabled) {
+            settings.put(ENABLED, true);
+            settings.put(TRUSTED, trusted);
+        }
+    }
+
     /** The endpoint, or null when forward auth is off. */
     ForwardAuthEndpoint endpoint() {
         return enabled ? new ForwardAuthEndpoint(trusted) : null;

@@ -192,6 +192,9 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ForwardAuthFlags forwardAuth = new ForwardAuthFlags();
 
+    @CommandLine.Mixin
+    RouteFlags routing = new RouteFlags();
+
     @Option(names = "--instance", paramLabel = "NAME", description = "This instance's name in the logs and, as the "
             + "label sallyport_instance, on every metric (default: the host name).")
     String instance;
@@ -318,41 +321,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The settings in effect, one line, secrets masked; equal for equal configurations. */
     String effectiveConfiguration() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("bind", bind);
-        settings.put("socks5", socks5 == null && http == null && mixed == null ? Integer.valueOf(1080) : socks5);
-        settings.put("http", http);
-        settings.put("mixed", mixed);
-        settings.put("tls-cert", tlsCert);
-        settings.put("users", secrets.describe(users));
-        settings.put("allow-open-proxy", allowOpenProxy);
-        settings.put("jdbc-url", jdbcUrl == null ? null : jdbcUrl.replaceAll("password=[^&]*", "password=***"));
-        settings.put("jdbc-user", jdbcUser);
-        settings.put("allow-ports", allowPorts);
-        settings.put("allow", allow);
-        settings.put("deny", deny);
-        settings.put("deny-private", denyPrivate);
-        settings.put("bandwidth", bandwidth);
-        settings.put("max-sessions-per-user", maxSessionsPerUser);
-        settings.put("max-clients-per-ip", maxClientsPerIp);
-        settings.put("metrics", metrics);
-        settings.put("log-level", logLevel == null ? "info" : logLevel.toLowerCase(Locale.ROOT));
-        settings.put("access-log", accessLog);
-        // Settings added since: shown when set, so that a line from before still reads the same.
-        putIfSet(settings, "max-total-connections", maxTotalConnections);
-        putIfSet(settings, "max-bind-listeners", maxBindListeners);
-        putIfSet(settings, "metrics-bind", metricsBind);
-        putIfSet(settings, "metrics-token-file", metricsTokenFile);
-        putIfSet(settings, "allow-insecure-config", allowInsecureConfig ? Boolean.TRUE : null);
-        putIfSet(settings, "instance", instance);
-        putIfSet(settings, "user-file", secrets.userFile);
-        proxyProtocol.putInto(settings);
-        transport.putInto(settings);
-        providers.describe(settings);
-        database.describe(settings);
-        StringBuilder line = new StringBuilder();
-        settings.forEach((k, v) -> line.append(line.length() == 0 ? "" : " ").append(k).append('=').append(v == null ? "-" : v));
-        return line.toString();
+        return EffectiveConfiguration.of(this);
     }
 
     /** Opens (and migrates, unless --no-migrate) the PostgreSQL store when --jdbc-url is given. */
@@ -415,6 +384,7 @@ final class ServeCommand implements Callable<Integer> {
             builder.protectedAddress(metricsBound);
         }
         SecretFlags.apply(builder, resolved, this::usage);
+        routing.apply(builder, this::usage);
         return builder.accessLog(accessLog);
     }
 
@@ -446,7 +416,7 @@ final class ServeCommand implements Callable<Integer> {
         return properties;
     }
 
-    private static void putIfSet(Map<? super String, ? super String> properties, String key, Object value) {
+    static void putIfSet(Map<? super String, ? super String> properties, String key, Object value) {
         if (value != null) {
             properties.put(key, value.toString());
         }

@@ -56,6 +56,20 @@ class CliSettingsTest {
     }
 
     @Test
+    void routingAndForwardAuth_areInTheEffectiveConfiguration_upstreamPasswordsMasked(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("sallyport.properties"), String.join("\n",
+                "upstream.eu=socks5://ann:pa55word@127.0.0.1:1081;strategy=failover", "route.1=port:25=deny",
+                "route.2=*=eu", "egress=127.0.0.1", "metrics=0", "forward-auth=true", ""));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String line = effective("serve", "--upstream", "eu=socks5://ann:pa55word@127.0.0.1:1081;strategy=failover",
+                "--route", "port:25=deny", "--route", "*=eu", "--egress", "127.0.0.1", "--metrics", "0", "--forward-auth");
+        assertThat(line).contains(" upstream=[eu[socks5://ann:***@127.0.0.1:1081] failover]",
+                " route=[port:25=deny, *=eu]", " egress=127.0.0.1", " forward-auth=true forward-auth-trusted=[]")
+                .doesNotContain("pa55word")
+                .isEqualTo(effective("serve", "--config", file.toString()));
+    }
+
+    @Test
     void maxConnections_oldSpelling_stillSetsTheSessionsPerUser(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("old.properties"), "max-connections=4\n");
         String expected = effective("serve", "--max-sessions-per-user", "4");

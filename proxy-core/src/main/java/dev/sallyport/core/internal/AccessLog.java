@@ -21,6 +21,9 @@ import java.util.Locale;
  *     target=example.com:443 outcome=ok rule=- up=517 down=40213 duration_ms=1532
  * </pre>
  *
+ * <p>A session routed other than plain direct adds {@code route=NAME} (and {@code upstream=GROUP/HOST:PORT}
+ * through an upstream proxy).
+ *
  * <p>A refused login ({@code outcome=auth_failed}) ends with {@code tried_user=NAME}, the user
  * name the client tried (at most 64 characters), when its credentials carried one.
  */
@@ -58,6 +61,15 @@ public final class AccessLog implements MetricsSink {
         line.append(" up=").append(s.bytesUp());
         line.append(" down=").append(s.bytesDown());
         line.append(" duration_ms=").append(s.duration().toMillis());
+        if (s.route() != null && !s.route().equals("direct")) {
+            // Only where routing changed something, so direct sessions keep their shape.
+            line.append(" route=");
+            value(line, s.route());
+        }
+        if (s.upstream() != null) {
+            line.append(" upstream=");
+            value(line, s.upstream());
+        }
         if (s.triedUser() != null) {
             // Only on refused logins, so other lines keep their shape; the name is already bounded.
             line.append(" tried_user=");

@@ -45,4 +45,12 @@ public final class Checks {
         }
         return version;
     }
+
+    /** Requires {@code file} to be a readable file (checked as it is configured, read at start). */
+    public static void requireReadable(String name, java.nio.file.Path file) {
+        Objects.requireNonNull(file, name);
+        if (!java.nio.file.Files.isReadable(file)) {
+            throw new IllegalArgumentException(name + ": " + file + " (expected: a readable PEM file)");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.sallyport.core.internal;
 
 import dev.sallyport.api.LiveSession;
 import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Protocol;
 import dev.sallyport.api.SessionSummary;
 import org.slf4j.Logger;
@@ -104,6 +105,27 @@ public final class CompositeMetrics implements MetricsSink {
     public void forwardAuth(String outcome) {
         if (sinks.length > 0) {
             each(s -> s.forwardAuth(outcome));
+        }
+    }
+
+    @Override
+    public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
+        if (sinks.length > 0) {
+            each(s -> s.upstreamConnect(upstream, outcome, duration));
+        }
+    }
+
+    @Override
+    public void upstreamState(String upstream, boolean up) {
+        if (sinks.length > 0) {
+            each(s -> s.upstreamState(upstream, up));
+        }
+    }
+
+    @Override
+    public void upstreamActive(String upstream, int active) {
+        if (sinks.length > 0) {
+            each(s -> s.upstreamActive(upstream, active));
         }
     }
 }

@@ -5,14 +5,17 @@ import dev.sallyport.api.AuthBackend;
 import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Limits;
 import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.PasswordHashes;
 import dev.sallyport.api.SessionListener;
 import dev.sallyport.api.SharedLimits;
+import dev.sallyport.api.UserNames;
 import dev.sallyport.api.UserStore;
 import dev.sallyport.core.ConnectionPools;
 import dev.sallyport.core.IoTransport;
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
 
 import java.net.InetAddress;
@@ -30,6 +33,8 @@ import java.util.Objects;
  * validated by its builder method; {@link Settings#from} seals it. The defaults live here.
  */
 public final class Config {
+
+    private static final java.util.regex.Pattern LISTENER_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
     /** A cap left to {@link Settings#from}: none on loopback, a default beyond it. */
     public static final int BY_BIND = -1;
 
@@ -87,6 +92,49 @@ public final class Config {
     public final java.util.Set<String> hashedUsers = new java.util.HashSet<>();
     /** The forward-auth listener, or null for none. */
     public dev.sallyport.core.internal.forward.ForwardAuthOptions forwardAuth;
+    /** How admitted requests reach their targets. */
+    public Routing routing = Routing.direct();
+
+    /** Adds listener {@code name} on {@code port}; for {@code Builder.listener}, whose messages these are. */
+    public void addListener(String name, int port) {
+        Objects.requireNonNull(name, "name");
+        if (!LISTENER_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("listener: '" + name + "' (expected: lowercase letters, digits, '-')");
+        }
+        Checks.requirePort(name, port);
+        if (listeners.containsKey(name)) {
+            throw new IllegalStateException(name + ": already configured on port " + listeners.get(name)
+                    + " (expected: one listener per protocol)");
+        }
+        listeners.put(name, port);
+    }
+
+    /** Adds a configured user with a password, or with its {@code PasswordHashes} hash when {@code hashed}. */
+    public void addUser(String name, String secret, boolean hashed) {
+        UserNames.validate(name);
+        if (hashed) {
+            Objects.requireNonNull(secret, "passwordHash");
+            if (!PasswordHashes.isHash(secret)) {
+                throw new IllegalArgumentException("passwordHash: not a hash for user " + name
+                        + " (expected: pbkdf2-sha256$ITERATIONS$SALT$HASH, as PasswordHashes.hash makes)");
+            }
+        } else {
+            Objects.requireNonNull(secret, "password");
+            if (secret.isEmpty()) {
+                throw new IllegalArgumentException("password: empty for user " + name + " (expected: at least one character)");
+            }
+            UserNames.validatePassword(secret);
+        }
+        for (Map.Entry<String, String> user : initialUsers) {
+            if (user.getKey().equals(name)) {
+                throw new IllegalArgumentException("user: " + name + " added twice (expected: each user name once)");
+            }
+        }
+        initialUsers.add(Map.entry(name, secret));
+        if (hashed) {
+            hashedUsers.add(name);
+        }
+    }
 
     /** Where a listener's TLS key and certificates come from. */
     @SuppressWarnings("ArrayRecordComponent") // never compared; the password stays a char[] to be clearable

@@ -434,10 +434,15 @@ public final class Engine {
     }
 
     public CompletableFuture<ProxyManager.Explanation> explain(ProxyRequest request, Principal principal) {
-        return Explain.explain(rules, resolver, request, principal);
+        return Explain.explain(rules, resolver, request, principal, services.routes());
     }
 
     /** Replaces the host's rules atomically; core's defaults stay after them. */
+    /** The services sessions use; the reload replaces its route table. */
+    public Services services() {
+        return services;
+    }
+
     public void replaceRules(List<AccessRule> accessRules) {
         rules = new RuleChain(accessRules, defaultRules(boundListeners));
     }

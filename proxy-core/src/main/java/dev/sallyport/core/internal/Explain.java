@@ -7,6 +7,7 @@ import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.policy.RuleChain;
+import dev.sallyport.core.internal.route.RouteTable;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -24,7 +25,7 @@ final class Explain {
     }
 
     static CompletableFuture<ProxyManager.Explanation> explain(RuleChain rules, Resolver resolver, ProxyRequest request,
-                                                               Principal principal) {
+                                                               Principal principal, RouteTable routes) {
         CompletableFuture<ProxyManager.Explanation> result = new CompletableFuture<>();
         InetAddress literal = Addresses.literal(request.targetHost());
         Consumer<List<InetAddress>> decide = addresses -> {
@@ -38,8 +39,10 @@ final class Explain {
                     }
                 }
             }
+            String route = verdict.allowed() ? routes.route(request.targetHost(), request.targetPort(), addresses.get(0),
+                    principal, request.client().getAddress()).name() : null;
             result.complete(new ProxyManager.Explanation(verdict.decision().verdict(), verdict.rule(),
-                    verdict.decision().reason(), about));
+                    verdict.decision().reason(), about, route));
         };
         if (literal != null) {
             decide.accept(List.of(literal));

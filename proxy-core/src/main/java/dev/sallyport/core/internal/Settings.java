@@ -3,6 +3,7 @@ package dev.sallyport.core.internal;
 import dev.sallyport.core.IoTransport;
 import dev.sallyport.core.ProtocolOptions;
 import dev.sallyport.core.Resolver;
+import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
 
 import dev.sallyport.api.AccessRule;
@@ -84,6 +85,7 @@ public final class Settings {
     private final Map<String, ProxyProtocolPolicy> proxyProtocol;
     private final int upstreamProxyProtocol;
     private final java.util.Set<String> hashedUsers;
+    private final Routing routing;
 
     private Settings(Config c, Map<String, List<Frontend>> frontends, boolean authenticationRequired,
                      List<AuthBackend> authBackends, UserStore userStore, List<MetricsSink> metrics,
@@ -148,6 +150,7 @@ public final class Settings {
         this.proxyProtocol = Collections.unmodifiableMap(policies);
         this.upstreamProxyProtocol = c.upstreamProxyProtocol;
         this.hashedUsers = java.util.Set.copyOf(c.hashedUsers);
+        this.routing = c.routing;
     }
 
     /**
@@ -189,7 +192,7 @@ public final class Settings {
             frontends.put(name, Providers.frontends(name, b.classLoader));
         }
 
-        Map<String, SslContext> tls = tlsContexts(b);
+        Map<String, SslContext> tls = TlsContexts.of(b);
         // Instances built from providers are ours to close; instances the host passed are not.
         // Built after every check that needs none of them; any failure from here closes them.
         List<AutoCloseable> created = new ArrayList<>();
@@ -254,36 +257,6 @@ public final class Settings {
             }
         }
         return new Settings(b, frontends, authRequired, backends, store, sinks, created, tls, rules, pool);
-    }
-
-    public static Map<String, SslContext> tlsContexts(Config b) {
-        Map<String, SslContext> contexts = new LinkedHashMap<>();
-        for (Map.Entry<String, Config.TlsSource> entry : b.tls.entrySet()) {
-            String listener = entry.getKey();
-            if (!b.listeners.containsKey(listener)) {
-                throw new IllegalStateException("tls: no listener named '" + listener + "' (expected one of: "
-                        + b.listeners.keySet() + ")");
-            }
-            Config.TlsSource source = entry.getValue();
-            try {
-                io.netty.handler.ssl.SslContextBuilder builder;
-                if (source.keyStore() != null) {
-                    javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
-                            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-                    keys.init(source.keyStore(), source.keyPassword());
-                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(keys);
-                } else {
-                    builder = io.netty.handler.ssl.SslContextBuilder.forServer(source.certificateChainPem().toFile(),
-                            source.privateKeyPem().toFile());
-                }
-                contexts.put(listener, builder.sslProvider(io.netty.handler.ssl.SslProvider.JDK).build());
-            } catch (javax.net.ssl.SSLException | java.security.GeneralSecurityException | IllegalArgumentException e) {
-                throw new IllegalStateException("tls: cannot load the key and certificates of listener '" + listener
-                        + "' (" + e.getMessage() + "; expected: a PEM certificate chain and a PKCS#8 PEM key, "
-                        + "or a key store holding one key entry)", e);
-            }
-        }
-        return Map.copyOf(contexts);
     }
 
     public static void closeQuietly(List<AutoCloseable> resources) {
@@ -490,5 +463,9 @@ public final class Settings {
     /** The names among {@link #initialUsers()} given as a password hash. */
     public java.util.Set<String> hashedUsers() {
         return hashedUsers;
+    }
+
+    public Routing routing() {
+        return routing;
     }
 }

@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code proxy.forward.auth}</td><td>counter</td><td>outcome, proxy</td></tr>
  *   <tr><td>{@code proxy.handshake.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
  *   <tr><td>{@code proxy.connect.duration}</td><td>timer, percentile histogram</td><td>protocol, proxy</td></tr>
+ *   <tr><td>{@code proxy.upstream.connects}</td><td>counter</td><td>upstream, outcome, proxy</td></tr>
+ *   <tr><td>{@code proxy.upstream.connect.duration}</td><td>timer</td><td>upstream, proxy</td></tr>
+ *   <tr><td>{@code proxy.upstream.active}</td><td>gauge</td><td>upstream, proxy</td></tr>
+ *   <tr><td>{@code proxy.upstream.up}</td><td>gauge, 1 up or 0 down</td><td>upstream, proxy</td></tr>
  * </table>
  *
  * <p>Every meter also carries the tag {@code proxy}: the sink's name, so that the sinks of several
@@ -72,6 +76,38 @@ public final class MicrometerMetricsSink implements MetricsSink {
     private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
     private final Map<String, Counter> forwardAuth = new ConcurrentHashMap<>();
+    /** Per upstream ({@code GROUP/HOST:PORT}, configured ones only): its meters, created on its first event. */
+    private final Map<String, UpstreamMeters> upstreams = new ConcurrentHashMap<>();
+
+    /** The meters of one upstream; connects by outcome created on first use. */
+    private final class UpstreamMeters {
+        final String upstream;
+        final AtomicLong active = new AtomicLong();
+        final AtomicLong up = new AtomicLong(1);
+        final Timer duration;
+        final Counter[] connects = new Counter[Outcome.values().length];
+
+        UpstreamMeters(String upstream) {
+            this.upstream = upstream;
+            Gauge.builder("proxy.upstream.active", active, AtomicLong::get).description("Connections open through an upstream")
+                    .tag("upstream", upstream).tag(PROXY, name).register(registry);
+            Gauge.builder("proxy.upstream.up", up, AtomicLong::get).description("1 when an upstream is up, 0 when down")
+                    .tag("upstream", upstream).tag(PROXY, name).register(registry);
+            duration = Timer.builder("proxy.upstream.connect.duration").description("Connects through an upstream")
+                    .tag("upstream", upstream).tag(PROXY, name).register(registry);
+        }
+
+        Counter connects(Outcome outcome) {
+            Counter counter = connects[outcome.ordinal()];
+            if (counter == null) {
+                counter = Counter.builder("proxy.upstream.connects").description("Connects through an upstream")
+                        .tag("upstream", upstream).tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                        .tag(PROXY, name).register(registry);
+                connects[outcome.ordinal()] = counter;
+            }
+            return counter;
+        }
+    }
 
     /**
      * Registers the meters in {@code registry}, tagged {@code proxy=sallyport-N} with a number no
@@ -185,6 +221,23 @@ public final class MicrometerMetricsSink implements MetricsSink {
         if (summary.bytesDown() > 0) {
             bytesDown[p].increment((double) summary.bytesDown());
         }
+    }
+
+    @Override
+    public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
+        UpstreamMeters meters = upstreams.computeIfAbsent(upstream, UpstreamMeters::new);
+        meters.connects(outcome).increment();
+        meters.duration.record(duration);
+    }
+
+    @Override
+    public void upstreamState(String upstream, boolean up) {
+        upstreams.computeIfAbsent(upstream, UpstreamMeters::new).up.set(up ? 1 : 0);
+    }
+
+    @Override
+    public void upstreamActive(String upstream, int active) {
+        upstreams.computeIfAbsent(upstream, UpstreamMeters::new).active.set(active);
     }
 
     private static String bounded(Map<String, Counter> seen, String key) {

@@ -12,7 +12,9 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Opens outbound connections on the caller's event loop with core's options. No {@code Bootstrap}:
@@ -31,6 +33,16 @@ public final class OutboundDialer implements ConnectionPool.Dialer {
 
     @Override
     public Future<Channel> dial(InetSocketAddress address, EventLoop eventLoop) {
+        return open(address, null, eventLoop, null);
+    }
+
+    /**
+     * Connects to {@code remote} from {@code local} (null: the kernel's choice). {@code setup}, when
+     * given, fills the pipeline before the connect, so a handler may take the connect over (an
+     * upstream proxy's handshake), and may set a shorter connect timeout.
+     */
+    public Future<Channel> open(SocketAddress remote, InetSocketAddress local, EventLoop eventLoop,
+                                Consumer<Channel> setup) {
         Promise<Channel> promise = eventLoop.newPromise();
         SocketChannel channel;
         try {
@@ -53,7 +65,16 @@ public final class OutboundDialer implements ConnectionPool.Dialer {
                 promise.tryFailure(registered.cause());
                 return;
             }
-            ChannelFuture connect = channel.connect(address);
+            if (setup != null) {
+                try {
+                    setup.accept(channel);
+                } catch (RuntimeException e) {
+                    channel.close();
+                    promise.tryFailure(e);
+                    return;
+                }
+            }
+            ChannelFuture connect = local == null ? channel.connect(remote) : channel.connect(remote, local);
             connect.addListener(f -> {
                 if (f.isSuccess()) {
                     if (!promise.trySuccess(channel)) {

@@ -1,6 +1,7 @@
 package dev.sallyport.core.internal.net;
 
 import dev.sallyport.api.ConnectionPool;
+import dev.sallyport.api.OutboundRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -45,7 +46,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
 
     private static final String WATCHER = "sallyport-pool-idle";
 
-    private record Lent(PoolingConnectionPool pool, InetSocketAddress address) {
+    private record Lent(PoolingConnectionPool pool, Object key) {
     }
 
     private final int maxIdlePerOrigin;
@@ -59,11 +60,26 @@ public final class PoolingConnectionPool implements ConnectionPool {
     }
 
     @Override
+    public Future<Channel> acquire(OutboundRequest request, EventLoop eventLoop, Dialer dialer) {
+        // Connections along other routes (a source address, an upstream) are kept apart from direct ones.
+        return acquire(request.route().equals("direct") ? request.address() : new RouteKey(request.address(),
+                request.route()), eventLoop, dialer, request.address());
+    }
+
+    /** Idle connections to one address along one route other than plain direct. */
+    private record RouteKey(InetSocketAddress address, String route) {
+    }
+
+    @Override
     public Future<Channel> acquire(InetSocketAddress address, EventLoop eventLoop, Dialer dialer) {
+        return acquire(address, eventLoop, dialer, address);
+    }
+
+    private Future<Channel> acquire(Object key, EventLoop eventLoop, Dialer dialer, InetSocketAddress address) {
         if (!eventLoop.inEventLoop()) {
             // The contract says callers are on the loop; hop there rather than touch its lists.
             Promise<Channel> promise = eventLoop.newPromise();
-            eventLoop.execute(() -> acquire(address, eventLoop, dialer).addListener(f -> {
+            eventLoop.execute(() -> acquire(key, eventLoop, dialer, address).addListener(f -> {
                 if (f.isSuccess()) {
                     Channel channel = (Channel) f.getNow();
                     if (!promise.trySuccess(channel)) {
@@ -76,12 +92,12 @@ public final class PoolingConnectionPool implements ConnectionPool {
             return promise;
         }
         LoopIdle idle = loops.get(eventLoop);
-        Channel reused = idle == null ? null : idle.take(address);
+        Channel reused = idle == null ? null : idle.take(key);
         if (reused != null) {
             return eventLoop.newSucceededFuture(reused);
         }
         Future<Channel> dial = dialer.dial(address, eventLoop);
-        Lent lent = new Lent(this, address);
+        Lent lent = new Lent(this, key);
         dial.addListener(f -> {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).attr(LENT).set(lent);
@@ -103,7 +119,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
             channel.close();
             return;
         }
-        loops.computeIfAbsent(loop, LoopIdle::new).put(lent.address, channel);
+        loops.computeIfAbsent(loop, LoopIdle::new).put(lent.key, channel);
     }
 
     @Override
@@ -119,14 +135,14 @@ public final class PoolingConnectionPool implements ConnectionPool {
     /** The idle connections of one event loop; confined to it. */
     private final class LoopIdle {
         private final EventLoop loop;
-        private final Map<InetSocketAddress, ArrayDeque<Watcher>> byOrigin = new HashMap<>();
+        private final Map<Object, ArrayDeque<Watcher>> byOrigin = new HashMap<>();
 
         LoopIdle(EventLoop loop) {
             this.loop = loop;
         }
 
         /** The most recently returned usable connection to {@code address}, or null. */
-        Channel take(InetSocketAddress address) {
+        Channel take(Object address) {
             ArrayDeque<Watcher> idle = byOrigin.get(address);
             Channel found = null;
             while (found == null && idle != null && !idle.isEmpty()) {
@@ -143,7 +159,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
             return found;
         }
 
-        void put(InetSocketAddress address, Channel channel) {
+        void put(Object address, Channel channel) {
             ArrayDeque<Watcher> idle = byOrigin.computeIfAbsent(address, a -> new ArrayDeque<>());
             while (idle.size() >= maxIdlePerOrigin) {
                 Watcher oldest = idle.pollFirst();
@@ -168,7 +184,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
             }
         }
 
-        private void forgetIfEmpty(InetSocketAddress address, ArrayDeque<Watcher> idle) {
+        private void forgetIfEmpty(Object address, ArrayDeque<Watcher> idle) {
             if (idle != null && idle.isEmpty()) {
                 byOrigin.remove(address);
                 if (byOrigin.isEmpty()) {
@@ -181,12 +197,13 @@ public final class PoolingConnectionPool implements ConnectionPool {
     /** Sits in an idle channel's pipeline: notices the origin closing it, stray bytes, and the idle timeout. */
     private final class Watcher extends ChannelInboundHandlerAdapter {
         final LoopIdle owner;
-        final InetSocketAddress address;
+        /** The origin address, or the address with its route. */
+        final Object address;
         final Channel channel;
         private ScheduledFuture<?> timeout;
         boolean removed;
 
-        Watcher(LoopIdle owner, InetSocketAddress address, Channel channel) {
+        Watcher(LoopIdle owner, Object address, Channel channel) {
             this.owner = owner;
             this.address = address;
             this.channel = channel;
@@ -225,7 +242,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
             if (removed) {
                 return;
             }
-            log.debug("Closing idle pooled connection to {}: {}", Addresses.format(address), why);
+            log.debug("Closing idle pooled connection to {}: {}", address instanceof InetSocketAddress a ? Addresses.format(a) : address, why);
             owner.evict(this);
             detach();
             channel.close();
@@ -254,7 +271,7 @@ public final class PoolingConnectionPool implements ConnectionPool {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("Idle pooled connection to {} failed", Addresses.format(address), cause);
+            log.debug("Idle pooled connection to {} failed", address instanceof InetSocketAddress a ? Addresses.format(a) : address, cause);
             evictAndClose("error");
         }
 

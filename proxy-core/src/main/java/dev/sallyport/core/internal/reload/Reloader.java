@@ -7,6 +7,8 @@ import dev.sallyport.core.internal.Config;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Providers;
 import dev.sallyport.core.internal.Settings;
+import dev.sallyport.core.internal.TlsContexts;
+import dev.sallyport.core.internal.route.RouteTable;
 import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +49,12 @@ public final class Reloader {
             Settings running = engine.settings();
             List<String> restart = restartNeeded(running, next, live);
             Map<String, SslContext> tls = new LinkedHashMap<>(live.tls());
-            Settings.tlsContexts(next).forEach((listener, context) -> tls.computeIfPresent(listener, (k, old) -> context));
+            TlsContexts.of(next).forEach((listener, context) -> tls.computeIfPresent(listener, (k, old) -> context));
             List<AutoCloseable> created = new ArrayList<>();
             List<AccessRule> rules;
+            RouteTable routes;
             try {
+                routes = engine.services().routeTable(next.routing);
                 rules = rules(next, created);
             } catch (RuntimeException | Error e) {
                 Settings.closeQuietly(created);
@@ -59,10 +63,12 @@ public final class Reloader {
             live.tls(tls);
             engine.userLimits().defaults(next.defaultLimits);
             engine.replaceRules(rules);
+            engine.services().routes(routes);
             live.adopt(created);
             ConfiguredUsers users = live.users();
             Object change = users == null ? "no in-memory users" : users.apply(next.initialUsers, next.hashedUsers);
-            log.info("Reloaded: {} access rule(s), TLS of {}, {}", rules.size(), tls.keySet(), change);
+            log.info("Reloaded: {} access rule(s), {} route rule(s), TLS of {}, {}", rules.size(),
+                    next.routing.rules().size(), tls.keySet(), change);
             if (!restart.isEmpty()) {
                 log.warn("Reload: {} changed but apply(ies) only after a restart: {}",
                         restart.size() == 1 ? "one setting" : restart.size() + " settings", restart);

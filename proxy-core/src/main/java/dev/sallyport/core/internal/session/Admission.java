@@ -1,10 +1,14 @@
 package dev.sallyport.core.internal.session;
 
 import dev.sallyport.api.AuthContext;
+import dev.sallyport.api.Command;
+import dev.sallyport.api.ConnectionPool;
 import dev.sallyport.api.Credentials;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Limits;
+import dev.sallyport.api.OutboundRequest;
 import dev.sallyport.api.Principal;
+import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.api.SharedLimits;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Settings;
@@ -15,6 +19,8 @@ import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.LoginQueue;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.internal.route.Route;
+import dev.sallyport.core.internal.route.RouteTable;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -46,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  *       request: DNS rebinding with mixed answers);</li>
  *   <li>limits: the connection caps and the user's concurrent-session slot and session rate, on
  *       this instance and then, when configured, across the fleet ({@link FleetLease});</li>
- *   <li>route: how to reach the target (today always direct);</li>
+ *   <li>route: how to reach the target: the first matching route rule, else direct;</li>
  *   <li>opened: the session is among the live sessions and the host's listeners hear of it;</li>
  *   <li>then the command's own end: dial (CONNECT, HTTP), listen (BIND) or open a UDP socket.</li>
  * </ol>
@@ -254,9 +260,31 @@ final class Admission {
         attempt.proceed();
     }
 
-    /** Chooses how to reach the target. Upstream proxies and egress addresses will plug in here. */
+    /**
+     * Chooses how to reach the target: the first route rule that matches, else direct. A route
+     * that denies refuses here; BIND and UDP ASSOCIATE only go direct, so a rule sending them to
+     * an upstream group refuses them too.
+     */
     private static void route(Attempt attempt) {
-        attempt.route = Route.DIRECT;
+        RouteTable routes = attempt.session.services().routes();
+        if (routes.directOnly()) {
+            attempt.route = Route.DIRECT;
+            attempt.proceed();
+            return;
+        }
+        ProxyRequest request = attempt.request;
+        InetAddress address = attempt.addresses != null ? attempt.addresses.get(0) : Addresses.literal(request.targetHost());
+        Route route = routes.route(request.targetHost(), request.targetPort(), address, attempt.principal,
+                attempt.session.client().getAddress());
+        attempt.routes = routes;
+        attempt.route = route;
+        boolean tunnelOnly = request.command() == Command.BIND || request.command() == Command.UDP_ASSOCIATE;
+        if (route.denies() || tunnelOnly && route.upstream()) {
+            attempt.session.services().metrics().rejected(attempt.session.protocol(), "rule");
+            attempt.refuse(Outcome.DENIED, "route " + route.rule(), route.denies() ? "denied by route " + route.rule()
+                    : request.command() + " cannot go through upstream group " + route.name(), null);
+            return;
+        }
         attempt.proceed();
     }
 
@@ -269,15 +297,24 @@ final class Admission {
         attempt.proceed();
     }
 
-    /** Dials exactly the first resolved address, the one the rules checked, through the connection pool. */
+    /**
+     * Dials exactly the first resolved address, the one the rules checked, through the connection
+     * pool, along the attempt's route (a source address, an upstream group).
+     */
     private static void dial(Attempt attempt) {
         DefaultSession session = attempt.session;
         Services services = session.services();
         Channel client = session.channel();
         InetSocketAddress target = attempt.target();
+        Route route = attempt.route;
+        ProxyRequest request = attempt.request;
         Future<Channel> dial;
         try {
-            dial = services.pool().acquire(target, client.eventLoop(), services.dialer());
+            ConnectionPool.Dialer dialer = route == Route.DIRECT ? services.dialer()
+                    : route.dialer(attempt.routes, request.targetHost(), request.targetPort(), attempt.principal,
+                    session.client().getAddress());
+            dial = services.pool().acquire(new OutboundRequest(request.targetHost(), request.targetPort(), target,
+                    attempt.principal, route.poolKey(dialer)), client.eventLoop(), dialer);
         } catch (RuntimeException e) {
             attempt.refuse(Outcome.ERROR, null, "connection pool failed", e);
             return;
@@ -299,13 +336,20 @@ final class Admission {
                         connected.writeAndFlush(ProxyHeaders.encode(proxyProtocol, session.client(), session.listener(),
                                 connected.alloc())).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                     }
+                    if (route.upstream()) {
+                        attempt.upstream = connected.attr(RouteTable.UPSTREAM).get();
+                    }
                     attempt.connected(connected);
                     services.metrics().connected(session.protocol(), Duration.ofNanos(System.nanoTime() - attempt.startNanos));
                     attempt.succeed(connected);
                 }
             } else if (!f.isCancelled()) {
-                attempt.refuse(ConnectFailures.outcome(f.cause()), null, "cannot connect to " + Addresses.format(target),
-                        f.cause());
+                if (f.cause() instanceof SessionException refused) {
+                    attempt.refuse(refused.outcome(), refused.rule(), refused.getMessage(), refused.getCause());
+                } else {
+                    attempt.refuse(ConnectFailures.outcome(f.cause()), null, "cannot connect to "
+                            + Addresses.format(target) + (route.upstream() ? " through " + route.name() : ""), f.cause());
+                }
             }
         });
     }

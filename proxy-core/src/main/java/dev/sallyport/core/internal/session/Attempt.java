@@ -5,6 +5,7 @@ import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
 import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.route.Route;
 import dev.sallyport.core.spi.SessionException;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Promise;
@@ -38,6 +39,10 @@ abstract class Attempt {
     /** Every address the target resolved to; the rules saw all of them, the first is dialled. */
     List<InetAddress> addresses;
     Route route;
+    /** The table {@link #route} came from (a reload may replace the manager's meanwhile). */
+    dev.sallyport.core.internal.route.RouteTable routes;
+    /** The group and upstream the target was reached through ({@code eu/10.0.0.5:1080}), or null. */
+    String upstream;
     Promise<?> promise;
     List<Admission.Step> path;
     int next;
@@ -58,6 +63,16 @@ abstract class Attempt {
 
     /** Records a refusal (first one wins) and the rule or limit that decided, if any. */
     abstract void refused(Outcome why, String byRule);
+
+    /** The route's name of {@code attempt}, or null without an attempt or before its route was chosen. */
+    static String routeOf(Attempt attempt) {
+        return attempt == null || attempt.route == null ? null : attempt.route.name();
+    }
+
+    /** The upstream {@code attempt} went through, or null. */
+    static String upstreamOf(Attempt attempt) {
+        return attempt == null ? null : attempt.upstream;
+    }
 
     /** Records the user name a refused login tried. */
     void loginFailed(String user) {

@@ -97,6 +97,6 @@ final class DefaultExchange extends Attempt implements Exchange {
             session.services().pool().release(out, reusable && out.isActive());
         }
         session.report(id, principal, request, up, down, started, startedNanos,
-                outcome != null ? outcome : how, rule, triedUser);
+                outcome != null ? outcome : how, rule, triedUser, this);
     }
 }

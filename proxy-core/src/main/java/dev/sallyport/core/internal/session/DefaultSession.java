@@ -299,7 +299,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
         exchanges++;
         services.metrics().authFailed(protocol, reason);
         report(nextId(), Principal.anonymous(), request, 0, 0, Instant.now(), System.nanoTime(), Outcome.AUTH_FAILED,
-                reason, null);
+                reason, null, null);
     }
 
     /** Called by the relay and the UDP association when they end because of the idle timeout. */
@@ -383,12 +383,12 @@ public final class DefaultSession implements Session, UserLimits.Holder {
 
     /** The one way a session or an exchange is reported. */
     void report(long reportId, Principal who, ProxyRequest what, long up, long down, Instant since, long sinceNanos,
-                Outcome end, String byRule, String tried) {
+                Outcome end, String byRule, String tried, Attempt routed) {
         end = ShutdownCut.outcome(channel, end);
         SessionSummary summary = new SessionSummary(reportId, who.isAnonymous() ? null : who.name(), client,
                 protocol, what == null ? null : what.command(), what == null ? null : what.targetHost(),
                 what == null ? 0 : what.targetPort(), up, down, since, Duration.ofNanos(System.nanoTime() - sinceNanos),
-                end, byRule, end == Outcome.AUTH_FAILED ? tried : null);
+                end, byRule, end == Outcome.AUTH_FAILED ? tried : null, Attempt.routeOf(routed), Attempt.upstreamOf(routed));
         services.metrics().sessionClosed(summary);
         services.sessions().closed(summary);
     }
@@ -442,7 +442,7 @@ public final class DefaultSession implements Session, UserLimits.Holder {
             long up = tunnel == null ? 0 : tunnel.bytesUp();
             long down = tunnel == null ? 0 : tunnel.bytesDown();
             report(id, principal, request, up, down, started, startNanos, end, rule,
-                    handshakeLogin.triedUser != null ? handshakeLogin.triedUser : tunnel == null ? null : tunnel.triedUser);
+                    handshakeLogin.triedUser != null ? handshakeLogin.triedUser : tunnel == null ? null : tunnel.triedUser, tunnel);
         }
     }
 

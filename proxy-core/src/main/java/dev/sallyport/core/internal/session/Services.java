@@ -11,6 +11,7 @@ import dev.sallyport.core.internal.net.SystemResolver;
 import dev.sallyport.core.internal.policy.AuthChain;
 import dev.sallyport.core.internal.policy.RuleChain;
 import dev.sallyport.core.internal.policy.UserLimits;
+import dev.sallyport.core.internal.route.RouteTable;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -41,6 +42,8 @@ public final class Services {
     private final OutboundDialer dialer;
     private final CompositeMetrics metrics;
     private final LiveSessions sessions;
+    /** Replaced whole by a reload; a session reads it once, when it picks its route. */
+    private volatile RouteTable routes;
 
     public Services(Settings settings, Transport transport, AuthChain auth, Resolver resolver,
                     Supplier<RuleChain> rules, UserLimits limits, OutboundDialer dialer, CompositeMetrics metrics,
@@ -56,6 +59,7 @@ public final class Services {
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sessions = Objects.requireNonNull(sessions, "sessions");
+        this.routes = routeTable(settings.routing());
     }
 
     Settings settings() {
@@ -129,5 +133,23 @@ public final class Services {
 
     LiveSessions sessions() {
         return sessions;
+    }
+
+    /** The route rules and upstream groups in force now. */
+    public RouteTable routes() {
+        return routes;
+    }
+
+    /**
+     * Builds the table of {@code routing} for this manager without applying it, so that a reload
+     * can fail before it changes anything. Its upstreams start up, with no failures counted.
+     */
+    public RouteTable routeTable(dev.sallyport.core.Routing routing) {
+        return RouteTable.of(routing, settings.ticker(), dialer, settings.connectTimeout(), metrics);
+    }
+
+    /** Routes new sessions by {@code table}; sessions already routed keep their upstream. */
+    public void routes(RouteTable table) {
+        routes = Objects.requireNonNull(table, "table");
     }
 }

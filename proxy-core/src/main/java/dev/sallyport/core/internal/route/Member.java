@@ -1,0 +1,88 @@
+package dev.sallyport.core.internal.route;
+
+import dev.sallyport.core.Ticker;
+import dev.sallyport.core.Upstream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One upstream of a group with its passive health: {@code maxFails} failures within the fail
+ * timeout mark it down for the fail timeout; after that it is tried again, and one success brings
+ * it back. Read and changed from every event loop: the health fields under this object's lock
+ * (taken once per dial, never on the relay path), the session count in an atomic.
+ */
+final class Member {
+
+    private static final Logger log = LoggerFactory.getLogger(Member.class);
+
+    final Upstream upstream;
+    final String group;
+    /** Resolved once, at start. */
+    final InetSocketAddress address;
+    /** {@code group/host:port}, for summaries and logs. */
+    final String label;
+    final AtomicInteger active = new AtomicInteger();
+    private final Ticker ticker;
+    private final int maxFails;
+    private final long failNanos;
+    private int fails;
+    private long windowStart;
+    private long downUntil;
+    private boolean down;
+
+    Member(String group, Upstream upstream, Ticker ticker, int maxFails, long failNanos) {
+        this.group = group;
+        this.upstream = upstream;
+        this.address = new InetSocketAddress(upstream.host(), upstream.port());
+        this.label = group + "/" + upstream.name();
+        this.ticker = ticker;
+        this.maxFails = maxFails;
+        this.failNanos = failNanos;
+    }
+
+    /** Whether it may be picked now: up, or down and its time out is over (then it gets a try). */
+    synchronized boolean available() {
+        return !down || ticker.read() - downUntil >= 0;
+    }
+
+    /** Whether it is marked down (for metrics and listings; a down member whose time is over still says so until a try). */
+    synchronized boolean down() {
+        return down;
+    }
+
+    /** Counts a failure; true when it marks the upstream down. */
+    synchronized boolean failed() {
+        long now = ticker.read();
+        if (down) {
+            // A try after the time out failed: down for another fail timeout.
+            downUntil = now + failNanos;
+            return false;
+        }
+        if (fails == 0 || now - windowStart > failNanos) {
+            windowStart = now;
+            fails = 0;
+        }
+        if (++fails >= maxFails) {
+            down = true;
+            downUntil = now + failNanos;
+            log.warn("upstream {} of group {} is down after {} failed connect(s); retried in {} ms", upstream.name(),
+                    group, fails, failNanos / 1_000_000);
+            return true;
+        }
+        return false;
+    }
+
+    /** Clears the failures; true when the upstream was down and is up again. */
+    synchronized boolean succeeded() {
+        fails = 0;
+        if (down) {
+            down = false;
+            log.info("upstream {} of group {} is up again", upstream.name(), group);
+            return true;
+        }
+        return false;
+    }
+}
