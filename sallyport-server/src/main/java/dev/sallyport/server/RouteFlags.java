@@ -26,11 +26,17 @@ import java.util.function.Function;
  */
 final class RouteFlags {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RouteFlags.class);
+
     @Option(names = "--upstream", paramLabel = "NAME=URL[,URL...][;OPTION=VALUE...]", description = "An upstream "
             + "proxy group: URLs socks5://[USER:PASS@]HOST:PORT, http://... or https://... (optionally ?weight=N), "
             + "options strategy=round-robin|weighted-random|least-active|hash-user|hash-destination|failover, "
             + "max-fails=N, fail-timeout=DURATION (e.g. 10s), attempts=N, fallback=direct. Repeatable.")
     List<String> upstreams = new ArrayList<>();
+
+    /** The {@code upstream.NAME} keys of a config file: like {@code --upstream}, but not on the command line. */
+    @Option(names = "--config-upstream", hidden = true)
+    List<String> configUpstreams = new ArrayList<>();
 
     @Option(names = "--route", paramLabel = "MATCH=TARGET", description = "A route rule, in order, first match wins: "
             + "MATCH is *, a CIDR, a domain pattern (*.example.com), port:N[-M], user:NAME, attr:KEY=VALUE or "
@@ -44,16 +50,24 @@ final class RouteFlags {
 
     /** Sets the routing on {@code builder} when a flag was given; a bad value is a usage error naming its flag. */
     void apply(ProxyManager.Builder builder, Function<String, CommandLine.ParameterException> usage) {
-        if (upstreams.isEmpty() && routes.isEmpty() && egress == null) {
+        if (upstreams.isEmpty() && configUpstreams.isEmpty() && routes.isEmpty() && egress == null) {
             return;
         }
         Routing.Builder routing = Routing.builder();
-        for (String upstream : upstreams) {
+        boolean passwordOnCommandLine = false;
+        for (String upstream : allUpstreams()) {
             try {
-                routing.group(group(upstream));
+                UpstreamGroup group = group(upstream);
+                routing.group(group);
+                passwordOnCommandLine |= upstreams.contains(upstream)
+                        && group.upstreams().stream().anyMatch(u -> u.password() != null && !u.password().isEmpty());
             } catch (IllegalArgumentException e) {
                 throw usage.apply("--upstream: " + e.getMessage());
             }
+        }
+        if (passwordOnCommandLine) {
+            log.warn("--upstream with USER:PASS shows the upstream's password to every local user (ps, /proc/PID/cmdline); "
+                    + "put it in the --config file as upstream.NAME=URL (a file only its owner may read)");
         }
         for (String route : routes) {
             // The match may hold '=' (attr:KEY=VALUE); the target never does.
@@ -83,9 +97,9 @@ final class RouteFlags {
 
     /** Adds the routing flags that were given to the effective-configuration line, upstream logins masked. */
     void describe(Map<String, Object> settings) {
-        if (!upstreams.isEmpty()) {
+        if (!allUpstreams().isEmpty()) {
             // Parsed again (they were checked at apply): the group's own text never shows a password.
-            settings.put("upstream", upstreams.stream().map(text -> group(text).toString()).toList());
+            settings.put("upstream", allUpstreams().stream().map(text -> group(text).toString()).toList());
         }
         if (!routes.isEmpty()) {
             settings.put("route", routes);
@@ -93,6 +107,13 @@ final class RouteFlags {
         if (egress != null) {
             settings.put("egress", egress);
         }
+    }
+
+    /** The config file's groups, then the command line's. */
+    private List<String> allUpstreams() {
+        List<String> all = new ArrayList<>(configUpstreams);
+        all.addAll(upstreams);
+        return all;
     }
 
     /** Parses {@code NAME=URL[,URL...][;OPTION=VALUE...]}; messages never show a password. */
@@ -189,7 +210,7 @@ final class RouteFlags {
         for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
             String value = properties.getProperty(key).trim();
             if (key.startsWith("upstream.") && key.length() > "upstream.".length()) {
-                flags.add("--upstream");
+                flags.add("--config-upstream");
                 flags.add(key.substring("upstream.".length()) + "=" + value);
             } else if (key.startsWith("route.")) {
                 try {

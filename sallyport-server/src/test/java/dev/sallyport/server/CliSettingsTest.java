@@ -81,7 +81,7 @@ class CliSettingsTest {
      * Starts {@code args} and returns the log lines before {@code until} on stdout (where the
      * tests' logging configuration writes WARN and above).
      */
-    private static List<String> logLinesBefore(String until, String... args) throws Exception {
+    static List<String> logLinesBefore(String until, String... args) throws Exception {
         try (ServerProcess process = ServerProcess.start(args)) {
             List<String> lines = new ArrayList<>();
             for (String line = process.nextLine(); !line.startsWith(until); line = process.nextLine()) {

@@ -56,9 +56,23 @@ class RouteFlagsTest {
         RouteFlags fromFile = parse("serve", "--config", file.toString()).routing;
         RouteFlags fromFlags = parse("serve", "--upstream", "eu=socks5://10.0.0.5:1080,http://10.0.0.6:3128;strategy=least-active",
                 "--route", "port:25=deny", "--route", "attr:upstream=eu=eu", "--route", "*=eu", "--egress", "127.0.0.2").routing;
-        assertThat(fromFile.upstreams).isEqualTo(fromFlags.upstreams);
+        assertThat(fromFile.configUpstreams).isEqualTo(fromFlags.upstreams);
         assertThat(fromFile.routes).isEqualTo(fromFlags.routes).containsExactly("port:25=deny", "attr:upstream=eu=eu", "*=eu");
         assertThat(fromFile.egress).isEqualTo(fromFlags.egress);
+    }
+
+    @Test
+    void anUpstreamPasswordOnTheCommandLine_logsOneWarn_butNotFromThePrivateConfigFile(@TempDir Path dir) throws Exception {
+        assertThat(CliSettingsTest.logLinesBefore("listening", "serve", "--socks5", "0",
+                "--upstream", "eu=socks5://u:hunter2@127.0.0.1:1081"))
+                .singleElement().asString().contains(" WARN ").contains("--upstream with USER:PASS shows")
+                .doesNotContain("hunter2");
+        Path file = Files.writeString(dir.resolve("sallyport.properties"), "upstream.eu=socks5://u:hunter2@127.0.0.1:1081\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(CliSettingsTest.logLinesBefore("listening", "serve", "--socks5", "0", "--config", file.toString()))
+                .isEmpty();
+        assertThat(CliSettingsTest.logLinesBefore("listening", "serve", "--socks5", "0",
+                "--upstream", "eu=socks5://u@127.0.0.1:1081")).as("a user name alone is no secret").isEmpty();
     }
 
     @Test
