@@ -28,16 +28,17 @@ final class AttrOptions {
         }
         for (String attribute : attributes) {
             int eq = attribute.indexOf('=');
-            if (eq < 0) {
-                throw new CommandLine.ParameterException(commandLine, "--attr: '" + printable(attribute)
-                        + "' (expected: KEY=VALUE, or KEY= to remove the key)");
-            }
-            String key = attribute.substring(0, eq);
-            String value = attribute.substring(eq + 1);
+            String key = eq < 0 ? attribute : attribute.substring(0, eq);
+            String value = eq < 0 ? "" : attribute.substring(eq + 1);
             try {
                 UserAttributes.validate(key, value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(commandLine, "--attr: " + e.getMessage());
+            }
+            if (eq < 0) {
+                // A valid key (checked above), so safe to show.
+                throw new CommandLine.ParameterException(commandLine, "--attr: '" + attribute
+                        + "' (expected: KEY=VALUE, or KEY= to remove the key)");
             }
             changes.put(key, value);
         }
@@ -50,12 +51,5 @@ final class AttrOptions {
     /** The keys to set, and those to remove (empty values); valid once {@link #check} passed. */
     Map<String, String> changes() {
         return changes;
-    }
-
-    private static String printable(String text) {
-        String head = text.length() > 80 ? text.substring(0, 80) + "..." : text;
-        StringBuilder out = new StringBuilder(head.length());
-        head.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return out.toString();
     }
 }

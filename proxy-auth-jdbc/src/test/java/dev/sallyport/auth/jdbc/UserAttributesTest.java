@@ -168,16 +168,8 @@ class UserAttributesTest {
     @Test
     void migrationSix_usersStoredBefore_logInWithNoAttributes_andCanBeGivenSome() throws Exception {
         DataSource old = TestDatabase.fresh();
+        TestDatabase.migrateTo(old, 5);
         Jdbi.create(old).useHandle(h -> {
-            h.execute("CREATE TABLE sallyport_schema_history (version integer PRIMARY KEY, description text NOT NULL, "
-                    + "applied_at timestamptz NOT NULL DEFAULT now())");
-            for (Schema.Migration m : Schema.MIGRATIONS) {
-                if (m.version() <= 5) {
-                    m.statements().forEach(h::execute);
-                    h.execute("INSERT INTO sallyport_schema_history (version, description) VALUES (?, ?)", m.version(),
-                            m.description());
-                }
-            }
             h.execute("INSERT INTO sallyport_users (name, password_hash, token_hash) VALUES ('bea', ?, 'unused')",
                     PasswordHashes.hash("pw-b"));
         });
