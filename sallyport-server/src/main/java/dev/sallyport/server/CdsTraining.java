@@ -46,8 +46,10 @@ final class CdsTraining {
                     new String[] {"users", "list", "--format", "yaml", "--jdbc-url", "jdbc:postgresql://127.0.0.1/none"})) {
                 Main.run(command, nowhere, nowhere);
             }
-            UserList.json(List.of(new User("training", Limits.NONE, true, Instant.EPOCH, Instant.EPOCH)));
-            UserList.table(List.of(new User("training", Limits.NONE, true, Instant.EPOCH, Instant.EPOCH)));
+            UserList.json(List.of(new User("training", Limits.NONE, true, Instant.EPOCH, Instant.EPOCH)),
+                    java.util.Map.of("training", java.util.Map.of("upstream", "eu")));
+            UserList.table(List.of(new User("training", Limits.NONE, true, Instant.EPOCH, Instant.EPOCH)),
+                    java.util.Map.of("training", java.util.Map.of("upstream", "eu")));
             for (String name : List.of("org.postgresql.Driver", "com.zaxxer.hikari.HikariDataSource",
                     "org.jdbi.v3.core.Jdbi", "dev.sallyport.auth.jdbc.JdbcStore", "java.net.http.HttpClient")) {
                 Class.forName(name, true, CdsTraining.class.getClassLoader());

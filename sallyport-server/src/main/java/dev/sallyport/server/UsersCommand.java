@@ -242,10 +242,14 @@ final class UsersCommand implements Runnable {
         @Mixin
         LimitOptions limits;
 
+        @Mixin
+        AttrOptions attributes;
+
         @Override
         void validate() {
             validateNew();
             limits.check(spec.commandLine());
+            attributes.check(spec.commandLine());
             if (passwordStdin && password != null) {
                 throw usage("--password-stdin: also --password (expected: one of them)");
             }
@@ -267,6 +271,10 @@ final class UsersCommand implements Runnable {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             printSecrets(out, await(store.create(name, password, limits.apply(Limits.NONE))));
+            // After the secrets are shown: they are shown once, even if this step fails.
+            if (attributes.any()) {
+                await(store.attributes(name, attributes.changes()));
+            }
         }
     }
 
@@ -286,30 +294,40 @@ final class UsersCommand implements Runnable {
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
             List<User> users = await(store.list());
-            out.print(format.equals("json") ? UserList.json(users) : UserList.table(users));
+            java.util.Map<String, java.util.Map<String, String>> attributes = await(store.attributes());
+            out.print(format.equals("json") ? UserList.json(users, attributes) : UserList.table(users, attributes));
             out.flush();
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change a user's limits.")
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change a user's limits and attributes.")
     static final class Set extends UserCommand {
         @Mixin
         LimitOptions limits;
 
+        @Mixin
+        AttrOptions attributes;
+
         @Override
         void validate() {
             super.validate();
-            if (!limits.any()) {
-                throw usage("set: nothing to change (expected: --bandwidth, --max-sessions or --sessions-per-second)");
+            if (!limits.any() && !attributes.any()) {
+                throw usage("set: nothing to change (expected: --bandwidth, --max-sessions, --sessions-per-second or --attr)");
             }
             limits.check(spec.commandLine());
+            attributes.check(spec.commandLine());
         }
 
         @Override
         void run(JdbcStore store, PrintWriter out) throws Exception {
-            User user = await(store.find(name)).orElseThrow(() -> new IllegalArgumentException("name: no user '" + name + "'"));
-            User updated = await(store.update(name, limits.apply(user.limits())));
-            out.println("updated " + updated.name());
+            if (limits.any()) {
+                User user = await(store.find(name)).orElseThrow(() -> new IllegalArgumentException("name: no user '" + name + "'"));
+                await(store.update(name, limits.apply(user.limits())));
+            }
+            if (attributes.any()) {
+                await(store.attributes(name, attributes.changes()));
+            }
+            out.println("updated " + name);
             out.flush();
         }
     }

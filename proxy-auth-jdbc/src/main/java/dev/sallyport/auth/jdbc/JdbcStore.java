@@ -46,9 +46,10 @@ import java.util.concurrent.CompletionStage;
  * 16-byte salt, parameters in the stored string); tokens are stored as SHA-256. Comparisons are
  * constant-time, and a login for an unknown name costs one PBKDF2 like a known one. A token also
  * works as the password of its user (SOCKS5 has no other field for it). The principal carries the
- * user's {@link Limits}. When the database is unreachable, a login completes exceptionally, which
- * core turns into a closed failure (SOCKS5 reply 0x01, HTTP 503); logins in core's auth cache keep
- * working for the cache's TTL. Nothing has to be restarted when the database returns: every call
+ * user's {@link Limits} and attributes ({@link #attributes(String, java.util.Map)}). When the
+ * database is unreachable, a login completes exceptionally, which core turns into a closed
+ * failure (SOCKS5 reply 0x01, HTTP 503); logins in core's auth cache keep working for the cache's
+ * TTL. Nothing has to be restarted when the database returns: every call
  * takes a fresh connection from the {@link DataSource}.
  *
  * <p><b>Threading.</b> Every method that touches the database returns a {@link CompletionStage}
@@ -80,6 +81,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     private final Duration closeTimeout;
     private final Db db;
     private final JdbcUsers users;
+    private final JdbcAttributes attributes;
     private final Reports reports;
     private final AutoCloseable owned;
     private final DataSource dataSource;
@@ -103,6 +105,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
         this.dataSource = config.dataSource;
         this.db = new Db(config.dataSource, config.threads, config.queue);
         this.users = new JdbcUsers(db);
+        this.attributes = new JdbcAttributes(db, users);
         this.reports = new Reports(db);
     }
 
@@ -194,6 +197,30 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
     @Override
     public CompletionStage<Boolean> delete(String name) {
         return users.delete(name);
+    }
+
+    /**
+     * Changes a user's attributes (see {@link UserAttributes}): sets each key of {@code changes}
+     * to its value and removes the keys given an empty value, in one statement. Every login then
+     * carries them in its principal; logins cached by running proxies are forgotten as for any
+     * change of the user ({@link #addListener}).
+     *
+     * @param name    the user's name
+     * @param changes keys to set, or to remove with an empty value; empty to read the attributes
+     * @return completes with the user's attributes after the change, or fails with
+     *         {@link IllegalArgumentException} for a key or value against the rule, or no such user
+     */
+    public CompletionStage<java.util.Map<String, String>> attributes(String name, java.util.Map<String, String> changes) {
+        return attributes.change(name, changes);
+    }
+
+    /**
+     * The attributes of every user that has any.
+     *
+     * @return completes with the attributes by user name, in the order of the names
+     */
+    public CompletionStage<java.util.Map<String, java.util.Map<String, String>>> attributes() {
+        return attributes.all();
     }
 
     /**
@@ -514,7 +541,7 @@ public final class JdbcStore implements AuthBackend, UserStore, AutoCloseable {
      */
     public static final class Builder {
 
-        /** Rows per statement are bound as 16 parameters each; PostgreSQL allows 65 535 per statement. */
+        /** Rows per statement are bound as 18 parameters each; PostgreSQL allows 65 535 per statement. */
         static final int MAX_BATCH = 2000;
 
         static final int DEFAULT_THREADS = 4;

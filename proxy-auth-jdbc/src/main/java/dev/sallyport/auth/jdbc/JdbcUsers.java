@@ -41,10 +41,12 @@ final class JdbcUsers implements AuthBackend, UserStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcUsers.class);
 
     private static final String COLUMNS = "name, password_hash, token_hash, max_sessions, sessions_per_second, "
-            + "upload_bytes_per_second, download_bytes_per_second, enabled, created_at, updated_at, credential_version";
+            + "upload_bytes_per_second, download_bytes_per_second, enabled, created_at, updated_at, credential_version, "
+            + JdbcAttributes.COLUMNS;
 
     /** A row with its secrets' hashes; never leaves this class. */
-    private record Row(User user, String passwordHash, String tokenHash, long credentialVersion) {
+    private record Row(User user, String passwordHash, String tokenHash, long credentialVersion,
+                       Map<String, String> attributes) {
         @Override
         public String toString() {
             return "Row[" + user + "]";
@@ -52,7 +54,7 @@ final class JdbcUsers implements AuthBackend, UserStore {
     }
 
     private static final RowMapper<Row> ROW = (rs, ctx) -> new Row(user(rs), rs.getString("password_hash"),
-            rs.getString("token_hash"), rs.getLong("credential_version"));
+            rs.getString("token_hash"), rs.getLong("credential_version"), JdbcAttributes.read(rs));
 
     /** Checks a password against a stored hash: {@link PasswordHashes#verify} (tests count the calls). */
     @FunctionalInterface
@@ -123,8 +125,15 @@ final class JdbcUsers implements AuthBackend, UserStore {
             return AuthResult.failure("disabled");
         }
         // The version lets core close exactly the sessions a rotation made stale (core strips it).
-        return AuthResult.success(new Principal(row.user().name(), row.user().limits(),
-                Map.of(Principal.CREDENTIAL_VERSION, Long.toString(row.credentialVersion()))));
+        Map<String, String> attributes = new java.util.HashMap<>();
+        row.attributes().forEach((key, value) -> {
+            // Core's own keys cannot be stored through this store; one written by plain SQL is ignored.
+            if (!key.startsWith(UserAttributes.RESERVED_PREFIX)) {
+                attributes.put(key, value);
+            }
+        });
+        attributes.put(Principal.CREDENTIAL_VERSION, Long.toString(row.credentialVersion()));
+        return AuthResult.success(new Principal(row.user().name(), row.user().limits(), attributes));
     }
 
     // ---- UserStore ----

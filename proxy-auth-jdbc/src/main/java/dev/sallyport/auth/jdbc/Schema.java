@@ -42,6 +42,10 @@ import java.util.List;
  *       crashed stay; {@code updated_at} (indexed) tells them apart.</li>
  * </ul>
  *
+ * <p>Migration 6 adds {@code sallyport_users.attributes} (a JSON object of strings, {@code '{}'}
+ * for existing users; see {@link UserAttributes}) and the access log's nullable {@code route} and
+ * {@code upstream} (null for plain direct sessions).
+ *
  * <p>Migration 4 turns {@code sallyport_access_log} into a table partitioned by UTC day, moving
  * the existing rows (see {@link AccessLogPartitions}), and adds {@code tried_user}.
  *
@@ -190,7 +194,14 @@ final class Schema {
                         updated_at  timestamptz NOT NULL,
                         PRIMARY KEY (instance_id, session_id)
                     )""",
-                    "CREATE INDEX sallyport_usage_progress_updated ON sallyport_usage_progress (updated_at)")));
+                    "CREATE INDEX sallyport_usage_progress_updated ON sallyport_usage_progress (updated_at)")),
+            new Migration(6, "user attributes, route and upstream in the access log", List.of(
+                    // A constant default: existing rows read '{}' without a table rewrite.
+                    """
+                    ALTER TABLE sallyport_users ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}'
+                        CHECK (jsonb_typeof(attributes) = 'object')""",
+                    // Added to the partitioned parent: every partition, and each one created later, gets them.
+                    "ALTER TABLE sallyport_access_log ADD COLUMN route text, ADD COLUMN upstream text")));
 
     /** The version this code expects. */
     static int latest() {

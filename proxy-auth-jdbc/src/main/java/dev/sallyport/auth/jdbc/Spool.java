@@ -57,7 +57,8 @@ final class Spool {
 
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int MAGIC = 0x53504f4c; // "SPOL"
-    static final int VERSION = 1;
+    /** Version 2 adds each record's route and upstream; version 1 files (without them) are still read. */
+    static final int VERSION = 2;
     private static final String PREFIX = "accounting-";
     private static final String SUFFIX = ".spool";
 
@@ -211,8 +212,8 @@ final class Spool {
             throw new IOException("not a spool file");
         }
         int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("format version " + version + " (expected: " + VERSION + ")");
+        if (version != 1 && version != VERSION) {
+            throw new IOException("format version " + version + " (expected: 1 to " + VERSION + ")");
         }
         UUID instance = new UUID(in.readLong(), in.readLong());
         int count = in.readInt();
@@ -221,7 +222,7 @@ final class Spool {
         }
         List<SessionSummary> records = new ArrayList<>(Math.min(count, 1 << 16));
         for (int i = 0; i < count; i++) {
-            records.add(readRecord(in));
+            records.add(readRecord(in, version));
         }
         long expected = crc.getValue();
         long stored = new DataInputStream(buffered).readLong();
@@ -251,9 +252,11 @@ final class Spool {
         out.writeUTF(s.outcome().name());
         writeText(out, s.rule());
         writeText(out, s.triedUser());
+        writeText(out, s.route());
+        writeText(out, s.upstream());
     }
 
-    private static SessionSummary readRecord(DataInputStream in) throws IOException {
+    private static SessionSummary readRecord(DataInputStream in, int version) throws IOException {
         long id = in.readLong();
         String user = readText(in);
         byte[] ip = new byte[in.readUnsignedByte()];
@@ -272,8 +275,10 @@ final class Spool {
         Outcome outcome = Outcome.valueOf(in.readUTF());
         String rule = readText(in);
         String triedUser = readText(in);
+        String route = version >= 2 ? readText(in) : null;
+        String upstream = version >= 2 ? readText(in) : null;
         return new SessionSummary(id, user, client, protocol, command == null ? null : Command.valueOf(command),
-                targetHost, targetPort, up, down, started, duration, outcome, rule, triedUser);
+                targetHost, targetPort, up, down, started, duration, outcome, rule, triedUser, route, upstream);
     }
 
     private static Protocol protocol(String id) throws IOException {

@@ -29,6 +29,9 @@ import java.util.List;
  * created again starts a fresh history. A record written after its user was deleted and created
  * again (seconds apart, or a spool replayed later) counts for the new one.
  *
+ * <p><b>Route.</b> Each row carries the session's {@code route} unless it was plain direct, and the
+ * {@code upstream} (group and proxy) it went through, as the text access log does.
+ *
  * <p><b>Progress</b> of open sessions (totals so far) upserts {@code sallyport_usage_progress}
  * keeping the larger totals, and adds to the usage of the hour it is written the difference to
  * the totals stored before: a retried batch finds its own totals and adds nothing.
@@ -36,9 +39,10 @@ import java.util.List;
 final class UsageStatements {
 
     private static final String COLUMNS = "instance_id, session_id, started_at, user_name, client_address, client_port, "
-            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms, tried_user";
+            + "protocol, command, target_host, target_port, outcome, rule, bytes_up, bytes_down, duration_ms, tried_user, "
+            + "route, upstream";
     private static final String ROW = "(CAST(? AS uuid), ?, TIMESTAMPTZ 'epoch' + ? * INTERVAL '1 microsecond', ?, "
-            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "CAST(? AS inet), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String HOUR = "date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     private static final String ADD_USAGE = """
             INSERT INTO sallyport_usage_hourly AS u (user_name, user_id, hour, bytes_up, bytes_down, sessions)
@@ -91,9 +95,19 @@ final class UsageStatements {
                     .bind(p++, s.bytesUp())
                     .bind(p++, s.bytesDown())
                     .bind(p++, s.duration().toMillis())
-                    .bind(p++, text(s.triedUser()));
+                    .bind(p++, text(s.triedUser()))
+                    .bind(p++, text(route(s)))
+                    .bind(p++, text(s.upstream()));
         }
         update.execute();
+    }
+
+    /**
+     * The route to log: null for a plain direct session, like the text access log, so that only
+     * the sessions routing changed something for carry one.
+     */
+    static String route(SessionSummary s) {
+        return s.route() == null || s.route().equals("direct") ? null : s.route();
     }
 
     /** Deletes the progress rows not updated for {@code age}: their instance stopped without closing the sessions. */

@@ -30,15 +30,7 @@ class AccessLogRetentionTest {
 
     /** Creates the schema as version 3 left it. */
     private static void migrateToVersion3(DataSource ds) {
-        Jdbi.create(ds).useTransaction(h -> {
-            h.execute("CREATE TABLE sallyport_schema_history (version integer PRIMARY KEY, description text NOT NULL, "
-                    + "applied_at timestamptz NOT NULL DEFAULT now())");
-            for (Schema.Migration m : Schema.MIGRATIONS.subList(0, 3)) {
-                m.statements().forEach(h::execute);
-                h.createUpdate("INSERT INTO sallyport_schema_history (version, description) VALUES (:v, :d)")
-                        .bind("v", m.version()).bind("d", m.description()).execute();
-            }
-        });
+        TestDatabase.migrateTo(ds, 3);
     }
 
     /** {@code rows} rows spread evenly over the {@code days} days before now, two instances, some anonymous. */

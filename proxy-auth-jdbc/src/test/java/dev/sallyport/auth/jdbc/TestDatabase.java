@@ -101,6 +101,21 @@ final class TestDatabase {
         return ((Number) query(ds, sql).get(0).get(0)).longValue();
     }
 
+    /** Creates the schema as version {@code version} left it: the migrations up to it, recorded. */
+    static void migrateTo(DataSource ds, int version) {
+        org.jdbi.v3.core.Jdbi.create(ds).useTransaction(h -> {
+            h.execute("CREATE TABLE sallyport_schema_history (version integer PRIMARY KEY, description text NOT NULL, "
+                    + "applied_at timestamptz NOT NULL DEFAULT now())");
+            for (Schema.Migration m : Schema.MIGRATIONS) {
+                if (m.version() <= version) {
+                    m.statements().forEach(h::execute);
+                    h.execute("INSERT INTO sallyport_schema_history (version, description) VALUES (?, ?)", m.version(),
+                            m.description());
+                }
+            }
+        });
+    }
+
     /** A server of its own that a test may stop and start again on the same port and data. */
     static final class Private implements AutoCloseable {
         private final Path dir;

@@ -45,16 +45,8 @@ class UserIdTest {
     void migrationFive_numbersExistingUsers_andGivesTheirUsageTheirId() {
         DataSource ds = TestDatabase.fresh();
         Jdbi jdbi = Jdbi.create(ds);
+        TestDatabase.migrateTo(ds, 3);
         jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE sallyport_schema_history (version integer PRIMARY KEY, description text NOT NULL, "
-                    + "applied_at timestamptz NOT NULL DEFAULT now())");
-            for (Schema.Migration m : Schema.MIGRATIONS) {
-                if (m.version() <= 3) {
-                    m.statements().forEach(h::execute);
-                    h.execute("INSERT INTO sallyport_schema_history (version, description) VALUES (?, ?)", m.version(),
-                            m.description());
-                }
-            }
             h.execute("INSERT INTO sallyport_users (name, password_hash, token_hash) VALUES ('bea', 'x', 'y')");
             h.execute("INSERT INTO sallyport_usage_hourly (user_name, hour, bytes_up, bytes_down, sessions) VALUES "
                     + "('bea', ?, 5, 6, 1), ('gone', ?, 8, 9, 1)", Instant.now().truncatedTo(ChronoUnit.HOURS),
