@@ -185,4 +185,15 @@ class Socks5SurfaceTest {
             }
         }
     }
+
+    @Test
+    void connect_toAProtectedAddress_isRefusedEvenWhenAHostRuleAllowsLoopback() throws Exception {
+        try (ServerSocket metrics = new ServerSocket(0, 1, loopback(1))) {
+            InetSocketAddress address = start(b -> b.accessRule(AccessRules.allowDestinations("127.0.0.0/8"))
+                    .protectedAddress(new InetSocketAddress(loopback(1), metrics.getLocalPort())));
+            try (Socket client = client(address, loopback(1), false)) {
+                assertThat(request(client, CONNECT, loopback(1).getAddress(), metrics.getLocalPort())).isEqualTo(NOT_ALLOWED);
+            }
+        }
+    }
 }

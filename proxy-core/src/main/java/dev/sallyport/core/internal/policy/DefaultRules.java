@@ -12,7 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Core's built-in rules, evaluated after the host's own: safe defaults a host may override. */
+/**
+ * Core's built-in rules. Most are safe defaults evaluated after the host's own rules, which may
+ * override them; {@code deny-self} and {@code deny-protected} are not defaults but boundaries,
+ * evaluated before the host's rules ({@link #isBoundary}): no allow rule, however broad, makes the
+ * proxy's own listeners or the host's metrics and admin ports a proxy target.
+ */
 public final class DefaultRules {
 
     private DefaultRules() {
@@ -53,14 +58,30 @@ public final class DefaultRules {
 
     /** A request to one of the proxy's own listening sockets would loop through the proxy. */
     static AccessRule denySelf(List<InetSocketAddress> listeners, Set<InetAddress> local) {
-        return AccessRule.named("deny-self", request -> isOneOf(request, listeners, local)
+        return new Boundary("deny-self", request -> isOneOf(request, listeners, local)
                 ? Decision.deny("the proxy's own listener") : Decision.abstain());
     }
 
-    /** The host's other servers (a metrics or admin port) that proxy users must not reach. */
+    /**
+     * The host's other servers (a metrics or admin port, forward auth) that proxy users must not
+     * reach, even when a host rule allows loopback (their callers on loopback are trusted).
+     */
     static AccessRule denyProtected(List<InetSocketAddress> protectedAddresses, Set<InetAddress> local) {
-        return AccessRule.named("deny-protected", request -> isOneOf(request, protectedAddresses, local)
+        return new Boundary("deny-protected", request -> isOneOf(request, protectedAddresses, local)
                 ? Decision.deny("a protected address of the proxy's host") : Decision.abstain());
+    }
+
+    /** Whether {@code rule} is a boundary: evaluated before the host's rules, which cannot override it. */
+    public static boolean isBoundary(AccessRule rule) {
+        return rule instanceof Boundary;
+    }
+
+    /** A built-in rule no host rule overrides. */
+    private record Boundary(String name, AccessRule rule) implements AccessRule {
+        @Override
+        public Decision evaluate(AccessRequest request) {
+            return rule.evaluate(request);
+        }
     }
 
     /**

@@ -39,9 +39,15 @@ public final class RuleChain {
 
     private final AccessRule[] rules;
 
+    /**
+     * The host's {@code configured} rules in order, then core's {@code defaults}; the defaults that
+     * are boundaries ({@link DefaultRules#isBoundary}) go first, where no host rule can override them.
+     */
     public RuleChain(List<AccessRule> configured, List<AccessRule> defaults) {
-        List<AccessRule> all = new ArrayList<>(configured);
-        all.addAll(defaults);
+        List<AccessRule> all = new ArrayList<>();
+        defaults.stream().filter(DefaultRules::isBoundary).forEach(all::add);
+        all.addAll(configured);
+        defaults.stream().filter(rule -> !DefaultRules.isBoundary(rule)).forEach(all::add);
         this.rules = all.toArray(AccessRule[]::new);
     }
 

@@ -76,6 +76,19 @@ class DefaultRulesBeyondLoopbackTest {
     }
 
     @Test
+    void aHostRuleThatAllowsLoopback_stillCannotOpenTheProtectedAddresses_norTheProxysOwnListeners() {
+        // The README's own exception for a loopback target must not open the metrics / forward-auth port.
+        List<AccessRule> allow = List.of(AccessRules.allowDestinations("127.0.0.0/8"), AccessRule.allowAll());
+        List<AccessRule> defaults = DefaultRules.all(List.of(new InetSocketAddress("127.0.0.1", 1080)),
+                List.of(new InetSocketAddress("127.0.0.1", 9090)), true, LOCAL);
+        assertThat(evaluate(allow, defaults, address("127.0.0.1"), 9090).rule()).isEqualTo("deny-protected");
+        assertThat(evaluate(allow, defaults, address("::ffff:127.0.0.1"), 9090).rule()).isEqualTo("deny-protected");
+        assertThat(evaluate(allow, defaults, address("127.0.0.1"), 1080).rule()).isEqualTo("deny-self");
+        // Other defaults stay defaults: the host's allow still wins over deny-local.
+        assertThat(evaluate(allow, defaults, address("127.0.0.1"), 8080).allowed()).isTrue();
+    }
+
+    @Test
     void onLoopback_loopbackTargets_areNotDeniedByDefault() {
         List<AccessRule> defaults = DefaultRules.all(List.of(new InetSocketAddress("127.0.0.1", 1080)), List.of(), false, LOCAL);
         assertThat(evaluate(List.of(), defaults, address("127.0.0.1"), 8080).allowed()).isTrue();
