@@ -138,6 +138,10 @@ final class InstallCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--first-user: " + e.getMessage());
         }
+        if (firstUser.indexOf('=') >= 0) {
+            // The config file's line user.NAME=HASH ends the key at the first '=': another user, another password.
+            throw usage("--first-user: '" + firstUser + "' (expected: no '=', which a user.NAME line of the config file cannot hold)");
+        }
         if (bind.isBlank() || bind.chars().anyMatch(c -> c <= ' ')) {
             throw usage("--bind: '" + bind + "' (expected: an address, e.g. 0.0.0.0 or 127.0.0.1)");
         }

@@ -135,6 +135,10 @@ class InstallCommandTest {
                 .contains("--port: 70000 (expected: 0-65535)");
         assertThat(install("--protocol", "http", "--first-user", "a\u0007b", "--prefix", prefix.toString()).err())
                 .contains("--first-user: name:");
+        // user.ops=x=HASH would be the user ops with the password x=HASH, readable in the file.
+        assertThat(install("--protocol", "http", "--first-user", "ops=x", "--prefix", prefix.toString()))
+                .satisfies(r -> assertThat(r.exit()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("--first-user: 'ops=x' (expected: no '='"));
         assertThat(prefix).isEmptyDirectory();
     }
 }
