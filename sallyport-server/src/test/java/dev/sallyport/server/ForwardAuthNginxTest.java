@@ -49,7 +49,8 @@ class ForwardAuthNginxTest {
         Files.createDirectories(dir.resolve("html"));
         Files.writeString(dir.resolve("html/index.html"), "the private page\n");
         try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--user", "alice:s3cret",
-                "--metrics", "0", "--forward-auth")) {
+                "--metrics", "0", "--forward-auth", "--forward-auth-trusted", "127.0.0.1/32")) {
+            // As the README says for nginx on the same host: trusted, so that its X-Forwarded-For names the client.
             int metrics = ForwardAuthServeTest.listener(server.awaitReady(), "metrics").address().getPort();
             int port = freePort();
             Files.writeString(dir.resolve("nginx.conf"), config(dir, port, metrics));

@@ -127,6 +127,11 @@ class ForwardAuthServeTest {
             assertThat(server.awaitExit()).isEqualTo(2);
             assertThat(server.stderr()).contains("--forward-auth-trusted: needs --forward-auth");
         }
+        try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--user", "a:b", "--metrics", "0",
+                "--forward-auth", "--forward-auth-trusted", "127.0.0.1/32,::/0")) {
+            assertThat(server.awaitExit()).isEqualTo(2);
+            assertThat(server.stderr()).contains("--forward-auth-trusted: '::/0' trusts every caller");
+        }
     }
 
     @Test
