@@ -46,7 +46,7 @@ public final class ForwardAuth {
      * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed, e.g. the
      *                     reverse proxies' {@code 10.0.0.0/24}; none: the caller is the client
      * @return the check
-     * @throws IllegalArgumentException when a CIDR cannot be parsed
+     * @throws IllegalArgumentException when a CIDR cannot be parsed or is a /0 (trusting every caller)
      * @throws IllegalStateException    when {@code proxy} requires no login (every answer would be a guess)
      */
     public static ForwardAuth of(ProxyManager proxy, String... trustedCidrs) {

@@ -1105,7 +1105,7 @@ public final class ProxyManager implements AutoCloseable {
          * @param trustedCidrs the direct callers whose {@code X-Forwarded-For} is believed; none: the caller is the client
          * @return this builder
          * @throws IllegalArgumentException when {@code address} is unresolved, beyond loopback without
-         *                                  trusted CIDRs, or a CIDR cannot be parsed
+         *                                  trusted CIDRs, or a CIDR cannot be parsed or is a /0 (trusting every caller)
          * @throws IllegalStateException    when netty-codec-http is missing
          */
         public Builder forwardAuth(InetSocketAddress address, String... trustedCidrs) {

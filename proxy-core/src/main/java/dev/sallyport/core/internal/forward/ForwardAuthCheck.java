@@ -84,7 +84,15 @@ public final class ForwardAuthCheck {
     /** Parses {@code cidrs}; {@code setting} names the setting in messages. */
     public static List<Cidr> trusted(String setting, String... cidrs) {
         Objects.requireNonNull(cidrs, setting);
-        return Arrays.stream(cidrs).map(cidr -> Cidr.parse(setting, cidr)).toList();
+        List<Cidr> trusted = Arrays.stream(cidrs).map(cidr -> Cidr.parse(setting, cidr)).toList();
+        for (Cidr cidr : trusted) {
+            if (cidr.prefix() == 0) {
+                // Every caller could name any client: X-Forwarded-For would move each guess to a new address.
+                throw new IllegalArgumentException(setting + ": '" + cidr.text()
+                        + "' trusts every caller (expected: the reverse proxies' own addresses)");
+            }
+        }
+        return trusted;
     }
 
     /** {@link #check(InetSocketAddress, List, List, List, EventLoop, LoginQueue.Caller)} for the public hook. */
