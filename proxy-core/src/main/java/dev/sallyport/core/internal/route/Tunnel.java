@@ -3,7 +3,11 @@ package dev.sallyport.core.internal.route;
 import dev.sallyport.core.Upstream;
 import dev.sallyport.core.internal.net.Addresses;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.proxy.ProxyHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -30,6 +34,9 @@ final class Tunnel {
         this.connect = table.dialer().open(destination, null, loop, channel -> {
             channel.config().setConnectTimeoutMillis((int) timeoutMillis);
             handlers = table.handshake(channel, member, hops, timeoutMillis);
+            if (hops > 0) {
+                channel.pipeline().addLast(EndBeforeTunnel.NAME, EndBeforeTunnel.INSTANCE);
+            }
             channel.pipeline().addLast(Leftover.NAME, new Leftover());
         });
         connect.addListener(f -> {
@@ -82,6 +89,7 @@ final class Tunnel {
 
     /** Takes the handshake handlers out of a channel whose tunnels stand (TLS to an HTTPS hop stays). */
     void removeHandshakes(Channel channel) {
+        channel.pipeline().remove(EndBeforeTunnel.NAME);
         for (ProxyHandler handler : handlers) {
             channel.pipeline().remove(handler);
         }
@@ -101,5 +109,25 @@ final class Tunnel {
         InetAddress literal = Addresses.literal(hop.host());
         return literal != null ? new InetSocketAddress(literal, hop.port())
                 : InetSocketAddress.createUnresolved(hop.host(), hop.port());
+    }
+
+    /**
+     * A peer that closes before the tunnels stand fails the handshake at once. Outbound channels
+     * allow half-closure (for the relay), so the proxy handlers would see no inactive channel,
+     * only this event, and would wait for their timeout.
+     */
+    @ChannelHandler.Sharable
+    private static final class EndBeforeTunnel extends ChannelInboundHandlerAdapter {
+        static final String NAME = "sallyport-upstream-eof";
+        static final EndBeforeTunnel INSTANCE = new EndBeforeTunnel();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 }
