@@ -8,7 +8,6 @@ import dev.sallyport.core.Routing;
 import dev.sallyport.core.Upstream;
 import dev.sallyport.core.UpstreamGroup;
 import dev.sallyport.testkit.SessionRecorder;
-import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,16 +15,12 @@ import org.junit.jupiter.api.Timeout;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Queue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static dev.sallyport.routing.Hops.LOOPBACK_2;
 import static dev.sallyport.routing.Hops.NAMES;
 import static dev.sallyport.routing.Hops.WAIT;
-import static dev.sallyport.routing.Hops.echoes;
+import static dev.sallyport.routing.Hops.connectAndEcho;
+import static dev.sallyport.routing.Hops.frontOf;
 import static dev.sallyport.routing.Hops.only;
 import static dev.sallyport.routing.Hops.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,18 +39,7 @@ class ChainTest {
         }
     }
 
-    private static ProxyManager front(UpstreamGroup group, SessionRecorder near, MetricsSink events) {
-        return ProxyManager.builder().socks5(0).resolver(NAMES).metrics(near).metrics(events)
-                .connectTimeout(Duration.ofSeconds(4))
-                .routing(Routing.builder().group(group).route("*", group.name()).build()).start();
-    }
 
-    private static void connectAndEcho(ProxyManager proxy, TcpServer echo) throws Exception {
-        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
-            assertThat(client.noAuth().connect("target.test", echo.port()).rep()).isZero();
-            echoes(client.socket());
-        }
-    }
 
     @Test
     void aChain_reachesTheTargetThroughEachHopInOrder_andTheTargetSeesTheLastHop() throws Exception {
@@ -66,7 +50,7 @@ class ChainTest {
              ProxyManager a = upstream(firstHop, "alice", "hunter2");
              ProxyManager b = ProxyManager.builder().http(0).resolver(NAMES).metrics(lastHop)
                      .routing(Routing.builder().egress("127.0.0.2").build()).start();
-             ProxyManager proxy = front(UpstreamGroup.of("chain", Upstream.parse(
+             ProxyManager proxy = frontOf(UpstreamGroup.of("chain", Upstream.parse(
                      "socks5://alice:hunter2@127.0.0.1:" + a.address("socks5").getPort()
                              + ">http://127.0.0.1:" + b.address("http").getPort())), near, MetricsSink.NONE)) {
             connectAndEcho(proxy, echo);
@@ -86,23 +70,11 @@ class ChainTest {
     @Test
     void aDeadSecondHop_isItsMembersFailure_retriedOnTheNextMemberBeforeTheFirstByte() throws Exception {
         SessionRecorder near = new SessionRecorder();
-        Queue<String> connects = new ConcurrentLinkedQueue<>();
-        BlockingQueue<String> states = new LinkedBlockingQueue<>();
-        MetricsSink events = new MetricsSink() {
-            @Override
-            public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
-                connects.add(upstream + " " + (outcome == Outcome.OK ? "ok" : "failed"));
-            }
-
-            @Override
-            public void upstreamState(String upstream, boolean up) {
-                states.add(upstream + (up ? " up" : " down"));
-            }
-        };
+        Hops.UpstreamEvents events = new Hops.UpstreamEvents();
         int dead = closedPort();
         try (TcpServer echo = TcpServer.echo();
              ProxyManager a = upstream(new SessionRecorder(), null, null);
-             ProxyManager proxy = front(UpstreamGroup.of("ha",
+             ProxyManager proxy = frontOf(UpstreamGroup.of("ha",
                              Upstream.parse("socks5://127.0.0.1:" + a.address("socks5").getPort()
                                      + ">socks5://127.0.0.1:" + dead),
                              Upstream.parse("socks5://127.0.0.1:" + a.address("socks5").getPort()))
@@ -114,32 +86,27 @@ class ChainTest {
             SessionSummary session = only(near);
             assertThat(session.outcome()).isEqualTo(Outcome.OK);
             assertThat(session.upstream()).isEqualTo(single);
-            assertThat(connects).containsExactly(chain + " failed", single + " ok");
-            assertThat(states.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(chain + " down");
+            assertThat(events.connects).satisfiesExactly(
+                    failed -> assertThat(failed).startsWith(chain + " ").doesNotEndWith(" OK"),
+                    ok -> assertThat(ok).isEqualTo(single + " OK"));
+            assertThat(events.next()).isEqualTo(chain + " down");
         }
     }
 
     @Test
     void connectCheckOfAChain_reachesItsLastHopThroughTheFirst_andMarksADeadLastHopDown() throws Exception {
-        BlockingQueue<String> states = new LinkedBlockingQueue<>();
-        MetricsSink events = new MetricsSink() {
-            @Override
-            public void upstreamState(String upstream, boolean up) {
-                states.add(upstream + (up ? " up" : " down"));
-            }
-        };
+        Hops.UpstreamEvents events = new Hops.UpstreamEvents();
         SessionRecorder firstHop = new SessionRecorder();
         int dead = closedPort();
         try (ProxyManager a = upstream(firstHop, null, null);
              ProxyManager b = upstream(new SessionRecorder(), null, null);
-             ProxyManager proxy = front(UpstreamGroup.of("chains",
+             ProxyManager proxy = frontOf(UpstreamGroup.of("chains",
                              Upstream.parse("socks5://127.0.0.1:" + a.address("socks5").getPort()
                                      + ">socks5://127.0.0.1:" + dead),
                              Upstream.parse("socks5://127.0.0.1:" + a.address("socks5").getPort()
                                      + ">socks5://127.0.0.1:" + b.address("socks5").getPort()))
                      .healthCheck("connect").healthInterval(Duration.ofMillis(50)), new SessionRecorder(), events)) {
-            assertThat(states.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS))
-                    .isEqualTo("chains/127.0.0.1:" + a.address("socks5").getPort() + ">127.0.0.1:" + dead + " down");
+            assertThat(events.next()).isEqualTo("chains/127.0.0.1:" + a.address("socks5").getPort() + ">127.0.0.1:" + dead + " down");
             // The live chain's checks went through the first hop to the second one.
             int second = b.address("socks5").getPort();
             await().atMost(WAIT).until(() -> firstHop.sessions().stream().anyMatch(s -> s.targetPort() == second));

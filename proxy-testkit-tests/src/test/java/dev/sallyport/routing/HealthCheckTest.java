@@ -8,7 +8,6 @@ import dev.sallyport.core.Routing;
 import dev.sallyport.core.Upstream;
 import dev.sallyport.core.UpstreamGroup;
 import dev.sallyport.testkit.SessionRecorder;
-import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,15 +16,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static dev.sallyport.routing.Hops.NAMES;
 import static dev.sallyport.routing.Hops.WAIT;
-import static dev.sallyport.routing.Hops.echoes;
+import static dev.sallyport.routing.Hops.frontOf;
 import static dev.sallyport.routing.Hops.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,49 +33,21 @@ class HealthCheckTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(50);
 
-    /** Hears the upstream events: state changes in a queue to wait on, connects as counted. */
-    private static final class Events implements MetricsSink {
-        final BlockingQueue<String> states = new LinkedBlockingQueue<>();
-        final Queue<String> connects = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public void upstreamState(String upstream, boolean up) {
-            states.add(upstream + (up ? " up" : " down"));
-        }
-
-        @Override
-        public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
-            connects.add(upstream + " " + outcome);
-        }
-
-        String next() throws InterruptedException {
-            return states.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private static ProxyManager front(UpstreamGroup group, SessionRecorder near, MetricsSink events) {
-        return ProxyManager.builder().socks5(0).resolver(NAMES).metrics(near).metrics(events)
-                .connectTimeout(Duration.ofSeconds(2))
-                .routing(Routing.builder().group(group).route("*", group.name()).build()).start();
-    }
 
     private static SessionSummary connectAndEcho(ProxyManager proxy, TcpServer echo, SessionRecorder near)
             throws Exception {
-        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
-            assertThat(client.noAuth().connect("target.test", echo.port()).rep()).isZero();
-            echoes(client.socket());
-        }
+        Hops.connectAndEcho(proxy, echo);
         return near.takeSession(WAIT);
     }
 
     @Test
     void aKilledUpstream_isMarkedDownByChecksWithoutTraffic_andUpByChecksBeforeAnySessionUsesIt() throws Exception {
         SessionRecorder near = new SessionRecorder();
-        Events events = new Events();
+        Hops.UpstreamEvents events = new Hops.UpstreamEvents();
         try (TcpServer echo = TcpServer.echo();
              ProxyManager far = upstream(new SessionRecorder(), null, null);
              Gate gate = new Gate(far.address("socks5"));
-             ProxyManager proxy = front(UpstreamGroup.of("watched", Upstream.parse("socks5://127.0.0.1:" + gate.port()))
+             ProxyManager proxy = frontOf(UpstreamGroup.of("watched", Upstream.parse("socks5://127.0.0.1:" + gate.port()))
                      .maxFails(2).failTimeout(Duration.ofHours(1))
                      .healthCheck("connect:127.0.0.1:" + echo.port()).healthInterval(INTERVAL), near, events)) {
             String label = "watched/127.0.0.1:" + gate.port();
@@ -105,14 +71,14 @@ class HealthCheckTest {
     @Test
     void connectCheck_takesARefusingUpstreamOutOfSelection_beforeAnySessionTriesIt() throws Exception {
         SessionRecorder near = new SessionRecorder();
-        Events events = new Events();
+        Hops.UpstreamEvents events = new Hops.UpstreamEvents();
         int closedPort;
         try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = gone.getLocalPort();
         }
         try (TcpServer echo = TcpServer.echo();
              ProxyManager live = upstream(new SessionRecorder(), null, null);
-             ProxyManager proxy = front(UpstreamGroup.of("pair", Upstream.parse("socks5://127.0.0.1:" + closedPort),
+             ProxyManager proxy = frontOf(UpstreamGroup.of("pair", Upstream.parse("socks5://127.0.0.1:" + closedPort),
                              Upstream.parse("socks5://127.0.0.1:" + live.address("socks5").getPort()))
                      .healthCheck("connect").healthInterval(INTERVAL), near, events)) {
             assertThat(events.next()).isEqualTo("pair/127.0.0.1:" + closedPort + " down");
@@ -126,11 +92,11 @@ class HealthCheckTest {
 
     @Test
     void checksStop_whenAReloadReplacesTheTable_andTheNewTablesChecksRun_andAllStopAtClose() throws Exception {
-        Events events = new Events();
+        Hops.UpstreamEvents events = new Hops.UpstreamEvents();
         try (ProxyManager far = upstream(new SessionRecorder(), null, null);
              Gate first = new Gate(far.address("socks5"));
              Gate second = new Gate(far.address("socks5"))) {
-            ProxyManager proxy = front(UpstreamGroup.of("g", Upstream.parse("socks5://127.0.0.1:" + first.port()))
+            ProxyManager proxy = frontOf(UpstreamGroup.of("g", Upstream.parse("socks5://127.0.0.1:" + first.port()))
                     .healthCheck("connect").healthInterval(Duration.ofMillis(20)), new SessionRecorder(), events);
             try {
                 await().atMost(WAIT).until(() -> first.accepted() >= 3);
