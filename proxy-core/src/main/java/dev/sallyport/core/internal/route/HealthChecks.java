@@ -143,7 +143,7 @@ public final class HealthChecks {
             InetSocketAddress destination = target != null ? target
                     : hops == 1 ? member.address : Tunnel.address(member.hops.get(hops - 1));
             Tunnel tunnel = Tunnel.open(table, member, target != null ? hops : hops - 1, destination, loop,
-                    timeoutMillis);
+                    timeoutMillis, true);
             probe = tunnel;
             deadline = loop.schedule(() -> tunnel.abandon(new ConnectTimeoutException("health check of "
                     + member.label + " timed out after " + timeoutMillis + " ms")), timeoutMillis, TimeUnit.MILLISECONDS);

@@ -29,12 +29,12 @@ final class Tunnel {
     private ProxyHandler[] handlers;
 
     private Tunnel(RouteTable table, Member member, int hops, InetSocketAddress destination, EventLoop loop,
-                   long timeoutMillis) {
+                   long timeoutMillis, boolean probe) {
         this.done = loop.newPromise();
         this.connect = table.dialer().open(destination, null, loop, channel -> {
             channel.config().setConnectTimeoutMillis((int) timeoutMillis);
             handlers = table.handshake(channel, member, hops, timeoutMillis);
-            if (hops > 0) {
+            if (probe && hops > 0) {
                 channel.pipeline().addLast(EndBeforeTunnel.NAME, EndBeforeTunnel.INSTANCE);
             }
             channel.pipeline().addLast(Leftover.NAME, new Leftover());
@@ -60,10 +60,13 @@ final class Tunnel {
         });
     }
 
-    /** Opens the connection and starts the handshakes, each bounded by {@code timeoutMillis}. */
+    /**
+     * Opens the connection and starts the handshakes, each bounded by {@code timeoutMillis}. A
+     * {@code probe} (a health check, never relayed) also fails at once when the peer closes.
+     */
     static Tunnel open(RouteTable table, Member member, int hops, InetSocketAddress destination, EventLoop loop,
-                       long timeoutMillis) {
-        return new Tunnel(table, member, hops, destination, loop, timeoutMillis);
+                       long timeoutMillis, boolean probe) {
+        return new Tunnel(table, member, hops, destination, loop, timeoutMillis, probe);
     }
 
     /** Completes with the channel once every hop's tunnel stands, or with the first failure. */
@@ -89,7 +92,6 @@ final class Tunnel {
 
     /** Takes the handshake handlers out of a channel whose tunnels stand (TLS to an HTTPS hop stays). */
     void removeHandshakes(Channel channel) {
-        channel.pipeline().remove(EndBeforeTunnel.NAME);
         for (ProxyHandler handler : handlers) {
             channel.pipeline().remove(handler);
         }
@@ -112,9 +114,11 @@ final class Tunnel {
     }
 
     /**
-     * A peer that closes before the tunnels stand fails the handshake at once. Outbound channels
-     * allow half-closure (for the relay), so the proxy handlers would see no inactive channel,
-     * only this event, and would wait for their timeout.
+     * In a probe, a peer that closes before the tunnels stand fails the check at once. Outbound
+     * channels allow half-closure (for the relay), so the proxy handlers see no inactive channel,
+     * only this event, and would wait for their timeout. Sessions' tries keep Netty's behaviour
+     * (the same handler there broke the target-speaks-first case of ScriptedUpstreamTest in full
+     * runs; not understood yet, so not on the session path).
      */
     @ChannelHandler.Sharable
     private static final class EndBeforeTunnel extends ChannelInboundHandlerAdapter {

@@ -90,7 +90,7 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         int at = index;
         long timeoutMillis = table.tryTimeoutMillis(group);
         long startNanos = System.nanoTime();
-        Tunnel tunnel = Tunnel.open(table, member, member.hops.size(), destination, loop, timeoutMillis);
+        Tunnel tunnel = Tunnel.open(table, member, member.hops.size(), destination, loop, timeoutMillis, false);
         promise.addListener(f -> {
             if (!f.isSuccess()) {
                 // Given up (timed out, client gone): drop this try, whether it is dialling or shaking hands.
