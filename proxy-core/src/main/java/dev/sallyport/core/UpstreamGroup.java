@@ -1,5 +1,7 @@
 package dev.sallyport.core;
 
+import dev.sallyport.core.internal.route.HealthChecks;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -15,11 +17,19 @@ import java.util.Objects;
  * refused (SOCKS general failure, HTTP 502 naming the group), or dialled directly when
  * {@link #fallbackDirect(boolean)} says so.
  *
+ * <p>Health may also be active ({@link #healthCheck(String)}): every {@link #healthInterval()}
+ * each upstream is checked on the proxy's I/O threads, within the connect timeout, one check at a
+ * time per upstream. A failed check counts like a failed connect; a passed one brings a down
+ * upstream back at once. With checks on, only a check brings a down upstream back (no session
+ * is sent to find out).
+ *
  * <pre>{@code
  * UpstreamGroup.of("eu", Upstream.parse("socks5://10.0.0.5:1080"), Upstream.parse("socks5://10.0.0.6:1080"))
  *     .strategy(UpstreamGroup.Strategy.LEAST_ACTIVE)
  *     .maxFails(3)
- *     .failTimeout(Duration.ofSeconds(30));
+ *     .failTimeout(Duration.ofSeconds(30))
+ *     .healthCheck("connect:example.com:443")
+ *     .healthInterval(Duration.ofSeconds(5));
  * }</pre>
  */
 public final class UpstreamGroup {
@@ -41,6 +51,7 @@ public final class UpstreamGroup {
     }
 
     private static final Duration MAX_FAIL_TIMEOUT = Duration.ofDays(1);
+    private static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(10);
 
     private final String name;
     private final List<Upstream> upstreams;
@@ -49,9 +60,12 @@ public final class UpstreamGroup {
     private final Duration failTimeout;
     private final int attempts;
     private final boolean fallbackDirect;
+    /** {@code connect}, {@code connect:HOST:PORT}, or null for passive health only. */
+    private final String healthCheck;
+    private final Duration healthInterval;
 
     private UpstreamGroup(String name, List<Upstream> upstreams, Strategy strategy, int maxFails, Duration failTimeout,
-                          int attempts, boolean fallbackDirect) {
+                          int attempts, boolean fallbackDirect, String healthCheck, Duration healthInterval) {
         this.name = name;
         this.upstreams = upstreams;
         this.strategy = strategy;
@@ -59,6 +73,8 @@ public final class UpstreamGroup {
         this.failTimeout = failTimeout;
         this.attempts = attempts;
         this.fallbackDirect = fallbackDirect;
+        this.healthCheck = healthCheck;
+        this.healthInterval = healthInterval;
     }
 
     /**
@@ -82,7 +98,8 @@ public final class UpstreamGroup {
             throw new IllegalArgumentException("upstream group " + name + ": no upstream (expected: at least one)");
         }
         List<Upstream> list = List.of(upstreams);
-        return new UpstreamGroup(name, list, Strategy.ROUND_ROBIN, 1, Duration.ofSeconds(10), list.size(), false);
+        return new UpstreamGroup(name, list, Strategy.ROUND_ROBIN, 1, Duration.ofSeconds(10), list.size(), false,
+                null, DEFAULT_HEALTH_INTERVAL);
     }
 
     /**
@@ -91,7 +108,8 @@ public final class UpstreamGroup {
      */
     public UpstreamGroup strategy(Strategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect);
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect, healthCheck,
+                healthInterval);
     }
 
     /**
@@ -103,7 +121,8 @@ public final class UpstreamGroup {
         if (fails < 1 || fails > 1000) {
             throw new IllegalArgumentException("maxFails: " + fails + " (expected: 1-1000)");
         }
-        return new UpstreamGroup(name, upstreams, strategy, fails, failTimeout, attempts, fallbackDirect);
+        return new UpstreamGroup(name, upstreams, strategy, fails, failTimeout, attempts, fallbackDirect, healthCheck,
+                healthInterval);
     }
 
     /**
@@ -117,7 +136,8 @@ public final class UpstreamGroup {
         if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_FAIL_TIMEOUT) > 0) {
             throw new IllegalArgumentException("failTimeout: " + timeout + " (expected: > 0 and <= " + MAX_FAIL_TIMEOUT + ")");
         }
-        return new UpstreamGroup(name, upstreams, strategy, maxFails, timeout, attempts, fallbackDirect);
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, timeout, attempts, fallbackDirect, healthCheck,
+                healthInterval);
     }
 
     /**
@@ -129,7 +149,8 @@ public final class UpstreamGroup {
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts: " + attempts + " (expected: >= 1)");
         }
-        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect);
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect, healthCheck,
+                healthInterval);
     }
 
     /**
@@ -137,7 +158,43 @@ public final class UpstreamGroup {
      * @return a copy with it
      */
     public UpstreamGroup fallbackDirect(boolean fallback) {
-        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallback);
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallback, healthCheck,
+                healthInterval);
+    }
+
+    /**
+     * Turns active health checks on: {@code connect} opens a TCP connection to each upstream (to
+     * a chain's last hop, through the hops before it) and closes it; {@code connect:HOST:PORT}
+     * shakes hands through each upstream (SOCKS5 or HTTP CONNECT, every hop of a chain) to that
+     * target, then closes. Off by default (passive health only).
+     *
+     * @param check {@code connect} or {@code connect:HOST:PORT} (an IPv6 address in brackets)
+     * @return a copy with it
+     * @throws IllegalArgumentException when not of that form
+     */
+    public UpstreamGroup healthCheck(String check) {
+        Objects.requireNonNull(check, "healthCheck");
+        if (!check.equals("connect")) {
+            HealthChecks.target(check);
+        }
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect, check,
+                healthInterval);
+    }
+
+    /**
+     * @param interval the time from the end of one check of an upstream to the start of the
+     *                 next; positive, at most a day; default 10 s; used once {@link #healthCheck(String)} is set
+     * @return a copy with it
+     * @throws IllegalArgumentException when zero, negative or over a day
+     */
+    public UpstreamGroup healthInterval(Duration interval) {
+        Objects.requireNonNull(interval, "healthInterval");
+        if (interval.isNegative() || interval.isZero() || interval.compareTo(MAX_FAIL_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("healthInterval: " + interval + " (expected: > 0 and <= "
+                    + MAX_FAIL_TIMEOUT + ")");
+        }
+        return new UpstreamGroup(name, upstreams, strategy, maxFails, failTimeout, attempts, fallbackDirect,
+                healthCheck, interval);
     }
 
     /** @return the group's name */
@@ -175,8 +232,19 @@ public final class UpstreamGroup {
         return fallbackDirect;
     }
 
+    /** @return {@code connect}, {@code connect:HOST:PORT}, or {@code null} when health is passive only */
+    public String healthCheck() {
+        return healthCheck;
+    }
+
+    /** @return the time between two checks of one upstream */
+    public Duration healthInterval() {
+        return healthInterval;
+    }
+
     @Override
     public String toString() {
-        return name + upstreams + " " + strategy.name().toLowerCase(java.util.Locale.ROOT);
+        return name + upstreams + " " + strategy.name().toLowerCase(java.util.Locale.ROOT)
+                + (healthCheck == null ? "" : " health=" + healthCheck + " every " + healthInterval);
     }
 }

@@ -1,11 +1,16 @@
 package dev.sallyport.routing;
 
+import dev.sallyport.api.MetricsSink;
+import dev.sallyport.api.Outcome;
 import dev.sallyport.api.SessionSummary;
 import dev.sallyport.core.ProxyManager;
 import dev.sallyport.core.Resolver;
 import dev.sallyport.core.Routing;
 import dev.sallyport.core.Ticker;
+import dev.sallyport.core.UpstreamGroup;
 import dev.sallyport.testkit.SessionRecorder;
+import dev.sallyport.testkit.Socks5Client;
+import dev.sallyport.testkit.TcpServer;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
@@ -17,6 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +58,26 @@ final class Hops {
         }
     }
 
+    /** Hears the upstream events: state changes in a queue to wait on, connects as counted. */
+    static final class UpstreamEvents implements MetricsSink {
+        final BlockingQueue<String> states = new LinkedBlockingQueue<>();
+        final Queue<String> connects = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void upstreamState(String upstream, boolean up) {
+            states.add(upstream + (up ? " up" : " down"));
+        }
+
+        @Override
+        public void upstreamConnect(String upstream, Outcome outcome, Duration duration) {
+            connects.add(upstream + " " + outcome);
+        }
+
+        String next() throws InterruptedException {
+            return states.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** An upstream Sallyport with SOCKS5 and HTTP listeners; a login when {@code user} is given. */
     static ProxyManager upstream(SessionRecorder recorder, String user, String password) {
         ProxyManager.Builder builder = ProxyManager.builder().socks5(0).http(0).resolver(NAMES).metrics(recorder);
@@ -61,6 +91,21 @@ final class Hops {
     static ProxyManager front(Routing routing, SessionRecorder recorder) {
         return ProxyManager.builder().socks5(0).http(0).resolver(NAMES).metrics(recorder).routing(routing)
                 .connectTimeout(Duration.ofSeconds(4)).start();
+    }
+
+    /** A front Sallyport with a SOCKS5 listener that sends every request through {@code group}. */
+    static ProxyManager frontOf(UpstreamGroup group, SessionRecorder near, MetricsSink events) {
+        return ProxyManager.builder().socks5(0).resolver(NAMES).metrics(near).metrics(events)
+                .connectTimeout(Duration.ofSeconds(4))
+                .routing(Routing.builder().group(group).route("*", group.name()).build()).start();
+    }
+
+    /** A SOCKS5 CONNECT to {@code target.test} through {@code proxy}, and a line echoed back. */
+    static void connectAndEcho(ProxyManager proxy, TcpServer echo) throws IOException {
+        try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+            assertThat(client.noAuth().connect("target.test", echo.port()).rep()).isZero();
+            echoes(client.socket());
+        }
     }
 
     /** Writes a line through a connected tunnel and checks that it comes back from the echo server. */

@@ -30,8 +30,10 @@ final class RouteFlags {
 
     @Option(names = "--upstream", paramLabel = "NAME=URL[,URL...][;OPTION=VALUE...]", description = "An upstream "
             + "proxy group: URLs socks5://[USER:PASS@]HOST:PORT, http://... or https://... (optionally ?weight=N), "
+            + "a chain of hops as URL>URL (first hop first; quote it in a shell), "
             + "options strategy=round-robin|weighted-random|least-active|hash-user|hash-destination|failover, "
-            + "max-fails=N, fail-timeout=DURATION (e.g. 10s), attempts=N, fallback=direct. Repeatable.")
+            + "max-fails=N, fail-timeout=DURATION (e.g. 10s), attempts=N, fallback=direct, "
+            + "health=connect|connect:HOST:PORT, health-interval=DURATION (default 10s). Repeatable.")
     List<String> upstreams = new ArrayList<>();
 
     /** The {@code upstream.NAME} keys of a config file: like {@code --upstream}, but not on the command line. */
@@ -149,8 +151,10 @@ final class RouteFlags {
                 }
                 yield group.fallbackDirect(value.equals("direct"));
             }
+            case "health" -> group.healthCheck(value);
+            case "health-interval" -> group.healthInterval(duration(key, value));
             default -> throw new IllegalArgumentException("option '" + key + "' of group " + group.name()
-                    + " (expected: strategy, max-fails, fail-timeout, attempts or fallback)");
+                    + " (expected: strategy, max-fails, fail-timeout, attempts, fallback, health or health-interval)");
         };
     }
 
@@ -192,7 +196,7 @@ final class RouteFlags {
 
     /** The text with any {@code user:password@} of its URLs shown as {@code user:***@}. */
     static String redact(String text) {
-        return text.replaceAll("(://[^:/@,;]*):[^@/,;]*@", "$1:***@");
+        return text.replaceAll("(://[^:/@,;>]*):[^@/,;>]*@", "$1:***@");
     }
 
     /** Whether a config-file key is one of routing's ({@link #configFlags} turns those into flags). */

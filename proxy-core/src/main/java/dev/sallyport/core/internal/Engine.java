@@ -186,7 +186,8 @@ public final class Engine {
             // Stops with the event loops.
             SessionProgress.start(group.next(), sessions, metrics, settings.ticker());
         }
-        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics, sessions);
+        services = new Services(settings, transport, auth, resolver, () -> rules, userLimits, dialer, metrics, sessions,
+                group);
     }
 
     /**
@@ -333,6 +334,9 @@ public final class Engine {
             }
             closed = true;
             closing = true;
+        }
+        if (services != null) {
+            services.close();
         }
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();

@@ -28,7 +28,7 @@ final class Group {
         int weights = 0;
         for (int i = 0; i < members.length; i++) {
             members[i] = new Member(config.name(), upstreams.get(i), ticker, config.maxFails(),
-                    config.failTimeout().toNanos());
+                    config.failTimeout().toNanos(), config.healthCheck() != null);
             weights += upstreams.get(i).weight();
         }
         this.totalWeight = weights;

@@ -6,12 +6,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One upstream of a group with its passive health: {@code maxFails} failures within the fail
  * timeout mark it down for the fail timeout; after that it is tried again, and one success brings
- * it back. Read and changed from every event loop: the health fields under this object's lock
+ * it back (with active checks, a check does: see {@link HealthChecks}). Read and changed from every event loop: the health fields under this object's lock
  * (taken once per dial, never on the relay path), the session count in an atomic.
  */
 final class Member {
@@ -19,6 +20,8 @@ final class Member {
     private static final Logger log = LoggerFactory.getLogger(Member.class);
 
     final Upstream upstream;
+    /** The upstream's hops, first to last (one for a single upstream). */
+    final List<Upstream> hops;
     final String group;
     /** Resolved once, at start. */
     final InetSocketAddress address;
@@ -28,14 +31,18 @@ final class Member {
     private final Ticker ticker;
     private final int maxFails;
     private final long failNanos;
+    /** Whether active checks watch it: then only a passed check brings it back, never a session's try. */
+    private final boolean checked;
     private int fails;
     private long windowStart;
     private long downUntil;
     private boolean down;
 
-    Member(String group, Upstream upstream, Ticker ticker, int maxFails, long failNanos) {
+    Member(String group, Upstream upstream, Ticker ticker, int maxFails, long failNanos, boolean checked) {
         this.group = group;
         this.upstream = upstream;
+        this.hops = upstream.hops();
+        this.checked = checked;
         this.address = new InetSocketAddress(upstream.host(), upstream.port());
         this.label = group + "/" + upstream.name();
         this.ticker = ticker;
@@ -43,9 +50,12 @@ final class Member {
         this.failNanos = failNanos;
     }
 
-    /** Whether it may be picked now: up, or down and its time out is over (then it gets a try). */
+    /**
+     * Whether it may be picked now: up, or down and its time out is over (then it gets a try),
+     * unless active checks watch it (then they alone bring it back).
+     */
     synchronized boolean available() {
-        return !down || ticker.read() - downUntil >= 0;
+        return !down || !checked && ticker.read() - downUntil >= 0;
     }
 
     /** Whether it is marked down (for metrics and listings; a down member whose time is over still says so until a try). */
@@ -68,8 +78,8 @@ final class Member {
         if (++fails >= maxFails) {
             down = true;
             downUntil = now + failNanos;
-            log.warn("upstream {} of group {} is down after {} failed connect(s); retried in {} ms", upstream.name(),
-                    group, fails, failNanos / 1_000_000);
+            log.warn("upstream {} of group {} is down after {} failed connect(s) or check(s); {}", upstream.name(),
+                    group, fails, checked ? "back when a health check passes" : "retried in " + failNanos / 1_000_000 + " ms");
             return true;
         }
         return false;

@@ -9,6 +9,7 @@ import dev.sallyport.core.UpstreamGroup;
 import dev.sallyport.core.internal.net.OutboundDialer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.proxy.ProxyHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -47,6 +48,7 @@ public final class RouteTable {
     private final long connectTimeoutMillis;
     private final SslContext tls;
     private final MetricsSink metrics;
+    private final HealthChecks checks;
 
     private RouteTable(List<Entry> entries, Route fallback, Map<String, Group> groups, OutboundDialer dialer,
                        long connectTimeoutMillis, SslContext tls, MetricsSink metrics) {
@@ -57,6 +59,17 @@ public final class RouteTable {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.tls = tls;
         this.metrics = metrics;
+        this.checks = new HealthChecks(this, groups.values(), connectTimeoutMillis);
+    }
+
+    /** Starts the groups' active health checks on {@code loops}; call once, when the table is put in force. */
+    public void startChecks(EventLoopGroup loops) {
+        checks.start(loops);
+    }
+
+    /** Stops the active health checks, when the table is replaced or the manager closes; idempotent. */
+    public void stopChecks() {
+        checks.stop();
     }
 
     /** The table of {@code routing}; upstream host names are resolved here, once. */
@@ -66,7 +79,8 @@ public final class RouteTable {
         boolean https = false;
         for (UpstreamGroup group : routing.groups().values()) {
             groups.put(group.name(), new Group(group, ticker));
-            https |= group.upstreams().stream().anyMatch(u -> u.kind() == Upstream.Kind.HTTPS);
+            https |= group.upstreams().stream().flatMap(u -> u.hops().stream())
+                    .anyMatch(u -> u.kind() == Upstream.Kind.HTTPS);
         }
         List<Entry> entries = new ArrayList<>();
         for (Routing.Rule rule : routing.rules()) {
@@ -134,18 +148,24 @@ public final class RouteTable {
         return Math.max(1, connectTimeoutMillis / Math.min(group.config.attempts(), group.members.length));
     }
 
-    /** Adds the handshake with {@code member} to a new channel's pipeline (TLS first for HTTPS). */
-    ProxyHandler handshake(Channel channel, Member member, long timeoutMillis) {
-        Upstream upstream = member.upstream;
-        if (upstream.kind() == Upstream.Kind.HTTPS) {
-            SslHandler ssl = tls.newHandler(channel.alloc(), upstream.host(), upstream.port());
-            ssl.setHandshakeTimeoutMillis(timeoutMillis);
-            channel.pipeline().addLast("sallyport-upstream-tls", ssl);
+    /**
+     * Adds the handshakes with the first {@code hops} hops of {@code member} to a new channel's
+     * pipeline, in order (TLS first for an HTTPS hop); returns their handlers.
+     */
+    ProxyHandler[] handshake(Channel channel, Member member, int hops, long timeoutMillis) {
+        ProxyHandler[] handlers = new ProxyHandler[hops];
+        for (int i = 0; i < hops; i++) {
+            Upstream hop = member.hops.get(i);
+            if (hop.kind() == Upstream.Kind.HTTPS) {
+                SslHandler ssl = tls.newHandler(channel.alloc(), hop.host(), hop.port());
+                ssl.setHandshakeTimeoutMillis(timeoutMillis);
+                channel.pipeline().addLast("sallyport-upstream-tls-" + i, ssl);
+            }
+            handlers[i] = UpstreamConnect.handler(hop, i == 0 ? member.address : Tunnel.address(hop));
+            handlers[i].setConnectTimeoutMillis(timeoutMillis);
+            channel.pipeline().addLast("sallyport-upstream-" + i, handlers[i]);
         }
-        ProxyHandler handler = UpstreamConnect.handler(upstream, member.address);
-        handler.setConnectTimeoutMillis(timeoutMillis);
-        channel.pipeline().addLast("sallyport-upstream", handler);
-        return handler;
+        return handlers;
     }
 
     /** A group with no upstream up whose rule allows it: dialled direct instead. */

@@ -26,7 +26,8 @@ import java.time.Duration;
  * handshake, a refused login) is marked and the next available one is tried, up to the group's
  * attempts, each within its share of the connect timeout. A target the upstream itself could not
  * reach (its reply said so) ends the request at once: another upstream would not do better, and
- * the upstream is healthy. The host name goes to the upstream as the client asked for it.
+ * the upstream is healthy. The host name goes to the upstream as the client asked for it. A
+ * chain of hops is one member: any hop but the last failing is the member's failure, retried.
  */
 final class UpstreamConnect implements ConnectionPool.Dialer {
 
@@ -89,44 +90,29 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         int at = index;
         long timeoutMillis = table.tryTimeoutMillis(group);
         long startNanos = System.nanoTime();
-        ProxyHandler[] handshake = new ProxyHandler[1];
-        Future<Channel> connect = table.dialer().open(destination, null, loop, channel -> {
-            channel.config().setConnectTimeoutMillis((int) timeoutMillis);
-            handshake[0] = table.handshake(channel, member, timeoutMillis);
-            channel.pipeline().addLast(Leftover.NAME, new Leftover());
-        });
+        Tunnel tunnel = Tunnel.open(table, member, member.hops.size(), destination, loop, timeoutMillis, false);
         promise.addListener(f -> {
             if (!f.isSuccess()) {
                 // Given up (timed out, client gone): drop this try, whether it is dialling or shaking hands.
-                connect.cancel(false);
-                if (connect.isSuccess()) {
-                    ((Channel) connect.getNow()).close();
-                }
+                tunnel.abandon(f.cause());
             }
         });
-        connect.addListener(f -> {
+        tunnel.done().addListener(f -> {
             if (!f.isSuccess()) {
-                failed(member, f.cause(), at, destination, loop, startNanos);
+                failed(member, f.cause(), tunnel.lastHopAnswered(), at, destination, loop, startNanos);
                 return;
             }
             Channel channel = (Channel) f.getNow();
-            handshake[0].connectFuture().addListener(h -> {
-                if (!h.isSuccess()) {
-                    channel.close();
-                    failed(member, h.cause(), at, destination, loop, startNanos);
-                    return;
-                }
-                channel.pipeline().remove(handshake[0]);
-                report(member, Outcome.OK, startNanos, member.succeeded());
-                channel.attr(RouteTable.UPSTREAM).set(member.label);
-                if (!promise.trySuccess(channel)) {
-                    channel.close();
-                    return;
-                }
-                MetricsSink metrics = table.metrics();
-                metrics.upstreamActive(member.label, member.active.incrementAndGet());
-                channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
-            });
+            tunnel.removeHandshakes(channel);
+            report(member, Outcome.OK, startNanos, member.succeeded());
+            channel.attr(RouteTable.UPSTREAM).set(member.label);
+            if (!promise.trySuccess(channel)) {
+                channel.close();
+                return;
+            }
+            MetricsSink metrics = table.metrics();
+            metrics.upstreamActive(member.label, member.active.incrementAndGet());
+            channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
         });
     }
 
@@ -139,12 +125,13 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         }
     }
 
-    private void failed(Member member, Throwable cause, int at, InetSocketAddress destination, EventLoop loop,
-                        long startNanos) {
+    private void failed(Member member, Throwable cause, boolean lastHopAnswered, int at, InetSocketAddress destination,
+                        EventLoop loop, long startNanos) {
         if (promise.isDone()) {
             return;
         }
-        Outcome target = targetFailure(cause);
+        // A hop before the last that could not reach the next hop is the member's failure, not the target's.
+        Outcome target = lastHopAnswered ? targetFailure(cause) : null;
         if (target != null) {
             // The upstream answered: it is healthy, the target is not.
             report(member, target, startNanos, member.succeeded());

@@ -14,6 +14,7 @@ import dev.sallyport.core.internal.policy.UserLimits;
 import dev.sallyport.core.internal.route.RouteTable;
 
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -44,10 +45,14 @@ public final class Services {
     private final LiveSessions sessions;
     /** Replaced whole by a reload; a session reads it once, when it picks its route. */
     private volatile RouteTable routes;
+    /** Where the route tables' health checks run. */
+    private final EventLoopGroup loops;
+    /** Set by {@link #close()}: no table's checks start after it. */
+    private boolean closed;
 
     public Services(Settings settings, Transport transport, AuthChain auth, Resolver resolver,
                     Supplier<RuleChain> rules, UserLimits limits, OutboundDialer dialer, CompositeMetrics metrics,
-                    LiveSessions sessions) {
+                    LiveSessions sessions, EventLoopGroup loops) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.auth = Objects.requireNonNull(auth, "auth");
@@ -59,7 +64,9 @@ public final class Services {
         this.dialer = Objects.requireNonNull(dialer, "dialer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.sessions = Objects.requireNonNull(sessions, "sessions");
+        this.loops = Objects.requireNonNull(loops, "loops");
         this.routes = routeTable(settings.routing());
+        routes.startChecks(loops);
     }
 
     Settings settings() {
@@ -148,8 +155,23 @@ public final class Services {
         return RouteTable.of(routing, settings.ticker(), dialer, settings.connectTimeout(), metrics);
     }
 
-    /** Routes new sessions by {@code table}; sessions already routed keep their upstream. */
-    public void routes(RouteTable table) {
-        routes = Objects.requireNonNull(table, "table");
+    /**
+     * Routes new sessions by {@code table}; sessions already routed keep their upstream. The
+     * replaced table's health checks stop, the new one's start (unless the manager is closing).
+     */
+    public synchronized void routes(RouteTable table) {
+        Objects.requireNonNull(table, "table");
+        RouteTable old = routes;
+        routes = table;
+        old.stopChecks();
+        if (!closed) {
+            table.startChecks(loops);
+        }
+    }
+
+    /** Stops the health checks for good, when the manager closes. */
+    public synchronized void close() {
+        closed = true;
+        routes.stopChecks();
     }
 }
