@@ -62,7 +62,8 @@ final class RouteFlags {
                 UpstreamGroup group = group(upstream);
                 routing.group(group);
                 passwordOnCommandLine |= upstreams.contains(upstream)
-                        && group.upstreams().stream().anyMatch(u -> u.password() != null && !u.password().isEmpty());
+                        && group.upstreams().stream().flatMap(u -> u.hops().stream())
+                        .anyMatch(hop -> hop.password() != null && !hop.password().isEmpty());
             } catch (IllegalArgumentException e) {
                 throw usage.apply("--upstream: " + e.getMessage());
             }
@@ -120,6 +121,43 @@ final class RouteFlags {
 
     /** Parses {@code NAME=URL[,URL...][;OPTION=VALUE...]}; messages never show a password. */
     static UpstreamGroup group(String text) {
+        try {
+            return parseGroup(text);
+        } catch (IllegalArgumentException e) {
+            if (!splitsCredentials(text)) {
+                throw e;
+            }
+            // With credentials in the text, a ',', ';' or '>' left unencoded in a password splits it, and
+            // the error would quote a piece of it: name the group only.
+            int eq = text.indexOf('=');
+            String name = eq > 0 ? text.substring(0, eq).trim() : "?";
+            throw new IllegalArgumentException("group " + (name.indexOf(':') < 0 && name.indexOf('@') < 0 ? name : "?")
+                    + " does not parse (expected: NAME=URL[,URL...][;OPTION=VALUE...], with ',' ';' '>' '@' '%' in user "
+                    + "names and passwords percent-encoded as %2C %3B %3E %40 %25)", null);
+        }
+    }
+
+    /**
+     * Whether a separator ({@code , ; >}) stands between a URL's {@code ://} and the last {@code @}
+     * before the next URL: then the pieces the parser sees cut a user name or password apart.
+     */
+    static boolean splitsCredentials(String text) {
+        for (int start = text.indexOf("://"); start >= 0; ) {
+            int next = text.indexOf("://", start + 3);
+            int end = next < 0 ? text.length() : next;
+            int at = text.lastIndexOf('@', end - 1);
+            if (at > start) {
+                String userinfo = text.substring(start + 3, at);
+                if (userinfo.indexOf(',') >= 0 || userinfo.indexOf(';') >= 0 || userinfo.indexOf('>') >= 0) {
+                    return true;
+                }
+            }
+            start = next;
+        }
+        return false;
+    }
+
+    private static UpstreamGroup parseGroup(String text) {
         String[] parts = text.split(";", -1);
         int eq = parts[0].indexOf('=');
         if (eq <= 0) {

@@ -56,7 +56,7 @@ class RouteFlagsChainHealthTest {
         picocli.CommandLine line = new picocli.CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
         ServeCommand serve = (ServeCommand) line.parseArgs(ConfigFile.expand(new String[] {"serve", "--config",
                 file.toString()})).subcommand().commandSpec().userObject();
-        assertThat(serve.routing.upstreams).containsExactly("eu=" + value);
-        assertThat(RouteFlags.group(serve.routing.upstreams.get(0)).upstreams().get(0).hops()).hasSize(2);
+        assertThat(serve.routing.configUpstreams).containsExactly("eu=" + value);
+        assertThat(RouteFlags.group(serve.routing.configUpstreams.get(0)).upstreams().get(0).hops()).hasSize(2);
     }
 }

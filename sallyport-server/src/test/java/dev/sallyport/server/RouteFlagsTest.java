@@ -73,6 +73,19 @@ class RouteFlagsTest {
                 .isEmpty();
         assertThat(CliSettingsTest.logLinesBefore("listening", "serve", "--socks5", "0",
                 "--upstream", "eu=socks5://u@127.0.0.1:1081")).as("a user name alone is no secret").isEmpty();
+        assertThat(CliSettingsTest.logLinesBefore("listening", "serve", "--socks5", "0",
+                "--upstream", "eu=socks5://127.0.0.1:1081>http://u:hunter2@127.0.0.1:3128")).as("the second hop's password")
+                .singleElement().asString().contains("--upstream with USER:PASS shows").doesNotContain("hunter2");
+    }
+
+    @Test
+    void aPasswordWithAnUnencodedSeparator_isNeverQuotedInTheError() {
+        for (String text : new String[] {"eu=socks5://ops:Hunter2,Tail@127.0.0.1:31080",
+                "eu=socks5://ops:Hunter2;Tail@127.0.0.1:31080", "eu=http://ops:Hunter2>Tail@127.0.0.1:3128"}) {
+            assertThatThrownBy(() -> RouteFlags.group(text)).as(text).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).startsWith("group eu does not parse")
+                            .doesNotContain("Hunter2").doesNotContain("Tail"));
+        }
     }
 
     @Test
