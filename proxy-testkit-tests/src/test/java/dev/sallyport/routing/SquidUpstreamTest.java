@@ -198,7 +198,7 @@ class SquidUpstreamTest {
     }
 
     @Test
-    void httpForward_throughSquid_reachesTheOriginWithoutTheClientsLogin() throws Exception {
+    void httpForward_throughSquid_goesInAbsoluteFormWithTheUpstreamsLoginOnly() throws Exception {
         SessionRecorder near = new SessionRecorder();
         try (Origin origin = new Origin();
              ProxyManager proxy = frontWithLogin(near);
@@ -210,8 +210,28 @@ class SquidUpstreamTest {
             assertThat(response.text()).isEqualTo("hello /squid");
             assertThat(origin.requests()).singleElement()
                     .satisfies(headers -> assertThat(headers.containsKey("Proxy-Authorization")).isFalse());
+            // Squid got the request itself in absolute-form, with the upstream's login and not dave's.
+            assertThat(logged("GET", origin.url("/squid"))).startsWith(USER + " ").endsWith(" 200 Basic%20"
+                    + basic(USER, PASSWORD)).doesNotContain(basic("dave", "d4ve-pass"));
         }
         assertThat(only(near).upstream()).isEqualTo(label());
+    }
+
+    @Test
+    void httpForward_toATargetSquidCannotReach_passesOnSquidsAnswer() throws Exception {
+        int closed = PeerDaemon.freePort();
+        try (ProxyManager proxy = frontWithLogin(new SessionRecorder());
+             RawHttpClient client = RawHttpClient.open(proxy.address("http"))) {
+            String auth = "Proxy-Authorization: Basic " + basic("dave", "d4ve-pass") + "\r\n";
+            client.send("GET http://127.0.0.1:" + closed + "/ HTTP/1.1\r\nHost: 127.0.0.1:" + closed + "\r\n" + auth + "\r\n");
+            RawHttpClient.Response refused = client.response();
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Server")).startsWith("squid");
+            client.send("GET http://" + FORBIDDEN + ":8082/ HTTP/1.1\r\nHost: " + FORBIDDEN + ":8082\r\n" + auth + "\r\n");
+            RawHttpClient.Response forbidden = client.response();
+            assertThat(forbidden.status()).isEqualTo(403);
+            assertThat(forbidden.header("Server")).startsWith("squid");
+        }
     }
 
     /** A front proxy whose clients log in as dave, so that they send a Proxy-Authorization of their own. */

@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,6 +27,8 @@ final class Member {
     /** {@code group/host:port}, for summaries and logs. */
     final String label;
     final AtomicInteger active = new AtomicInteger();
+    /** The Proxy-Authorization value for an HTTP upstream's login ({@code Basic ...}), "" without one. */
+    final String authorization;
     private final Ticker ticker;
     private final int maxFails;
     private final long failNanos;
@@ -38,6 +42,8 @@ final class Member {
         this.upstream = upstream;
         this.address = new InetSocketAddress(upstream.host(), upstream.port());
         this.label = group + "/" + upstream.name();
+        this.authorization = upstream.username() == null ? "" : "Basic " + Base64.getEncoder().encodeToString(
+                (upstream.username() + ":" + upstream.password()).getBytes(StandardCharsets.UTF_8));
         this.ticker = ticker;
         this.maxFails = maxFails;
         this.failNanos = failNanos;

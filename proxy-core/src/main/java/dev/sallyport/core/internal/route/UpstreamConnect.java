@@ -27,6 +27,10 @@ import java.time.Duration;
  * attempts, each within its share of the connect timeout. A target the upstream itself could not
  * reach (its reply said so) ends the request at once: another upstream would not do better, and
  * the upstream is healthy. The host name goes to the upstream as the client asked for it.
+ *
+ * <p>An HTTP forwarded request ({@code httpForward}) to a plain HTTP upstream gets no tunnel: the
+ * channel is a plain connection to the upstream, marked with {@link RouteTable#HTTP_UPSTREAM}, and
+ * the frontend sends its requests there in absolute-form. SOCKS5 and HTTPS upstreams tunnel.
  */
 final class UpstreamConnect implements ConnectionPool.Dialer {
 
@@ -36,12 +40,15 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
     private final int port;
     private final Principal principal;
     private final InetAddress client;
+    private final boolean httpForward;
     private Promise<Channel> promise;
     private InetSocketAddress resolved;
     private int tried;
 
-    UpstreamConnect(RouteTable table, Group group, String host, int port, Principal principal, InetAddress client) {
+    UpstreamConnect(RouteTable table, Group group, String host, int port, Principal principal, InetAddress client,
+                    boolean httpForward) {
         this.table = table;
+        this.httpForward = httpForward;
         this.group = group;
         this.host = host;
         this.port = port;
@@ -90,10 +97,13 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         long timeoutMillis = table.tryTimeoutMillis(group);
         long startNanos = System.nanoTime();
         ProxyHandler[] handshake = new ProxyHandler[1];
-        Future<Channel> connect = table.dialer().open(destination, null, loop, channel -> {
+        boolean plain = httpForward && member.upstream.kind() == Upstream.Kind.HTTP;
+        Future<Channel> connect = table.dialer().open(plain ? member.address : destination, null, loop, channel -> {
             channel.config().setConnectTimeoutMillis((int) timeoutMillis);
-            handshake[0] = table.handshake(channel, member, timeoutMillis);
-            channel.pipeline().addLast(Leftover.NAME, new Leftover());
+            if (!plain) {
+                handshake[0] = table.handshake(channel, member, timeoutMillis);
+                channel.pipeline().addLast(Leftover.NAME, new Leftover());
+            }
         });
         promise.addListener(f -> {
             if (!f.isSuccess()) {
@@ -110,6 +120,11 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
                 return;
             }
             Channel channel = (Channel) f.getNow();
+            if (plain) {
+                channel.attr(RouteTable.HTTP_UPSTREAM).set(member.authorization);
+                connected(member, channel, startNanos);
+                return;
+            }
             handshake[0].connectFuture().addListener(h -> {
                 if (!h.isSuccess()) {
                     channel.close();
@@ -117,17 +132,31 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
                     return;
                 }
                 channel.pipeline().remove(handshake[0]);
-                report(member, Outcome.OK, startNanos, member.succeeded());
-                channel.attr(RouteTable.UPSTREAM).set(member.label);
-                if (!promise.trySuccess(channel)) {
-                    channel.close();
-                    return;
-                }
-                MetricsSink metrics = table.metrics();
-                metrics.upstreamActive(member.label, member.active.incrementAndGet());
-                channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
+                connected(member, channel, startNanos);
             });
         });
+    }
+
+    /** The try succeeded: the channel leads to the target (or, plain, to an HTTP upstream). */
+    private void connected(Member member, Channel channel, long startNanos) {
+        report(member, Outcome.OK, startNanos, member.succeeded());
+        channel.attr(RouteTable.UPSTREAM).set(member.label);
+        if (!promise.trySuccess(channel)) {
+            channel.close();
+            return;
+        }
+        MetricsSink metrics = table.metrics();
+        metrics.upstreamActive(member.label, member.active.incrementAndGet());
+        channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
+    }
+
+    /**
+     * What the connection pool keys this dialer's connections by: the route, and for plain
+     * connections to an HTTP upstream also the principal, so that one user's kept-alive connection
+     * to the upstream never carries another's requests.
+     */
+    String poolKey(String route) {
+        return httpForward && !principal.isAnonymous() ? route + " as " + principal.name() : route;
     }
 
     /** Tells the metrics how a try ended and whether the member changed state. */
