@@ -95,6 +95,24 @@ class HttpUpstreamForwardTest {
     }
 
     @Test
+    void connect_afterAForwardToTheSameOrigin_neverTakesTheIdleConnectionToTheUpstream() throws Exception {
+        SessionRecorder far = new SessionRecorder();
+        try (Origin origin = new Origin();
+             ProxyManager upstream = upstream(far, null, null);
+             ProxyManager proxy = ProxyManager.builder().http(0).ioThreads(1).resolver(Hops.NAMES)
+                     .routing(via("http://127.0.0.1:" + upstream.address("http").getPort())).start();
+             RawHttpClient client = RawHttpClient.open(proxy.address("http"))) {
+            client.send("GET " + origin.url("/forward") + " HTTP/1.1\r\nHost: 127.0.0.1:" + origin.port() + "\r\n\r\n");
+            assertThat(client.response().status()).isEqualTo(200);
+            far.awaitSessions(1, WAIT);
+            // The kept-alive connection to the upstream is idle now; a tunnel to the same origin must not get it.
+            assertThat(client.connect("127.0.0.1:" + origin.port()).status()).isEqualTo(200);
+            client.send("GET /tunnel HTTP/1.1\r\nHost: 127.0.0.1:" + origin.port() + "\r\n\r\n");
+            assertThat(client.response().text()).isEqualTo("hello /tunnel");
+        }
+    }
+
+    @Test
     void upstreamRefusingTheProxysLogin_isABadGateway_notAChallengeToTheClient() throws Exception {
         SessionRecorder near = new SessionRecorder();
         try (Origin origin = new Origin();

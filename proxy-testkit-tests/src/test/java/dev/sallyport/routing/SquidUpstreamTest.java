@@ -218,6 +218,24 @@ class SquidUpstreamTest {
     }
 
     @Test
+    void connect_toATargetSquidCannotReach_passesOnTheFailure_andSquidStaysUp() throws Exception {
+        int closed = PeerDaemon.freePort();
+        SessionRecorder near = new SessionRecorder();
+        try (TcpServer echo = TcpServer.echo();
+             ProxyManager proxy = front(via(url()), near)) {
+            try (RawHttpClient http = RawHttpClient.open(proxy.address("http"))) {
+                // Squid answers 503 (ERR_CONNECT_FAIL): the target failed, not Squid.
+                assertThat(http.connect("127.0.0.1:" + closed).status()).isEqualTo(502);
+            }
+            try (Socks5Client socks = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(socks.noAuth().connect("127.0.0.1", echo.port()).rep()).isZero();
+                echoes(socks.socket());
+            }
+            assertThat(near.awaitSessions(1, Hops.WAIT).get(0).outcome()).isEqualTo(Outcome.HOST_UNREACHABLE);
+        }
+    }
+
+    @Test
     void httpForward_toATargetSquidCannotReach_passesOnSquidsAnswer() throws Exception {
         int closed = PeerDaemon.freePort();
         try (ProxyManager proxy = frontWithLogin(new SessionRecorder());

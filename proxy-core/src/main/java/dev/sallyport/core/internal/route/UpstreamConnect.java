@@ -151,12 +151,16 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
     }
 
     /**
-     * What the connection pool keys this dialer's connections by: the route, and for plain
-     * connections to an HTTP upstream also the principal, so that one user's kept-alive connection
-     * to the upstream never carries another's requests.
+     * What the connection pool keys this dialer's connections by: the route; for HTTP forwarding,
+     * which may get a plain connection to an HTTP upstream, a key of its own (a tunnel must never
+     * be handed such a connection) with the user in it (one user's kept-alive connection to the
+     * upstream never carries another's requests).
      */
     String poolKey(String route) {
-        return httpForward && !principal.isAnonymous() ? route + " as " + principal.name() : route;
+        if (!httpForward) {
+            return route;
+        }
+        return principal.isAnonymous() ? route + " forward" : route + " forward as " + principal.name();
     }
 
     /** Tells the metrics how a try ended and whether the member changed state. */
@@ -226,7 +230,8 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         if (status.startsWith("FORBIDDEN") || status.startsWith("403")) {
             return Outcome.DENIED;
         }
-        if (status.startsWith("502") || status.startsWith("404")) {
+        // Squid answers 503 when it cannot connect to the target (ERR_CONNECT_FAIL).
+        if (status.startsWith("502") || status.startsWith("503") || status.startsWith("404")) {
             return Outcome.HOST_UNREACHABLE;
         }
         return null;
