@@ -138,6 +138,9 @@ final class Forward {
                 .addLast(COUNTER, counter)
                 .addLast(CODEC, new HttpClientCodec(config, false, false))
                 .addLast(ORIGIN, origin);
+        if (exchange.viaHttpUpstream()) {
+            Requests.rewriteForUpstream(request, exchange.upstreamAuthorization());
+        }
         responseTimer = outbound.eventLoop().schedule(this::responseTimedOut,
                 options.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
         outbound.write(request, outbound.voidPromise());
@@ -334,6 +337,11 @@ final class Forward {
             if (code == 101) {
                 // Upgrade was stripped from the request; an origin switching anyway breaks the exchange.
                 fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the origin switched protocols unasked");
+                return false;
+            }
+            if (code == 407 && exchange.viaHttpUpstream()) {
+                // The upstream refused Sallyport's login, not the client's: the client cannot fix it.
+                fail(Outcome.ERROR, HttpResponseStatus.BAD_GATEWAY, "the upstream proxy refused the proxy's login");
                 return false;
             }
             informational = code < 200;

@@ -192,6 +192,20 @@ final class Requests {
     }
 
     /**
+     * Turns a head rewritten {@linkplain #rewriteForOrigin for the origin} into one for an HTTP
+     * upstream proxy: the target back in absolute-form (RFC 9112 section 3.2.2) from the
+     * {@code Host} set there, and the upstream's own {@code Proxy-Authorization} when it has a
+     * login (the client's was removed with the hop-by-hop fields).
+     */
+    static void rewriteForUpstream(HttpRequest request, String authorization) {
+        String path = "*".equals(request.uri()) ? "" : request.uri();
+        request.setUri("http://" + request.headers().get(HttpHeaderNames.HOST) + path);
+        if (authorization != null) {
+            request.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, authorization);
+        }
+    }
+
+    /**
      * The target as the origin gets it: path and query, or {@code *} for an OPTIONS whose
      * absolute URI has no path at all (RFC 9112 section 3.2.4).
      */

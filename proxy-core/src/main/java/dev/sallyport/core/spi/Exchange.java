@@ -37,6 +37,26 @@ public interface Exchange {
     Channel outbound();
 
     /**
+     * Whether {@link #outbound()} leads to an HTTP upstream proxy rather than to the origin: then
+     * the frontend sends each request in absolute-form, with {@link #upstreamAuthorization()}.
+     *
+     * @return true for a connection to an HTTP upstream proxy; false by default
+     */
+    default boolean viaHttpUpstream() {
+        return false;
+    }
+
+    /**
+     * The {@code Proxy-Authorization} value the HTTP upstream of {@link #viaHttpUpstream()} wants
+     * ({@code Basic ...}), or null when it needs no login. Never the client's own.
+     *
+     * @return the header value, or null
+     */
+    default String upstreamAuthorization() {
+        return null;
+    }
+
+    /**
      * A shaper for one direction of this exchange ({@code upstream}: client to target), charged
      * with every body byte the frontend passes on: it runs {@code pause} when the user's bandwidth
      * budget is spent and {@code resume} when it has refilled. {@link Shaper#NONE} when the user

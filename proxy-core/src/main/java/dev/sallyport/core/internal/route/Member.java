@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +30,8 @@ final class Member {
     /** {@code group/host:port}, for summaries and logs. */
     final String label;
     final AtomicInteger active = new AtomicInteger();
+    /** The Proxy-Authorization value for an HTTP upstream's login ({@code Basic ...}), "" without one. */
+    final String authorization;
     private final Ticker ticker;
     private final int maxFails;
     private final long failNanos;
@@ -45,6 +49,10 @@ final class Member {
         this.checked = checked;
         this.address = new InetSocketAddress(upstream.host(), upstream.port());
         this.label = group + "/" + upstream.name();
+        // For HTTP forwarding to the (last) hop in absolute-form: that hop's login.
+        Upstream last = hops.get(hops.size() - 1);
+        this.authorization = last.username() == null ? "" : "Basic " + Base64.getEncoder().encodeToString(
+                (last.username() + ":" + last.password()).getBytes(StandardCharsets.UTF_8));
         this.ticker = ticker;
         this.maxFails = maxFails;
         this.failNanos = failNanos;

@@ -71,8 +71,14 @@ public final class Route {
      * (nothing allocated), one bound to a source address, or a connect through the group.
      */
     public ConnectionPool.Dialer dialer(RouteTable table, String host, int port, Principal principal, InetAddress client) {
+        return dialer(table, host, port, principal, client, false);
+    }
+
+    /** Like the other; {@code httpForward} for an HTTP forwarded request, which goes to an HTTP upstream untunnelled. */
+    public ConnectionPool.Dialer dialer(RouteTable table, String host, int port, Principal principal, InetAddress client,
+                                        boolean httpForward) {
         if (group != null) {
-            return new UpstreamConnect(table, group, host, port, principal, client);
+            return new UpstreamConnect(table, group, host, port, principal, client, httpForward);
         }
         InetAddress source = egressFor(principal);
         OutboundDialer base = table.dialer();
@@ -87,6 +93,9 @@ public final class Route {
      * so a chosen source address is part of it ({@code direct from 192.0.2.10}).
      */
     public String poolKey(ConnectionPool.Dialer dialer) {
+        if (dialer instanceof UpstreamConnect upstream) {
+            return upstream.poolKey(name);
+        }
         return dialer instanceof SourceDialer from ? name + " from " + from.source.getAddress().getHostAddress() : name;
     }
 

@@ -37,6 +37,8 @@ public final class RouteTable {
 
     /** The group and upstream an outbound channel was opened through, for summaries and logs. */
     public static final AttributeKey<String> UPSTREAM = AttributeKey.valueOf("sallyport.route.upstream");
+    /** On a plain connection to an HTTP upstream: the Proxy-Authorization value for it, "" without a login. */
+    public static final AttributeKey<String> HTTP_UPSTREAM = AttributeKey.valueOf("sallyport.route.http-upstream");
 
     private record Entry(RouteMatch match, Route route) {
     }

@@ -28,6 +28,10 @@ import java.time.Duration;
  * reach (its reply said so) ends the request at once: another upstream would not do better, and
  * the upstream is healthy. The host name goes to the upstream as the client asked for it. A
  * chain of hops is one member: any hop but the last failing is the member's failure, retried.
+ *
+ * <p>An HTTP forwarded request ({@code httpForward}) to a plain HTTP upstream gets no tunnel: the
+ * channel is a plain connection to the upstream (through the hops before it, for a chain), marked with {@link RouteTable#HTTP_UPSTREAM}, and
+ * the frontend sends its requests there in absolute-form. SOCKS5 and HTTPS upstreams tunnel.
  */
 final class UpstreamConnect implements ConnectionPool.Dialer {
 
@@ -37,12 +41,15 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
     private final int port;
     private final Principal principal;
     private final InetAddress client;
+    private final boolean httpForward;
     private Promise<Channel> promise;
     private InetSocketAddress resolved;
     private int tried;
 
-    UpstreamConnect(RouteTable table, Group group, String host, int port, Principal principal, InetAddress client) {
+    UpstreamConnect(RouteTable table, Group group, String host, int port, Principal principal, InetAddress client,
+                    boolean httpForward) {
         this.table = table;
+        this.httpForward = httpForward;
         this.group = group;
         this.host = host;
         this.port = port;
@@ -90,7 +97,11 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         int at = index;
         long timeoutMillis = table.tryTimeoutMillis(group);
         long startNanos = System.nanoTime();
-        Tunnel tunnel = Tunnel.open(table, member, member.hops.size(), destination, loop, timeoutMillis, false);
+        Upstream last = member.hops.get(member.hops.size() - 1);
+        boolean plain = httpForward && last.kind() == Upstream.Kind.HTTP;
+        // Plain: a connection to the (last) HTTP upstream itself, through the hops before it.
+        Tunnel tunnel = plain ? Tunnel.open(table, member, member.hops.size() - 1, Tunnel.address(last), loop, timeoutMillis, false)
+                : Tunnel.open(table, member, member.hops.size(), destination, loop, timeoutMillis, false);
         promise.addListener(f -> {
             if (!f.isSuccess()) {
                 // Given up (timed out, client gone): drop this try, whether it is dialling or shaking hands.
@@ -99,21 +110,43 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         });
         tunnel.done().addListener(f -> {
             if (!f.isSuccess()) {
-                failed(member, f.cause(), tunnel.lastHopAnswered(), at, destination, loop, startNanos);
+                // Plain, the tunnel ends at the HTTP upstream: whatever failed is the member's.
+                failed(member, f.cause(), !plain && tunnel.lastHopAnswered(), at, destination, loop, startNanos);
                 return;
             }
             Channel channel = (Channel) f.getNow();
             tunnel.removeHandshakes(channel);
-            report(member, Outcome.OK, startNanos, member.succeeded());
-            channel.attr(RouteTable.UPSTREAM).set(member.label);
-            if (!promise.trySuccess(channel)) {
-                channel.close();
-                return;
+            if (plain) {
+                channel.attr(RouteTable.HTTP_UPSTREAM).set(member.authorization);
             }
-            MetricsSink metrics = table.metrics();
-            metrics.upstreamActive(member.label, member.active.incrementAndGet());
-            channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
+            connected(member, channel, startNanos);
         });
+    }
+
+    /** The try succeeded: the channel leads to the target (or, plain, to an HTTP upstream). */
+    private void connected(Member member, Channel channel, long startNanos) {
+        report(member, Outcome.OK, startNanos, member.succeeded());
+        channel.attr(RouteTable.UPSTREAM).set(member.label);
+        if (!promise.trySuccess(channel)) {
+            channel.close();
+            return;
+        }
+        MetricsSink metrics = table.metrics();
+        metrics.upstreamActive(member.label, member.active.incrementAndGet());
+        channel.closeFuture().addListener(c -> metrics.upstreamActive(member.label, member.active.decrementAndGet()));
+    }
+
+    /**
+     * What the connection pool keys this dialer's connections by: the route; for HTTP forwarding,
+     * which may get a plain connection to an HTTP upstream, a key of its own (a tunnel must never
+     * be handed such a connection) with the user in it (one user's kept-alive connection to the
+     * upstream never carries another's requests).
+     */
+    String poolKey(String route) {
+        if (!httpForward) {
+            return route;
+        }
+        return principal.isAnonymous() ? route + " forward" : route + " forward as " + principal.name();
     }
 
     /** Tells the metrics how a try ended and whether the member changed state. */
@@ -184,7 +217,8 @@ final class UpstreamConnect implements ConnectionPool.Dialer {
         if (status.startsWith("FORBIDDEN") || status.startsWith("403")) {
             return Outcome.DENIED;
         }
-        if (status.startsWith("502") || status.startsWith("404")) {
+        // Squid answers 503 when it cannot connect to the target (ERR_CONNECT_FAIL).
+        if (status.startsWith("502") || status.startsWith("503") || status.startsWith("404")) {
             return Outcome.HOST_UNREACHABLE;
         }
         return null;

@@ -312,7 +312,7 @@ final class Admission {
         try {
             ConnectionPool.Dialer dialer = route == Route.DIRECT ? services.dialer()
                     : route.dialer(attempt.routes, request.targetHost(), request.targetPort(), attempt.principal,
-                    session.client().getAddress());
+                    session.client().getAddress(), request.command() == Command.HTTP_FORWARD);
             dial = services.pool().acquire(new OutboundRequest(request.targetHost(), request.targetPort(), target,
                     attempt.principal, route.poolKey(dialer)), client.eventLoop(), dialer);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.sallyport.core.internal.session;
 import dev.sallyport.api.Outcome;
 import dev.sallyport.api.Principal;
 import dev.sallyport.api.ProxyRequest;
+import dev.sallyport.core.internal.route.RouteTable;
 import dev.sallyport.core.spi.Exchange;
 import dev.sallyport.core.spi.Shaper;
 import io.netty.channel.Channel;
@@ -71,6 +72,17 @@ final class DefaultExchange extends Attempt implements Exchange {
     @Override
     public Channel outbound() {
         return outbound;
+    }
+
+    @Override
+    public boolean viaHttpUpstream() {
+        return outbound.attr(RouteTable.HTTP_UPSTREAM).get() != null;
+    }
+
+    @Override
+    public String upstreamAuthorization() {
+        String value = outbound.attr(RouteTable.HTTP_UPSTREAM).get();
+        return value == null || value.isEmpty() ? null : value;
     }
 
     @Override
