@@ -96,7 +96,9 @@ public interface MetricsSink {
      * A forward-auth request was answered: {@code outcome} is {@code allowed} (200),
      * {@code denied} (401: missing, unreadable or wrong credentials), {@code locked_out} (429),
      * {@code unavailable} (503: the auth backend could not answer) or {@code forbidden} (403: a
-     * caller neither on loopback nor trusted). Called on one of core's I/O threads.
+     * caller neither on loopback nor trusted); {@code max_connections} or
+     * {@code max_connections_per_client} for a connection closed at accept, over a cap.
+     * Called on one of core's I/O threads.
      *
      * @param outcome what the endpoint answered
      */

@@ -3,6 +3,7 @@ package dev.sallyport.core;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,13 @@ final class RawHttp implements AutoCloseable {
     private final InputStream in;
 
     RawHttp(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(address, null);
+    }
+
+    /** From {@code source} (another 127.0.0.x stands for another client; null for any). */
+    RawHttp(InetSocketAddress address, InetAddress source) throws IOException {
+        socket = source == null ? new Socket(address.getAddress(), address.getPort())
+                : new Socket(address.getAddress(), address.getPort(), source, 0);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
     }

@@ -1,5 +1,7 @@
 package dev.sallyport.server;
 
+import dev.sallyport.core.internal.net.ConnectionCap;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -35,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,11 +51,23 @@ import java.util.concurrent.TimeUnit;
  * limited to 8 KiB and bodies to 4 KiB. With a token, {@code /metrics} needs
  * {@code Authorization: Bearer TOKEN}; the health endpoints stay open for load balancers and
  * probes, and tell why they answer 503 only to a client that may read {@code /metrics}.
+ * At most {@link #MAX_CONNECTIONS} connections are open at once, {@link #MAX_CONNECTIONS_PER_CLIENT}
+ * from one client IP (more with {@code /auth}: a reverse proxy opens one per check in flight); the
+ * rest are closed at accept, before anything is read, and counted in {@code proxy.metrics.refused}.
  */
 final class MetricsServer implements AutoCloseable {
 
     /** How long a client has to send a whole request. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Scrapers, probes and an admin: a few connections each. Far below any file-descriptor limit,
+     * so idle connections here cannot starve the proxy listeners.
+     */
+    static final int MAX_CONNECTIONS = 64;
+    static final int MAX_CONNECTIONS_PER_CLIENT = 8;
+    /** With {@code /auth}: the reverse proxies, one connection per check in flight. */
+    static final int MAX_CONNECTIONS_FORWARD_AUTH = 256;
+    static final int MAX_CONNECTIONS_PER_CLIENT_FORWARD_AUTH = 64;
 
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -84,6 +99,10 @@ final class MetricsServer implements AutoCloseable {
     static MetricsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Health health,
                                byte[] token, Duration requestTimeout, SessionsEndpoint sessions,
                                ForwardAuthEndpoint forwardAuth) {
+        ConnectionCap cap = forwardAuth == null
+                ? new ConnectionCap("metrics", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, refusals(registry))
+                : new ConnectionCap("metrics", MAX_CONNECTIONS_FORWARD_AUTH, MAX_CONNECTIONS_PER_CLIENT_FORWARD_AUTH,
+                        refusals(registry));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sallyport-metrics", true),
                 NioIoHandler.newFactory());
         ChannelFuture bound = new ServerBootstrap()
@@ -92,6 +111,9 @@ final class MetricsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        if (!cap.admit(channel)) {
+                            return;
+                        }
                         channel.pipeline()
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
                                 .addLast("aggregator", new HttpObjectAggregator(4096))
@@ -107,6 +129,13 @@ final class MetricsServer implements AutoCloseable {
         long interval = Health.INTERVAL.toNanos();
         ScheduledFuture<?> checks = group.next().scheduleAtFixedRate(health::check, 0, interval, TimeUnit.NANOSECONDS);
         return new MetricsServer(group, bound.channel(), checks);
+    }
+
+    /** Counts the connections refused over a cap, by reason. */
+    private static Consumer<String> refusals(PrometheusMeterRegistry registry) {
+        return reason -> Counter.builder("proxy.metrics.refused")
+                .description("Connections to the metrics port closed at accept, over a cap")
+                .tag("reason", reason).register(registry).increment();
     }
 
     InetSocketAddress address() {

@@ -3,6 +3,7 @@ package dev.sallyport.core.internal.forward;
 import dev.sallyport.core.internal.Engine;
 import dev.sallyport.core.internal.Transport;
 import dev.sallyport.core.internal.net.Addresses;
+import dev.sallyport.core.internal.net.ConnectionCap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,19 +16,22 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The forward-auth listener of {@code builder().forwardAuth(...)}: HTTP/1.1 on one of the
  * manager's own I/O threads (the work per request is a header parse and a cache lookup; password
  * hashing runs in the auth chain's queue), so it lives and dies with the manager's event loops
  * and needs no close of its own. Limits: request line 4 KiB, head 8 KiB, body 1 KiB, each request
- * whole within the handshake timeout, {@link #MAX_CONNECTIONS} connections at once.
+ * whole within the handshake timeout, {@link #MAX_CONNECTIONS} connections at once and
+ * {@link #MAX_CONNECTIONS_PER_CLIENT} from one client IP (a reverse proxy opens one per check in
+ * flight; one misbehaving host cannot take every slot), the rest closed at accept and counted in
+ * {@code proxy.forward.auth} with outcome {@code max_connections} or {@code max_connections_per_client}.
  */
 public final class ForwardAuthServer {
 
     private static final Logger log = LoggerFactory.getLogger(ForwardAuthServer.class);
-    static final int MAX_CONNECTIONS = 1024;
+    public static final int MAX_CONNECTIONS = 1024;
+    public static final int MAX_CONNECTIONS_PER_CLIENT = 256;
 
     private ForwardAuthServer() {
     }
@@ -49,7 +53,8 @@ public final class ForwardAuthServer {
             throw e;
         }
         Duration timeout = engine.settings().handshakeTimeout();
-        AtomicInteger open = new AtomicInteger();
+        ConnectionCap cap = new ConnectionCap("forward auth", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT,
+                engine.metrics()::forwardAuth);
         EventLoop loop = engine.nextLoop();
         ChannelFuture bound = new ServerBootstrap()
                 .group(loop)
@@ -58,14 +63,9 @@ public final class ForwardAuthServer {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
-                        if (open.incrementAndGet() > MAX_CONNECTIONS) {
-                            open.decrementAndGet();
-                            log.debug("forward auth: over {} connections, closing one from {}", MAX_CONNECTIONS,
-                                    channel.remoteAddress());
-                            channel.close();
+                        if (!cap.admit(channel)) {
                             return;
                         }
-                        channel.closeFuture().addListener(f -> open.decrementAndGet());
                         channel.pipeline()
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
                                 .addLast("aggregator", new HttpObjectAggregator(1024))

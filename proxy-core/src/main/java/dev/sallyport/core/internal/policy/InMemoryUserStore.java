@@ -131,11 +131,13 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
                 if (entry == null) {
                     verifier.verify(up.password(), UnknownUser.HASH);
                     result.complete(AuthResult.notMine());
+                } else if (!entry.password().matches(up.password(), verifier)) {
+                    result.complete(AuthResult.failure("bad_password"));
                 } else {
-                    // The state and limits as they are now, the version of the password checked.
-                    result.complete(entry.password().matches(up.password(), verifier)
-                            ? result(users.getOrDefault(up.username(), entry), entry.version())
-                            : AuthResult.failure("bad_password"));
+                    // The state and limits as they are now, the version of the password checked;
+                    // a user deleted during the check is not here any more.
+                    Entry now = users.get(up.username());
+                    result.complete(now == null ? AuthResult.notMine() : result(now, entry.version()));
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -235,6 +237,10 @@ public final class InMemoryUserStore implements UserStore, AuthBackend, AutoClos
         boolean existed = users.remove(Objects.requireNonNull(name, "name")) != null;
         if (existed) {
             changed(name);
+            // A tombstone version, announced like new credentials: a check that read the user
+            // before the delete is refused when its verdict arrives, and nothing of it is cached.
+            long tombstone = VERSIONS.incrementAndGet();
+            fire(listener -> listener.credentialsChanged(name, tombstone));
         }
         return CompletableFuture.completedFuture(existed);
     }
