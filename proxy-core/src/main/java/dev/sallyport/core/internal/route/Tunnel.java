@@ -37,7 +37,10 @@ final class Tunnel {
             if (probe && hops > 0) {
                 channel.pipeline().addLast(EndBeforeTunnel.NAME, EndBeforeTunnel.INSTANCE);
             }
-            channel.pipeline().addLast(Leftover.NAME, new Leftover());
+            if (hops > 0) {
+                // No handshake, no reply for bytes to follow: a plain connection starts clean.
+                channel.pipeline().addLast(Leftover.NAME, new Leftover());
+            }
         });
         connect.addListener(f -> {
             if (!f.isSuccess()) {
