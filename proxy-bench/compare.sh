@@ -2,9 +2,10 @@
 # Side by side: Sallyport (standalone server) against Dante, Squid, tinyproxy and microsocks, and
 # against no proxy at all, on loopback, with the same load generator (proxy-bench/load.sh).
 #
-#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 8 minutes
+#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 13 minutes
 #   proxy-bench/compare.sh --quick    1 short round, about 1.5 minutes
-#   options: --rounds N   --no-install   --keep (leave the temp dir with configs and logs)
+#   options: --rounds N   --deadline SECONDS (default 900)   --no-install
+#            --keep (leave the temp dir with configs and logs)
 #
 # What it does, and undoes:
 #  - installs the peers from Debian packages when missing (dante-server squid tinyproxy
@@ -18,14 +19,14 @@
 #    tree) is read around each measurement;
 #  - prints the table of medians, ratios and the issue-8 target check; keeps the raw RESULT lines
 #    and the table under proxy-bench/target/compare/.
-# Hard deadline: 9.5 minutes. Rounds that would not fit are skipped (and the table says how many
+# Hard deadline: --deadline (15 minutes by default). Rounds that would not fit are skipped (and the table says how many
 # ran); every load generator call has its own timeout. All traffic stays on 127.0.0.1.
 set -euo pipefail
 
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$DIR/.." && pwd)"
 START=$(date +%s)
-DEADLINE=$((START + 570))
+SECONDS_ALLOWED=900
 
 QUICK=0
 ROUNDS=5
@@ -35,13 +36,16 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; ROUNDS=1 ;;
     --rounds) ROUNDS="$2"; shift ;;
+    --deadline) SECONDS_ALLOWED="$2"; shift ;;
     --no-install) INSTALL=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "compare: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+case "$SECONDS_ALLOWED" in ''|*[!0-9]*) echo "compare: --deadline $SECONDS_ALLOWED (expected: seconds)" >&2; exit 2 ;; esac
+DEADLINE=$((START + SECONDS_ALLOWED))
 
 if [ "$QUICK" = 1 ]; then
   LOAD_OPTS=(--bytes 128m --warmup-bytes 32m --throughput-cap 8s --warmup 300ms --duration 1s --concurrency 1,50
