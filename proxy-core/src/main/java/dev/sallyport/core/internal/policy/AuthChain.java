@@ -81,6 +81,7 @@ public final class AuthChain {
     /** Backends whose last call failed: one WARN when one starts failing, one INFO when it answers again. */
     private final java.util.Set<AuthBackend> failing = ConcurrentHashMap.newKeySet();
     private final CredentialVersions versions;
+    private final ChangeStamps stamps = new ChangeStamps();
 
     public AuthChain(boolean required, List<AuthBackend> backends, Duration cacheTtl, Duration negativeTtl, Ticker ticker,
                      LoginGuard guard, LoginQueue queue) {
@@ -102,8 +103,9 @@ public final class AuthChain {
         return required;
     }
 
-    /** Drops every cached login of {@code user}. */
+    /** Drops every cached login of {@code user}, and fails the checks of {@code user} running now. */
     public void invalidate(String user) {
+        stamps.changed(user);
         if (cache != null) {
             cache.asMap().entrySet().removeIf(e -> user.equals(e.getKey().user()) || user.equals(e.getValue().name()));
         }
@@ -114,6 +116,7 @@ public final class AuthChain {
 
     /** Drops every cached login and refusal: changes may have been missed. */
     public void invalidateAll() {
+        stamps.everythingChanged();
         if (cache != null) {
             cache.invalidateAll();
         }
@@ -300,6 +303,11 @@ public final class AuthChain {
                 check.promise.tryFailure(failure("credentials_rotated", check.context));
                 return;
             }
+            if (stamps.changedSince(who.name(), check.startedAt)) {
+                // Read before the user was disabled, deleted or edited: neither admitted nor cached.
+                check.promise.tryFailure(failure("user_changed", check.context));
+                return;
+            }
             if (cache != null && check.key != null) {
                 cache.put(check.key, who);
             }
@@ -428,6 +436,8 @@ public final class AuthChain {
         final Promise<Principal> promise;
         /** The backend's answer being waited for, cancelled when the check is given up. */
         volatile CompletionStage<AuthResult> stage;
+        /** When the check was asked for, on {@link ChangeStamps}' clock. */
+        final long startedAt = stamps.now();
 
         Check(InetAddress source, LoginQueue.Caller caller, Credentials credentials, AuthContext context, EventLoop loop,
               Key key) {

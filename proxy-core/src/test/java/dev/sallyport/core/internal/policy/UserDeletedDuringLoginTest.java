@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A user deleted (by a reload, or through the store) while their login check is in flight: the
@@ -140,5 +141,37 @@ class UserDeletedDuringLoginTest {
         assertThat(rule(login)).isEqualTo("credentials_rotated");
         assertThat(rule(start(chain))).as("nothing cached: asked again").isEqualTo("unknown_user");
         assertThat(asked).hasValue(2);
+    }
+
+    @Test
+    void aUserDisabledThroughAStoreThatOnlySaysUserChanged_failsTheCheckInFlight_butNotTheNextLogin() throws Exception {
+        release.countDown();
+        CompletableFuture<AuthResult> held = new CompletableFuture<>();
+        AtomicInteger asked = new AtomicInteger();
+        // Like PostgreSQL's notifications: a disable or delete arrives as userChanged, with no version.
+        AuthBackend backend = new AuthBackend() {
+            @Override
+            public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
+                return asked.incrementAndGet() == 1 ? held : CompletableFuture.completedFuture(
+                        AuthResult.success(Principal.of("alice")));
+            }
+
+            @Override
+            public String name() {
+                return "notifying-by-name";
+            }
+        };
+        AuthChain chain = chain(backend);
+        Future<Principal> login = start(chain);
+        await().until(() -> asked.get() == 1);
+
+        new UserChanges(users, chain, new UserLimits(ticker, Limits.NONE)).userChanged("alice");
+        held.complete(AuthResult.success(Principal.of("alice")));
+
+        assertThat(rule(login)).isEqualTo("user_changed");
+        Future<Principal> next = start(chain);
+        assertThat(next.awaitUninterruptibly(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(next.getNow()).as("a check that starts after the change is answered as usual").isNotNull();
+        assertThat(asked).as("nothing was cached from the stale check").hasValue(2);
     }
 }
