@@ -103,9 +103,17 @@ public final class AuthChain {
         return required;
     }
 
-    /** Drops every cached login of {@code user}, and fails the checks of {@code user} running now. */
-    public void invalidate(String user) {
+    /**
+     * {@code user} was disabled, deleted or edited (a change with no credential version): drops
+     * their cached logins and fails their checks running now, which read them as they were.
+     */
+    public void userChanged(String user) {
         stamps.changed(user);
+        invalidate(user);
+    }
+
+    /** Drops every cached login of {@code user}. */
+    public void invalidate(String user) {
         if (cache != null) {
             cache.asMap().entrySet().removeIf(e -> user.equals(e.getKey().user()) || user.equals(e.getValue().name()));
         }
@@ -116,7 +124,6 @@ public final class AuthChain {
 
     /** Drops every cached login and refusal: changes may have been missed. */
     public void invalidateAll() {
-        stamps.everythingChanged();
         if (cache != null) {
             cache.invalidateAll();
         }
@@ -304,8 +311,16 @@ public final class AuthChain {
                 return;
             }
             if (stamps.changedSince(who.name(), check.startedAt)) {
-                // Read before the user was disabled, deleted or edited: neither admitted nor cached.
-                check.promise.tryFailure(failure("user_changed", check.context));
+                // Possibly read before the user was disabled, deleted or edited: never admitted nor
+                // cached as it is. Asked again once (a notice of an earlier change may simply have
+                // arrived late); changed again meanwhile, the login fails.
+                if (check.askedAgain) {
+                    check.promise.tryFailure(failure("user_changed", check.context));
+                } else {
+                    check.askedAgain = true;
+                    check.startedAt = stamps.now();
+                    next(0, check);
+                }
                 return;
             }
             if (cache != null && check.key != null) {
@@ -436,8 +451,9 @@ public final class AuthChain {
         final Promise<Principal> promise;
         /** The backend's answer being waited for, cancelled when the check is given up. */
         volatile CompletionStage<AuthResult> stage;
-        /** When the check was asked for, on {@link ChangeStamps}' clock. */
-        final long startedAt = stamps.now();
+        /** When the check was asked for (or asked again), on {@link ChangeStamps}' clock; on its loop. */
+        long startedAt = stamps.now();
+        boolean askedAgain;
 
         Check(InetAddress source, LoginQueue.Caller caller, Credentials credentials, AuthContext context, EventLoop loop,
               Key key) {

@@ -7,9 +7,11 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * When each user last changed (disabled, deleted, edited), on a logical clock, so that a login
- * check that started before the change cannot succeed after it: its answer was read from the
- * user as they were. A store that announces deletes or disables only as {@code userChanged}
+ * When each user last changed (disabled, deleted, edited: {@code userChanged}), on a logical
+ * clock, so that a login check that started before the change cannot succeed after it: its
+ * answer was read from the user as they were. Credential changes and new users are not stamped:
+ * their version floor already refuses stale answers, and a new user's notice may arrive while
+ * their first login is checked. A store that announces deletes or disables only as {@code userChanged}
  * (PostgreSQL's notifications) gives no credential version to compare; this covers every store.
  * A stamp is kept for 10 minutes, far longer than any check may wait or run.
  */
@@ -17,7 +19,6 @@ final class ChangeStamps {
 
     private final AtomicLong clock = new AtomicLong();
     private final Cache<String, Long> changed = Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(10)).build();
-    private volatile long everythingChangedAt;
 
     /** The stamp a check takes when it starts. */
     long now() {
@@ -28,16 +29,8 @@ final class ChangeStamps {
         changed.put(user, clock.incrementAndGet());
     }
 
-    /** Changes may have been missed (a lost notification channel): every check running now is stale. */
-    void everythingChanged() {
-        everythingChangedAt = clock.incrementAndGet();
-    }
-
     /** Whether {@code user} changed after {@code stamp} was taken. */
     boolean changedSince(String user, long stamp) {
-        if (everythingChangedAt > stamp) {
-            return true;
-        }
         Long at = changed.getIfPresent(user);
         return at != null && at > stamp;
     }

@@ -30,7 +30,7 @@ public final class UserChanges implements UserStore.Listener {
 
     @Override
     public void userChanged(String name) {
-        auth.invalidate(name);
+        auth.userChanged(name);
         recheck(name);
     }
 
