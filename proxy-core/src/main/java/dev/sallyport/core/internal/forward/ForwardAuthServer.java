@@ -1,7 +1,6 @@
 package dev.sallyport.core.internal.forward;
 
 import dev.sallyport.core.internal.Engine;
-import dev.sallyport.core.internal.Transport;
 import dev.sallyport.core.internal.net.Addresses;
 import dev.sallyport.core.internal.net.ConnectionCap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -58,8 +57,7 @@ public final class ForwardAuthServer {
         EventLoop loop = engine.nextLoop();
         ChannelFuture bound = new ServerBootstrap()
                 .group(loop)
-                // The engine's loops run its transport: the same choice, made again, matches them.
-                .channel(Transport.choose(engine.settings().transport()).transport().serverChannelClass())
+                .channel(engine.services().transport().serverChannelClass())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {

@@ -73,7 +73,8 @@ public final class Services {
         return settings;
     }
 
-    Transport transport() {
+    /** The transport the manager's event loops run. */
+    public Transport transport() {
         return transport;
     }
 

@@ -143,16 +143,12 @@ class UserDeletedDuringLoginTest {
         assertThat(asked).hasValue(2);
     }
 
-    @Test
-    void aUserChangedDuringTheCheck_isAskedAgain_andFailsWhenTheStoreNowSaysNo() throws Exception {
-        release.countDown();
-        CompletableFuture<AuthResult> held = new CompletableFuture<>();
-        AtomicInteger asked = new AtomicInteger();
-        // Like PostgreSQL's notifications: a disable or delete arrives as userChanged, with no version.
-        AuthBackend backend = new AuthBackend() {
+    /** A backend whose first answer is {@code held} (completed by the test), every later one {@code later}. */
+    private static AuthBackend heldThen(CompletableFuture<AuthResult> held, AtomicInteger asked, AuthResult later) {
+        return new AuthBackend() {
             @Override
             public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
-                return asked.incrementAndGet() == 1 ? held : CompletableFuture.completedFuture(AuthResult.notMine());
+                return asked.incrementAndGet() == 1 ? held : CompletableFuture.completedFuture(later);
             }
 
             @Override
@@ -160,6 +156,15 @@ class UserDeletedDuringLoginTest {
                 return "notifying-by-name";
             }
         };
+    }
+
+    @Test
+    void aUserChangedDuringTheCheck_isAskedAgain_andFailsWhenTheStoreNowSaysNo() throws Exception {
+        release.countDown();
+        CompletableFuture<AuthResult> held = new CompletableFuture<>();
+        AtomicInteger asked = new AtomicInteger();
+        // Like PostgreSQL's notifications: a disable or delete arrives as userChanged, with no version.
+        AuthBackend backend = heldThen(held, asked, AuthResult.notMine());
         AuthChain chain = chain(backend);
         Future<Principal> login = start(chain);
         await().until(() -> asked.get() == 1);
@@ -177,18 +182,7 @@ class UserDeletedDuringLoginTest {
         release.countDown();
         CompletableFuture<AuthResult> held = new CompletableFuture<>();
         AtomicInteger asked = new AtomicInteger();
-        AuthBackend backend = new AuthBackend() {
-            @Override
-            public CompletionStage<AuthResult> authenticate(Credentials credentials, AuthContext context) {
-                return asked.incrementAndGet() == 1 ? held
-                        : CompletableFuture.completedFuture(AuthResult.success(Principal.of("alice")));
-            }
-
-            @Override
-            public String name() {
-                return "notifying-by-name";
-            }
-        };
+        AuthBackend backend = heldThen(held, asked, AuthResult.success(Principal.of("alice")));
         AuthChain chain = chain(backend);
         Future<Principal> login = start(chain);
         await().until(() -> asked.get() == 1);
