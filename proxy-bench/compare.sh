@@ -187,9 +187,12 @@ else
   sallyport sallyport-s --socks5 "$SP_SOCKS" || { cat "$WORK/sallyport-s.out" >&2; exit 1; }
   add_target sallyport-socks5 "socks5://127.0.0.1:$SP_SOCKS" "$PID_sallyport_s" "$ROUND_MODES"
 fi
-SP_AUTH=$(free_port)
-if sallyport sallyport-auth --socks5 "$SP_AUTH" --user bench:bench-secret; then
+# With a password, both protocols: SOCKS5's RFC 1929 login is one more round trip per session;
+# HTTP's Basic credentials ride in the CONNECT request, so its ratio is the cached check alone.
+SP_AUTH=$(free_port); SP_AUTH_HTTP=$(free_port)
+if sallyport sallyport-auth --socks5 "$SP_AUTH" --http "$SP_AUTH_HTTP" --user bench:bench-secret; then
   add_target sallyport-socks5-auth "socks5://bench:bench-secret@127.0.0.1:$SP_AUTH" "$PID_sallyport_auth" sessions
+  add_target sallyport-http-auth "http://bench:bench-secret@127.0.0.1:$SP_AUTH_HTTP" "$PID_sallyport_auth" sessions
 else
   log "Sallyport with --user did not start; no password variant"
 fi

@@ -59,7 +59,7 @@ final class ConfigFile {
             "jdbc-user", "jdbc-password", "log-level", "access-log", "auth-provider", "rule-provider",
             "metrics-provider", "pool-provider", "instance", "retention-days", "log-unauthenticated", "spool-dir",
             "migrate", "jdbc-threads", "jdbc-pool-size", "jdbc-connection-timeout", "jdbc-max-lifetime",
-            "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl", "user-file");
+            "jdbc-buffer-size", "jdbc-batch-size", "auth-cache-ttl", "user-file", "warm-up");
 
     /** Every key besides {@code user.NAME}: each is a flag of {@code serve} without its dashes. */
     static final Set<String> KEYS = Stream.of(SERVER_KEYS, ForwardAuthFlags.KEYS, ProxyProperties.keys())

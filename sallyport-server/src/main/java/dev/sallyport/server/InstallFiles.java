@@ -123,6 +123,10 @@ final class InstallFiles {
                 # Prometheus metrics and health checks (/metrics, /health) on loopback.
                 # metrics=9090
 
+                # Behind a load balancer that waits for readiness: compile the session path before the
+                # listeners open (they open this much later; the first minute otherwise runs ~0.7x).
+                # warm-up=10s
+
                 log-level=info
                 access-log=true
                 """);

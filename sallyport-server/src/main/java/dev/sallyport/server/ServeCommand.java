@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -340,7 +341,11 @@ final class ServeCommand implements Callable<Integer> {
     /** Validates the flags and starts the proxy; usage errors name the flag. */
     ProxyManager start(PrometheusMeterRegistry registry, JdbcStore store) {
         ProxyManager.Builder builder = configure(store);
+        Duration warmUp = transport.warmUp(this::usage);
         log.info("Effective configuration: {}", effectiveConfiguration());
+        if (!warmUp.isZero()) {
+            WarmUp.run(warmUp, transport.transport);
+        }
         if (registry != null) {
             builder.metrics(new MicrometerMetricsSink(registry, "sallyport"));
         }

@@ -185,6 +185,8 @@ public final class CompareReport {
                 median(us, "sessions1") / median(bestOne, "sessions1"), 1.0, true);
         if (values.containsKey(us + "-auth")) {
             check(out, us + ": sessions/s with password >= 0.95x without", median(us + "-auth", "sessions") / median(us, "sessions"), 0.95, true);
+            check(out, us + ": sessions/s one at a time with password >= 0.95x without",
+                    median(us + "-auth", "sessions1") / median(us, "sessions1"), 0.95, true);
         }
         for (String m : List.of("ping50", "ping99", "ttfb")) {
             String bestLatency = best(peers, m, false);
