@@ -115,7 +115,8 @@ final class WarmUp {
             List<Future<?>> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(threads.submit(() -> {
-                    for (long n = 0; failure.get() == null && System.nanoTime() < deadline
+                    // One session of each kind at least, however short the budget (a cold start may spend it).
+                    for (long n = 0; failure.get() == null && (n < 2 || System.nanoTime() < deadline)
                             && sessions.get() < MAX_SESSIONS; n++) {
                         try {
                             if (n % 2 == 0) {

@@ -102,6 +102,15 @@ class CdsArchiveTest {
     }
 
     @Test
+    void archive_holdsServesSessionPath() throws Exception {
+        Path archive = train();
+        Run listing = java(classPath, List.of("-XX:SharedArchiveFile=" + archive, "-XX:+PrintSharedArchiveAndExit",
+                "-XX:+PrintSharedDictionary"), Main.class.getName());
+        assertThat(listing.out()).contains("dev.sallyport.core.internal.Engine ", "dev.sallyport.socks5.Socks5Frontend ",
+                "dev.sallyport.core.internal.session.Relay ", "io.netty.channel.DefaultChannelPipeline ");
+    }
+
+    @Test
     void mismatchedBrokenOrMissingArchive_cliRunsAllTheSame_silently() throws Exception {
         Path archive = train();
         // Another class path than the archive's (a jar rebuilt or moved): the JVM would warn on stdout.
