@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * private proxy of the same transport (SOCKS5 and HTTP CONNECT, without and then with a password,
  * one byte echoed by a private target each), so that the JIT has compiled the handshake and relay
  * paths before the first client pays for it. Nothing of it is visible outside the process: the
- * private proxy listens on 127.0.0.1 port 0, dials only its own echo target, logs no session and
- * reports to no metrics. Bounded by the duration and by {@link #MAX_SESSIONS}; a failure ends it
+ * private proxy listens on 127.0.0.1 port 0, refuses every target but its own echo target, logs no
+ * session and reports to no metrics. Bounded by the duration and by {@link #MAX_SESSIONS}; a failure ends it
  * early with one WARN and never stops the start.
  */
 final class WarmUp {
@@ -94,15 +94,8 @@ final class WarmUp {
     /** One private proxy, {@link #CLIENTS} clients until {@code deadline}; the first failure, or null. */
     private static String phase(String transport, String password, ServerSocket echo, long deadline, AtomicLong sessions,
                                 ExecutorService threads) {
-        Properties properties = new Properties();
-        properties.setProperty("bind", "127.0.0.1");
-        properties.setProperty("socks5", "0");
-        properties.setProperty("http", "0");
-        if (transport != null) {
-            properties.setProperty("transport", transport);
-        }
         ProxyManager.Builder builder = ProxyManager.builder().accessLog(false);
-        ProxyProperties.apply(builder, properties);
+        ProxyProperties.apply(builder, properties(transport, echo.getLocalPort()));
         if (password != null) {
             builder.user("warm-up", password);
         }
@@ -140,6 +133,25 @@ final class WarmUp {
             proxy.close(Duration.ofSeconds(1));
         }
         return failure.get();
+    }
+
+    /**
+     * The private proxy's settings: loopback, any free ports, and rules that refuse every target but
+     * the echo port on 127.0.0.1, so that another local program finding it while it runs can reach
+     * nothing through it.
+     */
+    static Properties properties(String transport, int echoPort) {
+        Properties properties = new Properties();
+        properties.setProperty("bind", "127.0.0.1");
+        properties.setProperty("socks5", "0");
+        properties.setProperty("http", "0");
+        properties.setProperty("allow-ports", Integer.toString(echoPort));
+        properties.setProperty("allow", "127.0.0.1/32");
+        properties.setProperty("deny", "0.0.0.0/0,::/0");
+        if (transport != null) {
+            properties.setProperty("transport", transport);
+        }
+        return properties;
     }
 
     /** The private target: echoes one byte, then waits for the end of input and closes. */

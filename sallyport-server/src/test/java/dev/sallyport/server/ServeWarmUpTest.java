@@ -1,5 +1,7 @@
 package dev.sallyport.server;
 
+import dev.sallyport.core.ProxyManager;
+import dev.sallyport.core.ProxyProperties;
 import dev.sallyport.testkit.Socks5Client;
 import dev.sallyport.testkit.TcpServer;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,32 @@ class ServeWarmUpTest {
                 assertThat(client.in().read()).isEqualTo('x');
             }
         }
+    }
+
+    @Test
+    void privateProxy_reachesOnlyItsEchoTarget() throws Exception {
+        try (TcpServer echo = TcpServer.echo();
+             TcpServer other = TcpServer.echo();
+             ProxyManager proxy = start(WarmUp.properties(null, echo.port()))) {
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.noAuth().connect("127.0.0.1", echo.port()).rep()).isZero();
+            }
+            for (String host : List.of("127.0.0.1", "127.0.0.2", "::1", "localhost")) {
+                try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                    assertThat(client.noAuth().connect(host, other.port()).rep()).as(host).isEqualTo(2);
+                }
+            }
+            try (Socks5Client client = Socks5Client.open(proxy.address("socks5"))) {
+                assertThat(client.noAuth().connect("127.0.0.2", echo.port()).rep()).isEqualTo(2);
+            }
+            assertThat(other.connections()).isEmpty();
+        }
+    }
+
+    private static ProxyManager start(java.util.Properties properties) {
+        ProxyManager.Builder builder = ProxyManager.builder();
+        ProxyProperties.apply(builder, properties);
+        return builder.start();
     }
 
     @Test
