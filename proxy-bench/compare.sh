@@ -208,6 +208,18 @@ if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--transport'; then
   fi
 fi
 
+# One I/O thread: on this machine the proxy shares its two cores with the load generator and the
+# target, and one thread (three busy threads in all instead of four) may win the session rates.
+if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--io-threads'; then
+  SP_1_SOCKS=$(free_port); SP_1_HTTP=$(free_port)
+  if sallyport sallyport-1thread --socks5 "$SP_1_SOCKS" --http "$SP_1_HTTP" --io-threads 1; then
+    add_target sallyport-1thread-socks5 "socks5://127.0.0.1:$SP_1_SOCKS" "$PID_sallyport_1thread" "$ROUND_MODES"
+    add_target sallyport-1thread-http "http://127.0.0.1:$SP_1_HTTP" "$PID_sallyport_1thread" "$ROUND_MODES"
+  else
+    log "Sallyport with --io-threads 1 did not start; no one-thread variant"
+  fi
+fi
+
 if command -v danted >/dev/null; then
   DANTE=$(free_port)
   cat >"$WORK/danted.conf" <<EOF

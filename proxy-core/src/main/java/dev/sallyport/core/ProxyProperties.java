@@ -62,6 +62,7 @@ import java.util.function.Function;
  *     ({@link ProxyManager.Builder#upstreamProxyProtocol})</td></tr>
  * <tr><td>{@code transport}</td><td>{@code auto} (the default), {@code io_uring}, {@code epoll} or
  *     {@code nio} ({@link ProxyManager.Builder#transport})</td></tr>
+ * <tr><td>{@code io-threads}</td><td>I/O threads, 1-1024 ({@link ProxyManager.Builder#ioThreads})</td></tr>
  * </table>
  *
  * <p>Rules are appended in a fixed order, whatever the order in the file: {@code allow-ports}
@@ -90,7 +91,7 @@ public final class ProxyProperties {
     private static final Set<String> KEYS = Set.of("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
             "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", SESSIONS,
             SESSIONS_DEPRECATED, "max-clients-per-ip", "max-total-connections", "max-bind-listeners", PROXY_PROTOCOL,
-            PROXY_PROTOCOL_MODE, UPSTREAM_PROXY_PROTOCOL, "transport");
+            PROXY_PROTOCOL_MODE, UPSTREAM_PROXY_PROTOCOL, "transport", "io-threads");
     private static final Logger log = LoggerFactory.getLogger(ProxyProperties.class);
 
     private ProxyProperties() {
@@ -227,6 +228,8 @@ public final class ProxyProperties {
         ProxyProtocolMode mode = proxyProtocolMode(values, trusted);
         Integer upstream = upstreamProxyProtocol(values.get(UPSTREAM_PROXY_PROTOCOL));
         IoTransport transport = transport(values.get("transport"));
+        Integer ioThreads = values.containsKey("io-threads")
+                ? integer("io-threads", values.get("io-threads"), 1, 1024, "an integer 1-1024") : null;
 
         if (bind != null) {
             builder.bind(bind);
@@ -267,6 +270,9 @@ public final class ProxyProperties {
         }
         if (transport != null) {
             builder.transport(transport);
+        }
+        if (ioThreads != null) {
+            builder.ioThreads(ioThreads);
         }
         return builder;
     }

@@ -47,6 +47,19 @@ class ProxyPropertiesSettingsTest {
     }
 
     @Test
+    void ioThreads_setsTheThreads_withinOneTo1024() {
+        assertThat(apply("io-threads", "1").config().ioThreads).isEqualTo(1);
+        assertThat(apply("io-threads", "1024").config().ioThreads).isEqualTo(1024);
+        for (String bad : new String[] {"0", "1025", "two", "-1"}) {
+            assertThatThrownBy(() -> apply("io-threads", bad))
+                    .isInstanceOfSatisfying(InvalidSettingException.class, e -> {
+                        assertThat(e.setting()).isEqualTo("io-threads");
+                        assertThat(e.problem()).isEqualTo(bad + " (expected: an integer 1-1024)");
+                    });
+        }
+    }
+
+    @Test
     void badValues_areTypedAndNameTheirKey() {
         assertThatThrownBy(() -> apply("bandwidth", "9999999999999G"))
                 .isInstanceOfSatisfying(InvalidSettingException.class, e -> {

@@ -121,7 +121,7 @@ class ProxyPropertiesTest {
         assertThatThrownBy(() -> apply("sock5", "1080"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("sock5: unknown key (expected one of: allow, allow-open-proxy, allow-ports, bandwidth, bind, deny, "
-                        + "deny-private, http, max-bind-listeners, max-clients-per-ip, max-connections, "
+                        + "deny-private, http, io-threads, max-bind-listeners, max-clients-per-ip, max-connections, "
                         + "max-sessions-per-user, max-total-connections, mixed, proxy-protocol, proxy-protocol-mode, socks5, "
                         + "tls-cert, tls-key, transport, upstream-proxy-protocol, user.NAME)");
     }
@@ -261,6 +261,6 @@ class ProxyPropertiesTest {
         assertThat(ProxyProperties.keys()).containsExactlyInAnyOrder("bind", "socks5", "http", "mixed", "tls-cert", "tls-key",
                 "allow-open-proxy", "allow-ports", "allow", "deny", "deny-private", "bandwidth", "max-sessions-per-user",
                 "max-connections", "max-clients-per-ip", "max-total-connections", "max-bind-listeners", "proxy-protocol",
-                "proxy-protocol-mode", "upstream-proxy-protocol", "transport");
+                "proxy-protocol-mode", "upstream-proxy-protocol", "transport", "io-threads");
     }
 }

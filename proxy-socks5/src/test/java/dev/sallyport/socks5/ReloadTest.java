@@ -189,6 +189,16 @@ class ReloadTest {
     }
 
     @Test
+    void reload_ioThreadsChanged_isReportedAsNeedingARestart() throws Exception {
+        ProxyManager proxy = started(config().user("alice", "a-pw").ioThreads(1));
+
+        List<String> restart = proxy.reload(config().user("alice", "a-pw").ioThreads(2));
+
+        assertThat(restart).containsExactly("io-threads: 1 -> 2");
+        assertThat(tunnel(proxy, "alice", "a-pw")).isNotNull();
+    }
+
+    @Test
     void reload_listenerPortOrBindChanged_isReportedAndNotApplied() throws Exception {
         ProxyManager proxy = started(config().user("alice", "a-pw"));
         int port = proxy.address("socks5").getPort();

@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code serve --transport auto|io_uring|epoll|nio} (config key {@code transport}): the I/O
- * transport, checked and applied by {@code ProxyProperties} like the other proxy keys; and
+ * {@code serve --transport auto|io_uring|epoll|nio} and {@code --io-threads N} (config keys
+ * {@code transport}, {@code io-threads}): the I/O transport and its threads, checked and applied by
+ * {@code ProxyProperties} like the other proxy keys; and
  * {@code --warm-up DURATION} (config key {@code warm-up}), the {@link WarmUp} before the listeners open.
  */
 final class TransportFlags {
@@ -16,6 +17,10 @@ final class TransportFlags {
     @Option(names = "--transport", paramLabel = "NAME", description = "I/O transport: auto (default: io_uring, "
             + "else epoll, else nio, whichever runs here first), io_uring, epoll or nio.")
     String transport;
+
+    @Option(names = "--io-threads", paramLabel = "N", description = "I/O threads (default: one per core). On a host "
+            + "whose cores its clients or targets share, fewer can be faster: see README, Performance.")
+    String ioThreads;
 
     @Option(names = "--warm-up", paramLabel = "DURATION", description = "Before the listeners open, run loopback "
             + "sessions through a private proxy for up to this long, so that the first clients find the session path "
@@ -38,6 +43,9 @@ final class TransportFlags {
     void putInto(Map<? super String, ? super String> properties) {
         if (transport != null) {
             properties.put("transport", transport);
+        }
+        if (ioThreads != null) {
+            properties.put("io-threads", ioThreads);
         }
     }
 }

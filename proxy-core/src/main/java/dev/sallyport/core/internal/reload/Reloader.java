@@ -107,6 +107,9 @@ public final class Reloader {
                 restart.add(listener + ": TLS " + (tlsWas ? "removed" : "added"));
             }
         }
+        if (running.ioThreads() != next.ioThreads) {
+            restart.add("io-threads: " + running.ioThreads() + " -> " + next.ioThreads);
+        }
         boolean authentication = next.requireAuthentication || !next.authBackends.isEmpty()
                 || !next.authProviders.isEmpty() || !next.initialUsers.isEmpty();
         if (authentication != running.authenticationRequired()) {
