@@ -29,11 +29,7 @@ class ServeIoThreadsTest {
 
     @Test
     void badIoThreads_isAUsageErrorNamingTheFlag() throws Exception {
-        for (String value : List.of("0", "1025", "many")) {
-            try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--io-threads", value)) {
-                assertThat(server.awaitExit()).as(value).isEqualTo(2);
-                assertThat(server.stderr()).as(value).contains("--io-threads: " + value + " (expected: an integer 1-1024)");
-            }
-        }
+        ServerProcess.assertUsageErrors("--io-threads", v -> "--io-threads: " + v + " (expected: an integer 1-1024)",
+                "0", "1025", "many");
     }
 }

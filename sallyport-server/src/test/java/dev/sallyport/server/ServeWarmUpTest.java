@@ -97,11 +97,6 @@ class ServeWarmUpTest {
 
     @Test
     void badWarmUp_isAUsageErrorNamingTheFlag() throws Exception {
-        for (String value : List.of("3m", "soon", "-1s")) {
-            try (ServerProcess server = ServerProcess.start("serve", "--socks5", "0", "--warm-up", value)) {
-                assertThat(server.awaitExit()).as(value).isEqualTo(2);
-                assertThat(server.stderr()).as(value).contains("--warm-up: '" + value + "'");
-            }
-        }
+        ServerProcess.assertUsageErrors("--warm-up", v -> "--warm-up: '" + v + "'", "3m", "soon", "-1s");
     }
 }

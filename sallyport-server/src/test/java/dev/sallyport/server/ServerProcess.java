@@ -73,6 +73,23 @@ final class ServerProcess implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Starts {@code serve --socks5 0 FLAG VALUE} for each value and checks that it exits 2 with
+     * {@code message.apply(value)} on stderr: a usage error that names the flag.
+     */
+    static void assertUsageErrors(String flag, java.util.function.Function<String, String> message, String... values)
+            throws IOException, InterruptedException {
+        for (String value : values) {
+            try (ServerProcess server = start("serve", "--socks5", "0", flag, value)) {
+                int exit = server.awaitExit();
+                if (exit != 2 || !server.stderr().contains(message.apply(value))) {
+                    throw new AssertionError(flag + " " + value + ": exit " + exit + ", expected 2 and '"
+                            + message.apply(value) + "' on stderr:\n" + server.stderr());
+                }
+            }
+        }
+    }
+
     /** The next stdout line, waiting up to 30 s. */
     String nextLine() throws InterruptedException {
         String line = stdout.poll(30, TimeUnit.SECONDS);
