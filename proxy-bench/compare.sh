@@ -2,10 +2,11 @@
 # Side by side: Sallyport (standalone server) against Dante, Squid, tinyproxy and microsocks, and
 # against no proxy at all, on loopback, with the same load generator (proxy-bench/load.sh).
 #
-#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 13 minutes
+#   proxy-bench/compare.sh            5 interleaved rounds (A B C ... A B C ...), about 16 minutes
 #   proxy-bench/compare.sh --quick    1 short round, about 1.5 minutes
-#   options: --rounds N   --deadline SECONDS (default 900)   --no-install
+#   options: --rounds N   --deadline SECONDS (default 1200)   --no-install
 #            --keep (leave the temp dir with configs and logs)
+#  Sallyport runs with its defaults, with --transport epoll, with --io-threads 1, and with a password.
 #
 # What it does, and undoes:
 #  - installs the peers from Debian packages when missing (dante-server squid tinyproxy
@@ -19,14 +20,14 @@
 #    tree) is read around each measurement;
 #  - prints the table of medians, ratios and the issue-8 target check; keeps the raw RESULT lines
 #    and the table under proxy-bench/target/compare/.
-# Hard deadline: --deadline (15 minutes by default). Rounds that would not fit are skipped (and the table says how many
+# Hard deadline: --deadline (20 minutes by default). Rounds that would not fit are skipped (and the table says how many
 # ran); every load generator call has its own timeout. All traffic stays on 127.0.0.1.
 set -euo pipefail
 
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$DIR/.." && pwd)"
 START=$(date +%s)
-SECONDS_ALLOWED=900
+SECONDS_ALLOWED=1200
 
 QUICK=0
 ROUNDS=5
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
     --deadline) SECONDS_ALLOWED="$2"; shift ;;
     --no-install) INSTALL=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "compare: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
