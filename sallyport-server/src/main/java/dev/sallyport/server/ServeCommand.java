@@ -239,15 +239,6 @@ final class ServeCommand implements Callable<Integer> {
         sessions.attach(proxy);
         health.watch(proxy::ping, store == null ? null : store::ping);
         serving = true;
-        PrintWriter out = spec.commandLine().getOut();
-        for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
-            out.println("listening " + listener.getKey() + " " + format(listener.getValue()));
-        }
-        if (metricsServer != null) {
-            out.println("listening metrics " + format(metricsServer.address()));
-        }
-        out.println("ready");
-        out.flush();
         JdbcStore openStore = store;
         MetricsServer server = metricsServer;
         Runnable stop = () -> {
@@ -261,6 +252,19 @@ final class ServeCommand implements Callable<Integer> {
             Signal.handle(new Signal(name), signal -> new Thread(stop, "sallyport-shutdown").start());
         }
         ServeReload.onSighup(this, proxy, store);
+        // Only now: a supervisor's SIGHUP or SIGTERM right after "ready" must find its handler, not
+        // the JVM's default (SIGHUP would end the process).
+        PrintWriter out = spec.commandLine().getOut();
+        for (Map.Entry<String, InetSocketAddress> listener : proxy.addresses().entrySet()) {
+            out.println("listening " + listener.getKey() + " " + format(listener.getValue()));
+        }
+        if (metricsServer != null) {
+            out.println("listening metrics " + format(metricsServer.address()));
+        }
+        if (!draining) {
+            out.println("ready");
+        }
+        out.flush();
         stopped.await();
         return spool.exitCode();
     }
