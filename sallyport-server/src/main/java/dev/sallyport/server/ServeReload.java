@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,12 @@ final class ServeReload {
     static void onSighup(ServeCommand running, ProxyManager proxy, JdbcStore store) {
         ServeReload reload = new ServeReload(running, proxy, store);
         try {
-            Signal.handle(new Signal("HUP"), signal -> new Thread(reload::reload, "sallyport-reload").start());
+            SignalHandler before = Signal.handle(new Signal("HUP"), signal -> new Thread(reload::reload, "sallyport-reload").start());
+            if (before == SignalHandler.SIG_IGN) {
+                // The JVM keeps a signal ignored that the process was started ignoring, and installs nothing.
+                log.warn("No reload on SIGHUP: this process was started with SIGHUP ignored (nohup?); restart it to apply "
+                        + "configuration changes, or start it without nohup");
+            }
         } catch (IllegalArgumentException e) {
             // -Xrs, or a platform without SIGHUP: the server runs, without reload.
             log.warn("No reload on SIGHUP: {}", e.getMessage());

@@ -61,9 +61,21 @@ class ServeReloadTest {
     }
 
     private ServerProcess serve(String... args) throws Exception {
-        ServerProcess server = ServerProcess.start(PRODUCT_LOGGING, args);
+        // A build started under nohup passes SIGHUP on ignored, and the JVM keeps it so: env restores it.
+        ServerProcess server = ServerProcess.start(PRODUCT_LOGGING,
+                builder -> builder.command().addAll(0, List.of("env", "--default-signal=HUP")), args);
         open.add(server);
         return server;
+    }
+
+    @Test
+    void startedWithSighupIgnored_warnsThatThereIsNoReload() throws Exception {
+        ServerProcess server = ServerProcess.start(PRODUCT_LOGGING, builder -> builder.command().add(0, "nohup"),
+                "serve", "--socks5", "0");
+        open.add(server);
+        server.awaitReady();
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.stderr().contains(
+                "No reload on SIGHUP: this process was started with SIGHUP ignored (nohup?)"));
     }
 
     private ServerProcess serveConfig(Path config) throws Exception {
