@@ -163,7 +163,8 @@ add_target direct direct "" "$ROUND_MODES"
 # The peers run without a per-session log line (squid access_log none, tinyproxy Critical, Dante
 # without "log:" in its rules); so does Sallyport when the server has the switch.
 SALLYPORT_EXTRA=()
-if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--\[no-\]access-log\|--no-access-log'; then
+SERVE_HELP="$(java -jar "$SALLYPORT_JAR" serve --help 2>&1 || true)"   # which flags this build has
+if grep -q -- '--\[no-\]access-log\|--no-access-log' <<<"$SERVE_HELP"; then
   SALLYPORT_EXTRA=(--no-access-log)
 fi
 sallyport() { # name, args...: starts the standalone server and waits for "ready"
@@ -199,7 +200,7 @@ else
 fi
 # The same server on epoll beside the default transport (auto: io_uring where it runs), when the
 # build has --transport: io_uring stays the default only where it wins.
-if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--transport'; then
+if grep -q -- '--transport' <<<"$SERVE_HELP"; then
   SP_E_SOCKS=$(free_port); SP_E_HTTP=$(free_port)
   if sallyport sallyport-epoll --socks5 "$SP_E_SOCKS" --http "$SP_E_HTTP" --transport epoll; then
     add_target sallyport-epoll-socks5 "socks5://127.0.0.1:$SP_E_SOCKS" "$PID_sallyport_epoll" "$ROUND_MODES"
@@ -211,7 +212,7 @@ fi
 
 # One I/O thread: on this machine the proxy shares its two cores with the load generator and the
 # target, and one thread (three busy threads in all instead of four) may win the session rates.
-if java -jar "$SALLYPORT_JAR" serve --help 2>&1 | grep -q -- '--io-threads'; then
+if grep -q -- '--io-threads' <<<"$SERVE_HELP"; then
   SP_1_SOCKS=$(free_port); SP_1_HTTP=$(free_port)
   if sallyport sallyport-1thread --socks5 "$SP_1_SOCKS" --http "$SP_1_HTTP" --io-threads 1; then
     add_target sallyport-1thread-socks5 "socks5://127.0.0.1:$SP_1_SOCKS" "$PID_sallyport_1thread" "$ROUND_MODES"

@@ -44,10 +44,7 @@ final class EffectiveConfiguration {
         ServeCommand.putIfSet(settings, "instance", s.instance);
         ServeCommand.putIfSet(settings, "user-file", s.secrets.userFile);
         s.proxyProtocol.putInto(settings);
-        s.transport.putInto(settings);
-        if (s.transport.warmUp != null) {
-            settings.put("warm-up", s.transport.warmUp);
-        }
+        s.transport.describe(settings);
         s.providers.describe(settings);
         s.database.describe(settings);
         s.forwardAuth.describe(settings);

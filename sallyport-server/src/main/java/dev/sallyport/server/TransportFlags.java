@@ -39,7 +39,15 @@ final class TransportFlags {
         return Duration.ofMillis(millis);
     }
 
-    /** Puts the flag under its key when it was given. */
+    /** Adds the flags that were given to serve's effective-configuration line. */
+    void describe(Map<String, Object> settings) {
+        putInto(settings);
+        if (warmUp != null) {
+            settings.put("warm-up", warmUp);
+        }
+    }
+
+    /** Puts the proxy's flags (not --warm-up, the server's own) under their keys when they were given. */
     void putInto(Map<? super String, ? super String> properties) {
         if (transport != null) {
             properties.put("transport", transport);
